@@ -1,0 +1,1 @@
+//! Naftiko capability documents.

@@ -1,0 +1,501 @@
+//! Source documents: reading YAML or JSON into a JSON tree, and mapping JSON pointers back to
+//! `line:col` for diagnostics.
+//!
+//! Parsing uses `yaml_serde` (YAML) and `serde_json` (JSON) into a `serde_json::Value`. Positions
+//! are not carried through parsing; the first time a diagnostic needs one, the file is scanned
+//! once more with a position-aware parser (`saphyr-parser` for YAML, a small scanner for JSON)
+//! and an index from pointer to span is kept for the rest of the run.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
+
+use crate::load::diagnostics::{Code, Diagnostic, escape_pointer_segment};
+
+/// A 1-based line and column (in characters), plus the length of the node on its first line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Span {
+    pub line: usize,
+    pub col: usize,
+    pub len: usize,
+}
+
+impl Span {
+    pub fn new(line: usize, col: usize, len: usize) -> Span {
+        Span { line, col, len }
+    }
+}
+
+/// The syntax a document is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+/// One input document: its path as the user gave it, its text, and (lazily) its position index.
+#[derive(Debug)]
+pub struct SourceFile {
+    display_path: String,
+    path: PathBuf,
+    text: String,
+    format: Format,
+    index: OnceLock<PositionIndex>,
+}
+
+impl SourceFile {
+    /// Reads a file. The format comes from the extension; unknown extensions are sniffed.
+    pub fn read(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
+        let text = std::fs::read_to_string(path).map_err(|err| {
+            Diagnostic::error(Code::Io, format!("cannot read `{}`: {err}", path.display()))
+        })?;
+        Ok(SourceFile::from_text(path, text))
+    }
+
+    pub fn from_text(path: &Path, text: String) -> Arc<SourceFile> {
+        let format = match path.extension().and_then(|it| it.to_str()) {
+            Some("json") => Format::Json,
+            Some("yaml" | "yml") => Format::Yaml,
+            _ if text.trim_start().starts_with('{') => Format::Json,
+            _ => Format::Yaml,
+        };
+        let display_path = path.to_string_lossy().replace('\\', "/");
+        Arc::new(SourceFile {
+            display_path,
+            path: path.to_path_buf(),
+            text,
+            format,
+            index: OnceLock::new(),
+        })
+    }
+
+    pub fn display_path(&self) -> &str {
+        &self.display_path
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Parses the document into a JSON tree. Mapping keys that are not strings in YAML (`200:`)
+    /// become strings, as they are in JSON.
+    pub fn parse(self: &Arc<Self>) -> Result<Value, Diagnostic> {
+        match self.format {
+            Format::Json => serde_json::from_str(&self.text).map_err(|err| {
+                let span = Span::new(err.line().max(1), err.column().max(1), 1);
+                let message = strip_position(&err.to_string());
+                Diagnostic::error(Code::JsonSyntax, format!("invalid JSON: {message}"))
+                    .at_span(self, span)
+            }),
+            Format::Yaml => {
+                let yaml: yaml_serde::Value = yaml_serde::from_str(&self.text).map_err(|err| {
+                    let span = err
+                        .location()
+                        .map(|it| Span::new(it.line(), it.column(), 1))
+                        .unwrap_or(Span::new(1, 1, 1));
+                    let message = strip_position(&err.to_string());
+                    Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {message}"))
+                        .at_span(self, span)
+                })?;
+                yaml_to_json(yaml).map_err(|message| {
+                    Diagnostic::error(Code::YamlSyntax, message).at_span(self, Span::new(1, 1, 1))
+                })
+            }
+        }
+    }
+
+    /// The span of the node at `pointer` (or of its key when `key` is set). A pointer that does
+    /// not exist in the file resolves to its nearest existing ancestor.
+    pub fn locate(&self, pointer: &str, key: bool) -> Span {
+        let index = self.index.get_or_init(|| PositionIndex::build(&self.text, self.format));
+        let mut current = pointer;
+        let mut exact = true;
+        loop {
+            if let Some(entry) = index.entries.get(current) {
+                // For a node that is not in the file, point at the key of its nearest ancestor.
+                let prefer_key = key || !exact;
+                return if prefer_key { entry.key.unwrap_or(entry.value) } else { entry.value };
+            }
+            exact = false;
+            match current.rfind('/') {
+                Some(pos) => current = &current[..pos],
+                None => return Span::new(1, 1, 1),
+            }
+        }
+    }
+
+    /// A rustc-style snippet of the line `span` is on, with a caret line under it.
+    pub fn snippet(&self, span: Span) -> String {
+        let Some(line) = self.text.lines().nth(span.line.saturating_sub(1)) else {
+            return String::new();
+        };
+        let number = span.line.to_string();
+        let gutter = " ".repeat(number.len());
+        let shown: String = line.chars().take(160).collect();
+        let line_chars = shown.chars().count();
+        let col = span.col.max(1).min(line_chars + 1);
+        let len = span.len.max(1).min((line_chars + 1).saturating_sub(col).max(1));
+        let mut out = String::new();
+        let _ = writeln!(out, "{gutter} |");
+        let _ = writeln!(out, "{number} | {shown}");
+        let _ = writeln!(out, "{gutter} | {}{}", " ".repeat(col - 1), "^".repeat(len));
+        out
+    }
+}
+
+fn strip_position(message: &str) -> String {
+    // Both parsers append " at line X column Y"; the location is printed separately.
+    match message.find(" at line ") {
+        Some(pos) => message[..pos].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn yaml_to_json(value: yaml_serde::Value) -> Result<Value, String> {
+    use yaml_serde::Value as Y;
+    Ok(match value {
+        Y::Null => Value::Null,
+        Y::Bool(it) => Value::Bool(it),
+        Y::Number(number) => {
+            if let Some(it) = number.as_i64() {
+                Value::from(it)
+            } else if let Some(it) = number.as_u64() {
+                Value::from(it)
+            } else {
+                let float = number.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(float).map(Value::Number).unwrap_or(Value::Null)
+            }
+        }
+        Y::String(it) => Value::String(it),
+        Y::Sequence(items) => {
+            Value::Array(items.into_iter().map(yaml_to_json).collect::<Result<_, _>>()?)
+        }
+        Y::Mapping(mapping) => {
+            let mut object = serde_json::Map::with_capacity(mapping.len());
+            for (key, value) in mapping {
+                let key = match key {
+                    Y::String(it) => it,
+                    Y::Number(it) => it.to_string(),
+                    Y::Bool(it) => it.to_string(),
+                    Y::Null => "null".to_owned(),
+                    other => return Err(format!("unsupported mapping key {other:?}")),
+                };
+                object.insert(key, yaml_to_json(value)?);
+            }
+            Value::Object(object)
+        }
+        Y::Tagged(tagged) => yaml_to_json(tagged.value)?,
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    key: Option<Span>,
+    value: Span,
+}
+
+#[derive(Debug, Default)]
+struct PositionIndex {
+    entries: HashMap<String, Entry>,
+}
+
+impl PositionIndex {
+    fn build(text: &str, format: Format) -> PositionIndex {
+        let mut index = PositionIndex::default();
+        match format {
+            Format::Yaml => index.index_yaml(text),
+            Format::Json => json_index::index(text, &mut index.entries),
+        }
+        index
+    }
+
+    fn index_yaml(&mut self, text: &str) {
+        use saphyr_parser::{Event, Parser};
+
+        enum Frame {
+            Seq { pointer: String, next: usize },
+            Map { pointer: String, pending_key: Option<(String, Span)> },
+        }
+
+        fn span_of(span: saphyr_parser::Span) -> Span {
+            let len = span.end.index().saturating_sub(span.start.index());
+            let len = if span.end.line() == span.start.line() { len } else { 1 };
+            Span::new(span.start.line(), span.start.col() + 1, len)
+        }
+
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut parser = Parser::new_from_str(text);
+        // Called for each node start: returns the pointer of the node, consuming the map key.
+        fn node_pointer(stack: &mut [Frame]) -> Option<(String, Option<Span>)> {
+            match stack.last_mut() {
+                None => Some((String::new(), None)),
+                Some(Frame::Seq { pointer, next }) => {
+                    let res = format!("{pointer}/{next}");
+                    *next += 1;
+                    Some((res, None))
+                }
+                Some(Frame::Map { pointer, pending_key }) => {
+                    let (key, key_span) = pending_key.take()?;
+                    Some((format!("{pointer}/{}", escape_pointer_segment(&key)), Some(key_span)))
+                }
+            }
+        }
+
+        while let Some(Ok((event, span))) = parser.next_event() {
+            let here = span_of(span);
+            match event {
+                Event::Scalar(value, ..) => {
+                    if let Some(Frame::Map { pending_key, .. }) = stack.last_mut()
+                        && pending_key.is_none()
+                    {
+                        *pending_key = Some((value.into_owned(), here));
+                        continue;
+                    }
+                    if let Some((pointer, key)) = node_pointer(&mut stack) {
+                        self.entries.insert(pointer, Entry { key, value: here });
+                    }
+                }
+                Event::Alias(_) => {
+                    if let Some(Frame::Map { pending_key, .. }) = stack.last_mut()
+                        && pending_key.is_none()
+                    {
+                        *pending_key = Some(("<alias>".to_owned(), here));
+                        continue;
+                    }
+                    if let Some((pointer, key)) = node_pointer(&mut stack) {
+                        self.entries.insert(pointer, Entry { key, value: here });
+                    }
+                }
+                Event::SequenceStart(..) | Event::MappingStart(..) => {
+                    let is_map = matches!(event, Event::MappingStart(..));
+                    let (pointer, key) = match stack.last_mut() {
+                        Some(Frame::Map { pending_key: None, .. }) => {
+                            // A complex key: index nothing below it.
+                            ("\u{0}complex".to_owned(), None)
+                        }
+                        _ => node_pointer(&mut stack).unwrap_or_default(),
+                    };
+                    self.entries.insert(pointer.clone(), Entry { key, value: here });
+                    stack.push(if is_map {
+                        Frame::Map { pointer, pending_key: None }
+                    } else {
+                        Frame::Seq { pointer, next: 0 }
+                    });
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    stack.pop();
+                }
+                Event::DocumentEnd | Event::StreamEnd => {
+                    if matches!(event, Event::StreamEnd) {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+mod json_index {
+    //! A scanner that records where each value of a JSON text starts.
+
+    use std::collections::HashMap;
+
+    use super::{Entry, Span};
+    use crate::load::diagnostics::escape_pointer_segment;
+
+    struct Scanner<'a> {
+        bytes: &'a [u8],
+        text: &'a str,
+        pos: usize,
+        line: usize,
+        line_start: usize,
+    }
+
+    pub(super) fn index(text: &str, entries: &mut HashMap<String, Entry>) {
+        let mut scanner =
+            Scanner { bytes: text.as_bytes(), text, pos: 0, line: 1, line_start: 0 };
+        scanner.value(String::new(), None, entries, 0);
+    }
+
+    impl Scanner<'_> {
+        fn span(&self, start: usize, end: usize) -> Span {
+            let col = self.text[self.line_start..start].chars().count() + 1;
+            let len = self.text[start..end.max(start)].chars().count();
+            Span::new(self.line, col, len.max(1))
+        }
+
+        fn skip_ws(&mut self) {
+            while let Some(&b) = self.bytes.get(self.pos) {
+                match b {
+                    b'\n' => {
+                        self.pos += 1;
+                        self.line += 1;
+                        self.line_start = self.pos;
+                    }
+                    b' ' | b'\t' | b'\r' => self.pos += 1,
+                    _ => break,
+                }
+            }
+        }
+
+        fn string_end(&self, start: usize) -> usize {
+            let mut pos = start + 1;
+            while let Some(&b) = self.bytes.get(pos) {
+                match b {
+                    b'\\' => pos += 2,
+                    b'"' => return pos + 1,
+                    _ => pos += 1,
+                }
+            }
+            self.bytes.len()
+        }
+
+        fn value(
+            &mut self,
+            pointer: String,
+            key: Option<Span>,
+            entries: &mut HashMap<String, Entry>,
+            depth: usize,
+        ) {
+            self.skip_ws();
+            let start = self.pos;
+            let Some(&b) = self.bytes.get(start) else { return };
+            if depth > 512 {
+                return;
+            }
+            match b {
+                b'{' => {
+                    entries.insert(pointer.clone(), Entry { key, value: self.span(start, start + 1) });
+                    self.pos += 1;
+                    loop {
+                        self.skip_ws();
+                        match self.bytes.get(self.pos) {
+                            Some(b'}') => {
+                                self.pos += 1;
+                                return;
+                            }
+                            Some(b',') => self.pos += 1,
+                            Some(b'"') => {
+                                let key_start = self.pos;
+                                let key_end = self.string_end(key_start);
+                                let raw = &self.text[key_start..key_end];
+                                let name: String = serde_json::from_str(raw).unwrap_or_default();
+                                let key_span = self.span(key_start, key_end);
+                                self.pos = key_end;
+                                self.skip_ws();
+                                if self.bytes.get(self.pos) == Some(&b':') {
+                                    self.pos += 1;
+                                }
+                                let child = format!("{pointer}/{}", escape_pointer_segment(&name));
+                                self.value(child, Some(key_span), entries, depth + 1);
+                            }
+                            _ => return,
+                        }
+                    }
+                }
+                b'[' => {
+                    entries.insert(pointer.clone(), Entry { key, value: self.span(start, start + 1) });
+                    self.pos += 1;
+                    let mut next = 0usize;
+                    loop {
+                        self.skip_ws();
+                        match self.bytes.get(self.pos) {
+                            Some(b']') => {
+                                self.pos += 1;
+                                return;
+                            }
+                            Some(b',') => self.pos += 1,
+                            Some(_) => {
+                                let before = self.pos;
+                                self.value(format!("{pointer}/{next}"), None, entries, depth + 1);
+                                next += 1;
+                                if self.pos == before {
+                                    return;
+                                }
+                            }
+                            None => return,
+                        }
+                    }
+                }
+                b'"' => {
+                    let end = self.string_end(start);
+                    entries.insert(pointer, Entry { key, value: self.span(start, end) });
+                    self.pos = end;
+                }
+                _ => {
+                    let mut end = start;
+                    while let Some(&c) = self.bytes.get(end) {
+                        if matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                            break;
+                        }
+                        end += 1;
+                    }
+                    entries.insert(pointer, Entry { key, value: self.span(start, end) });
+                    self.pos = end.max(start + 1);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, text: &str) -> Arc<SourceFile> {
+        SourceFile::from_text(Path::new(name), text.to_owned())
+    }
+
+    #[test]
+    fn yaml_pointer_resolves_to_value_and_key() {
+        let src = file("a.yaml", "paths:\n  /pets/{id}:\n    get:\n      operationId: getPet\n");
+        assert_eq!(src.locate("/paths/~1pets~1{id}/get/operationId", false), Span::new(4, 20, 6));
+        assert_eq!(src.locate("/paths/~1pets~1{id}/get/operationId", true), Span::new(4, 7, 11));
+    }
+
+    #[test]
+    fn yaml_sequence_items_are_indexed() {
+        let src = file("a.yaml", "tools:\n  - name: a\n  - name: b\n");
+        assert_eq!(src.locate("/tools/1/name", false), Span::new(3, 11, 1));
+    }
+
+    #[test]
+    fn missing_pointer_falls_back_to_ancestor() {
+        let src = file("a.yaml", "info:\n  title: x\n");
+        assert_eq!(src.locate("/info/version", false).line, 1);
+    }
+
+    #[test]
+    fn json_pointer_resolves() {
+        let src = file("a.json", "{\n  \"a\": {\n    \"b\": [1, \"x\"]\n  }\n}\n");
+        assert_eq!(src.locate("/a/b/1", false), Span::new(3, 14, 3));
+        assert_eq!(src.locate("/a/b", true), Span::new(3, 5, 3));
+    }
+
+    #[test]
+    fn yaml_numeric_keys_become_strings() {
+        let value = file("a.yaml", "responses:\n  200:\n    description: ok\n").parse();
+        let value = value.expect("parses");
+        assert!(value["responses"]["200"].is_object());
+    }
+
+    #[test]
+    fn yaml_syntax_error_is_located() {
+        let err = file("bad.yaml", "a: [1, 2\nb: c\n").parse().expect_err("must fail");
+        assert_eq!(err.code, Code::YamlSyntax);
+        let (_, span) = err.position().expect("located");
+        assert!(span.line >= 1);
+    }
+}

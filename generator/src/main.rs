@@ -1,0 +1,3 @@
+//! The `capgen` command line.
+
+fn main() {}
