@@ -11,4 +11,6 @@
 //!
 //! Library code never panics on input: every problem is a [`load::diagnostics::Diagnostic`].
 
+pub mod emit;
 pub mod load;
+pub mod model;

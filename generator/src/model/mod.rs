@@ -1,0 +1,2 @@
+//! The intermediate model: what the emitters generate from. Plain data, built once from the
+//! loaded documents; emitters never look at `openapiv3` or raw capability structures.
