@@ -14,3 +14,6 @@
 pub mod emit;
 pub mod load;
 pub mod model;
+pub mod pipeline;
+pub mod plan;
+pub mod write;

@@ -1,3 +1,66 @@
-//! Project automation: `cargo xtask codegen [--check]`.
+//! Project automation, run as `cargo xtask <command>`.
+//!
+//! - `codegen [--check]`: regenerate `generated/` from `specs/`, or fail when it is stale.
 
-fn main() {}
+mod codegen;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate everything under `generated/` from the manifests in `specs/`.
+    Codegen {
+        /// Do not write; fail (exit 1) when a generated file is stale, missing or left over.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Codegen { check } => run_codegen(check),
+    }
+}
+
+fn run_codegen(check: bool) -> ExitCode {
+    let root = codegen::repo_root();
+    let expected = match codegen::expected(&root) {
+        Ok(it) => it,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::from(1);
+        }
+    };
+    let generated = root.join("generated");
+    let drift = codegen::compare(&generated, &expected);
+    if drift.is_clean() {
+        eprintln!("generated/ is up to date ({} files)", expected.len());
+        return ExitCode::SUCCESS;
+    }
+    if check {
+        eprint!("{}", codegen::report(&drift));
+        let n = drift.stale.len() + drift.missing.len() + drift.leftover.len();
+        eprintln!("error: {n} generated file(s) out of date; run `cargo xtask codegen` and commit the result");
+        return ExitCode::from(1);
+    }
+    if let Err(err) = codegen::apply(&generated, &expected, &drift) {
+        eprintln!("error: cannot update generated/: {err}");
+        return ExitCode::from(1);
+    }
+    eprintln!(
+        "generated/: {} updated, {} added, {} removed",
+        drift.stale.len(),
+        drift.missing.len(),
+        drift.leftover.len()
+    );
+    ExitCode::SUCCESS
+}

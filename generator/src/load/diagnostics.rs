@@ -61,6 +61,8 @@ codes! {
     YamlSyntax = "S002",
     /// JSON syntax error.
     JsonSyntax = "S003",
+    /// A `capgen.toml` manifest is malformed.
+    ManifestShape = "S005",
     /// The document root is not a mapping.
     NotAMapping = "S004",
     /// The document is not OpenAPI 3.0 or 3.1 (e.g. Swagger 2.0 or no `openapi` field).

@@ -135,6 +135,18 @@ impl SourceFile {
         }
     }
 
+    /// The span of the byte range `range` of the text (for parsers that report byte offsets).
+    pub fn span_of_bytes(&self, range: std::ops::Range<usize>) -> Span {
+        let start = range.start.min(self.text.len());
+        let before = &self.text[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map(|it| it + 1).unwrap_or(0);
+        let col = self.text[line_start..start].chars().count() + 1;
+        let end = range.end.clamp(start, self.text.len());
+        let len = self.text[start..end].split('\n').next().map(|it| it.chars().count()).unwrap_or(1);
+        Span::new(line, col, len.max(1))
+    }
+
     /// A rustc-style snippet of the line `span` is on, with a caret line under it.
     pub fn snippet(&self, span: Span) -> String {
         let Some(line) = self.text.lines().nth(span.line.saturating_sub(1)) else {

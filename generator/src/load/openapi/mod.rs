@@ -184,6 +184,26 @@ fn document_forms(file: &Arc<SourceFile>, raw: &mut Value, is_31: bool, diags: &
             .at(file, "/jsonSchemaDialect"),
         );
     }
+    operation_forms(file, root, is_31, diags);
+    if let Some(Value::Object(schemes)) =
+        root.get_mut("components").and_then(|it| it.get_mut("securitySchemes"))
+    {
+        let unsupported: Vec<String> = schemes
+            .iter()
+            .filter(|(_, scheme)| scheme.get("type").and_then(Value::as_str) == Some("mutualTLS"))
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in unsupported {
+            schemes.shift_remove(&name);
+            diags.push(
+                Diagnostic::warning(
+                    Code::NotCarried,
+                    format!("security scheme `{name}` (mutualTLS) is not carried: configure TLS on the HTTP client"),
+                )
+                .at(file, format!("/components/securitySchemes/{}", escape_pointer_segment(&name))),
+            );
+        }
+    }
     if is_31 {
         for (pointer, key) in [("/info", "summary"), ("/info/license", "identifier")] {
             let parent = pointer.trim_start_matches('/').split('/').try_fold(&*root, |node, segment| {
@@ -201,6 +221,52 @@ fn document_forms(file: &Arc<SourceFile>, raw: &mut Value, is_31: bool, diags: &
         }
     }
     webhooks
+}
+
+/// Operation-level forms: `responses` is optional in 3.1 (and often missing in 3.0 drafts);
+/// `callbacks` are set aside, since capgen generates nothing for them.
+fn operation_forms(
+    file: &Arc<SourceFile>,
+    root: &mut serde_json::Map<String, Value>,
+    is_31: bool,
+    diags: &mut Diagnostics,
+) {
+    const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    if let Some(Value::Object(components)) = root.get_mut("components")
+        && components.shift_remove("callbacks").is_some()
+    {
+        diags.push(
+            Diagnostic::warning(Code::Unsupported, "callbacks are not generated; `components.callbacks` is ignored")
+                .at_key(file, "/components/callbacks"),
+        );
+    }
+    let Some(Value::Object(paths)) = root.get_mut("paths") else { return };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        let item_pointer = format!("/paths/{}", escape_pointer_segment(path));
+        for method in METHODS {
+            let Some(Value::Object(operation)) = item.get_mut(*method) else { continue };
+            let pointer = format!("{item_pointer}/{method}");
+            if !operation.contains_key("responses") {
+                operation.insert("responses".to_owned(), Value::Object(Default::default()));
+                if !is_31 {
+                    diags.push(
+                        Diagnostic::warning(
+                            Code::OpenApiInconsistent,
+                            "OpenAPI 3.0 requires `responses`; the operation is read as having none",
+                        )
+                        .at(file, pointer.clone()),
+                    );
+                }
+            }
+            if operation.shift_remove("callbacks").is_some() {
+                diags.push(
+                    Diagnostic::warning(Code::Unsupported, "callbacks are not generated; ignored")
+                        .at_key(file, format!("{pointer}/callbacks")),
+                );
+            }
+        }
+    }
 }
 
 /// `paths` entries that are references to `components/pathItems` (3.1) are replaced by their
