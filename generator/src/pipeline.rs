@@ -2,12 +2,23 @@
 //!
 //! Nothing here writes files; callers get an [`Output`] only when no error was reported.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::emit::Output;
-use crate::load::diagnostics::Diagnostics;
+use crate::load::capability::{self, LoadOptions};
+use crate::load::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::load::openapi::{self, OpenApiDocument};
-use crate::plan::Plan;
+use crate::load::source::SourceFile;
+use crate::model::capability::CapabilityModel;
+use crate::model::join;
+use crate::plan::{Plan, ServerPlan};
+
+/// Everything a plan's documents say, joined.
+pub struct Loaded {
+    pub openapi: Option<OpenApiDocument>,
+    pub capabilities: Vec<(ServerPlan, CapabilityModel)>,
+}
 
 /// Loads the plan's OpenAPI document (with its overlays), if it has one.
 pub fn load_openapi(plan: &Plan, diags: &mut Diagnostics) -> Option<OpenApiDocument> {
@@ -16,28 +27,94 @@ pub fn load_openapi(plan: &Plan, diags: &mut Diagnostics) -> Option<OpenApiDocum
     openapi::load(path, &overlays, diags)
 }
 
+/// Loads every document of the plan and joins each capability with the OpenAPI document.
+pub fn load(plan: &Plan, diags: &mut Diagnostics) -> Loaded {
+    let openapi = load_openapi(plan, diags);
+    let options = LoadOptions { strict: plan.strict };
+    let mut capabilities = Vec::new();
+    for server in &plan.servers {
+        let file = match SourceFile::read(&server.capability) {
+            Ok(file) => file,
+            Err(diagnostic) => {
+                diags.push(diagnostic);
+                continue;
+            }
+        };
+        let Some(cap) = capability::load_capability(&file, &options, diags) else { continue };
+        let model = join::join(&file, &cap, openapi.as_ref(), diags);
+        capabilities.push((server.clone(), model));
+    }
+    if let Some(doc) = &openapi
+        && !capabilities.is_empty()
+    {
+        report_unused_operations(doc, &capabilities, diags);
+    }
+    Loaded { openapi, capabilities }
+}
+
+/// Notes every OpenAPI operation that no capability of the plan consumes.
+fn report_unused_operations(
+    doc: &OpenApiDocument,
+    capabilities: &[(ServerPlan, CapabilityModel)],
+    diags: &mut Diagnostics,
+) {
+    let used: BTreeSet<(String, String)> = capabilities
+        .iter()
+        .flat_map(|(_, model)| model.consumes.iter())
+        .flat_map(|api| api.operations.iter())
+        .filter_map(|op| op.openapi.as_ref().map(|it| (it.method.clone(), it.path.clone())))
+        .collect();
+    for (path, item) in &doc.spec.paths.paths {
+        let openapiv3::ReferenceOr::Item(item) = item else { continue };
+        for (method, operation) in item.iter() {
+            let method = method.to_uppercase();
+            if used.contains(&(method.clone(), path.clone())) {
+                continue;
+            }
+            let name = operation.operation_id.clone().unwrap_or_else(|| format!("{method} {path}"));
+            let message = format!("OpenAPI operation `{name}` ({method} {path}) is not consumed by any capability");
+            let pointer = format!(
+                "/paths/{}/{}",
+                crate::load::diagnostics::escape_pointer_segment(path),
+                method.to_lowercase()
+            );
+            diags.push(doc.at(Diagnostic::note(Code::NotExposed, message), &pointer));
+        }
+    }
+}
+
 /// Loads and checks every input of the plan without generating anything.
 pub fn check(plan: &Plan, diags: &mut Diagnostics) {
-    let _ = load_openapi(plan, diags);
+    let _ = load(plan, diags);
 }
 
 /// Generates everything the plan asks for. Returns `None` when an error was reported.
 pub fn generate(plan: &Plan, diags: &mut Diagnostics) -> Option<Output> {
-    let output = Output::new();
-    if plan.openapi.is_some() && load_openapi(plan, diags).is_none() {
-        return None;
-    }
+    let loaded = load(plan, diags);
     if diags.has_errors() {
         return None;
     }
+    let output = Output::new();
+    let _ = loaded;
     Some(output)
 }
 
-/// The model as stable, sorted JSON (`capgen ir`).
+/// The model as stable JSON (`capgen ir`).
 pub fn ir(plan: &Plan, diags: &mut Diagnostics) -> Option<serde_json::Value> {
-    let doc = load_openapi(plan, diags);
+    let loaded = load(plan, diags);
     if diags.has_errors() {
         return None;
     }
-    Some(serde_json::json!({ "openapi": doc.map(|it| it.version) }))
+    let capabilities: Vec<serde_json::Value> = loaded
+        .capabilities
+        .iter()
+        .map(|(_, model)| serde_json::to_value(model).unwrap_or(serde_json::Value::Null))
+        .collect();
+    Some(serde_json::json!({
+        "openapi": loaded.openapi.as_ref().map(|it| serde_json::json!({
+            "file": it.file.display_path(),
+            "version": it.version,
+        })),
+        "capabilities": capabilities,
+    }))
 }

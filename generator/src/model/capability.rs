@@ -1,0 +1,251 @@
+//! The capability IR: a capability's consumed API, its exposed REST operations and MCP tools,
+//! each exposed item bound to one consumed operation with resolved input mappings.
+//!
+//! Built by [`crate::model::join`]; read by the server and MCP emitters. Everything here is
+//! resolved: names are final, every input has a JSON Schema, every argument says where its
+//! value comes from, so emitters make no decisions of their own about the documents.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// One capability, joined with its OpenAPI document.
+#[derive(Debug, Clone, Serialize)]
+pub struct CapabilityModel {
+    /// The capability file as given on the command line.
+    pub source: String,
+    pub naftiko: String,
+    pub label: Option<String>,
+    pub description: Option<String>,
+    pub consumes: Vec<ConsumedApi>,
+    pub rest: Vec<RestAdapter>,
+    pub mcp: Vec<McpAdapter>,
+    /// Variables from `binds` that hold secrets the generated server reads at start-up.
+    pub secrets: Vec<Secret>,
+}
+
+/// A bound variable and where its value comes from.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Secret {
+    /// The variable name used in the capability (`DURABLE_FUNCTIONS_API_KEY`).
+    pub variable: String,
+    /// The bind namespace that declares it.
+    pub namespace: String,
+    /// The environment variable the value is read from (the bind's provider key).
+    pub env: String,
+    /// A `file:///` location when the bind reads from a file instead of the environment.
+    pub location: Option<String>,
+}
+
+/// A `consumes` entry of type http.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsumedApi {
+    pub namespace: String,
+    pub description: Option<String>,
+    /// `baseUri` as written, with server variables as `{name}`.
+    pub base_uri: String,
+    /// Server variables in the base URI (`appName` in `https://{appName}.azurewebsites.net`).
+    pub variables: Vec<String>,
+    pub auth: Option<OutboundAuth>,
+    pub operations: Vec<ConsumedOperation>,
+    pub pointer: String,
+}
+
+/// How the server authenticates to the consumed API.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum OutboundAuth {
+    ApiKey { name: String, placement: KeyPlacement, value: ValueSource },
+    Bearer { token: ValueSource },
+    Basic { username: ValueSource, password: ValueSource },
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyPlacement {
+    Query,
+    Header,
+    Cookie,
+}
+
+/// Where a value comes from.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
+pub enum ValueSource {
+    /// An input of the exposed adapter (REST request parameter or MCP tool argument).
+    Input(String),
+    /// A bound variable (see [`CapabilityModel::secrets`]).
+    Secret(String),
+    /// A fixed value written in the capability.
+    Literal(Value),
+    /// A Mustache template over inputs and variables (`"{{a}}-{{b}}"`).
+    Template(String),
+}
+
+/// One operation of a consumed API.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsumedOperation {
+    pub name: String,
+    pub method: String,
+    /// Path template relative to the base URI, with `{name}` variables.
+    pub path: String,
+    pub description: Option<String>,
+    /// The joined OpenAPI operation, if any.
+    pub openapi: Option<OpenApiRef>,
+    pub inputs: Vec<Input>,
+    pub pointer: String,
+}
+
+/// The OpenAPI operation a consumed operation was joined with.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenApiRef {
+    pub method: String,
+    /// The path template exactly as written in the OpenAPI document.
+    pub path: String,
+    pub operation_id: Option<String>,
+    /// A JSON Schema every 2xx response body satisfies, when there is one (for `outputSchema`).
+    pub success_schema: Option<Value>,
+    /// Whether some 2xx response has no body (e.g. 202 Accepted).
+    pub success_without_body: bool,
+}
+
+/// Where a request input goes on the wire.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Location {
+    Path,
+    Query,
+    Header,
+    Cookie,
+    Body,
+}
+
+/// Where an input's definition came from.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// Declared in the capability.
+    Declared,
+    /// Taken from the OpenAPI operation.
+    OpenApi,
+    /// A path template variable nobody declared.
+    PathTemplate,
+}
+
+/// One input of a consumed operation, or of an exposed operation or tool.
+#[derive(Debug, Clone, Serialize)]
+pub struct Input {
+    /// The wire name (consumed side) or the exposed name (REST parameter, MCP argument).
+    pub name: String,
+    pub location: Location,
+    pub required: bool,
+    /// JSON Schema 2020-12 of the value, self-contained.
+    pub schema: Value,
+    pub description: Option<String>,
+    pub origin: Origin,
+    /// A value fixed by the capability (`value:` on a consumed parameter); such inputs are never
+    /// exposed.
+    pub fixed: Option<ValueSource>,
+}
+
+/// How a consumed input gets its value in one exposed operation or tool.
+#[derive(Debug, Clone, Serialize)]
+pub struct Argument {
+    /// The consumed input's name.
+    pub consumed: String,
+    pub source: ValueSource,
+}
+
+/// The reference from an exposed item to the consumed operation it calls.
+#[derive(Debug, Clone, Serialize)]
+pub struct Call {
+    pub namespace: String,
+    pub operation: String,
+    /// Index into [`CapabilityModel::consumes`].
+    pub api: usize,
+    /// Index into [`ConsumedApi::operations`].
+    pub index: usize,
+}
+
+/// What an exposed item returns.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum OutputShape {
+    /// The upstream body, unchanged.
+    Passthrough,
+    /// A projection of the upstream JSON (Naftiko output parameters, JSONPath mappings).
+    Mapped { parameter: Value },
+}
+
+/// An `exposes: rest` adapter.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestAdapter {
+    pub namespace: String,
+    pub address: Option<String>,
+    pub port: u16,
+    pub inbound_auth: Option<OutboundAuth>,
+    pub operations: Vec<RestOperation>,
+    pub pointer: String,
+}
+
+/// One exposed REST operation.
+#[derive(Debug, Clone, Serialize)]
+pub struct RestOperation {
+    pub name: String,
+    pub method: String,
+    /// The exposed path template with `{name}` variables, exactly as the capability spells it.
+    pub path: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub call: Call,
+    /// The request inputs of this route: path variables, query and header parameters, body.
+    pub inputs: Vec<Input>,
+    pub arguments: Vec<Argument>,
+    pub output: OutputShape,
+    pub pointer: String,
+}
+
+/// An `exposes: mcp` adapter.
+#[derive(Debug, Clone, Serialize)]
+pub struct McpAdapter {
+    pub namespace: String,
+    pub address: Option<String>,
+    pub port: Option<u16>,
+    pub stdio: bool,
+    /// Sent as `instructions` in the MCP handshake.
+    pub description: Option<String>,
+    pub inbound_auth: Option<OutboundAuth>,
+    pub tools: Vec<Tool>,
+    pub pointer: String,
+}
+
+/// One MCP tool, as listed by `tools/list` and bound to its consumed operation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: String,
+    pub title: String,
+    pub description: Option<String>,
+    /// `type: object`, `additionalProperties: false`, one property per argument.
+    pub input_schema: Value,
+    /// Present only when every success can satisfy it; see [`Tool::wrap_result`].
+    pub output_schema: Option<Value>,
+    /// Whether results are wrapped as `{"result": …}` to give them an object root.
+    pub wrap_result: bool,
+    pub annotations: Annotations,
+    pub call: Call,
+    /// The tool's arguments (their schema is in `input_schema`).
+    pub inputs: Vec<Input>,
+    pub arguments: Vec<Argument>,
+    pub output: OutputShape,
+    pub pointer: String,
+}
+
+/// MCP tool annotations, with MCP defaults applied where the capability gives no hint.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Annotations {
+    pub read_only_hint: bool,
+    pub destructive_hint: bool,
+    pub idempotent_hint: bool,
+    pub open_world_hint: bool,
+}

@@ -1,0 +1,175 @@
+//! The join: a capability read together with the OpenAPI document of the API it consumes.
+//!
+//! Consumed operations are matched to OpenAPI operations by method and path template (variable
+//! names ignored, literal segments compared case-insensitively). Inputs come from the
+//! capability where it declares them and from the OpenAPI operation and the path templates
+//! where it does not; exposed REST operations and MCP tools then bind each consumed input to an
+//! exposed input, a variable or a literal through `with`. Every inference is reported.
+
+mod consumed;
+mod exposed;
+mod schema;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::load::capability::model::{Authentication, Capability, Exposes};
+use crate::load::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::load::openapi::OpenApiDocument;
+use crate::load::source::SourceFile;
+use crate::model::capability::{CapabilityModel, KeyPlacement, OutboundAuth, Secret, ValueSource};
+
+/// Context shared by the parts of one join.
+pub(crate) struct Ctx<'a> {
+    pub file: &'a Arc<SourceFile>,
+    pub cap: &'a Capability,
+    pub openapi: Option<&'a OpenApiDocument>,
+    pub diags: &'a mut Diagnostics,
+    pub secrets: BTreeSet<Secret>,
+}
+
+impl Ctx<'_> {
+    pub fn report(&mut self, diagnostic: Diagnostic, pointer: impl Into<String>) {
+        let located = diagnostic.at(self.file, pointer);
+        self.diags.push(located);
+    }
+
+    pub fn report_key(&mut self, diagnostic: Diagnostic, pointer: impl Into<String>) {
+        let located = diagnostic.at_key(self.file, pointer);
+        self.diags.push(located);
+    }
+}
+
+/// Joins `cap` (read from `file`) with `openapi`.
+pub fn join(
+    file: &Arc<SourceFile>,
+    cap: &Capability,
+    openapi: Option<&OpenApiDocument>,
+    diags: &mut Diagnostics,
+) -> CapabilityModel {
+    let mut ctx = Ctx { file, cap, openapi, diags, secrets: BTreeSet::new() };
+    let consumes = consumed::consumed_apis(&mut ctx);
+    let mut rest = Vec::new();
+    let mut mcp = Vec::new();
+    for (idx, adapter) in cap.exposes().iter().enumerate() {
+        let pointer = Capability::exposes_pointer(idx);
+        match adapter {
+            Exposes::Rest(it) => rest.push(exposed::rest_adapter(&mut ctx, &consumes, it, &pointer)),
+            Exposes::Mcp(it) => mcp.push(exposed::mcp_adapter(&mut ctx, &consumes, it, &pointer)),
+            Exposes::Skill(_) | Exposes::Control(_) => {}
+        }
+    }
+    exposed::check_unique_tools(&mut ctx, &mcp);
+    let info = cap.info.as_ref();
+    CapabilityModel {
+        source: file.display_path().to_owned(),
+        naftiko: cap.naftiko.as_str().to_owned(),
+        label: info.and_then(|it| it.label.clone()),
+        description: info.and_then(|it| it.description.clone()),
+        consumes,
+        rest,
+        mcp,
+        secrets: ctx.secrets.into_iter().collect(),
+    }
+}
+
+/// Resolves a value that may reference a bound variable (`{{X}}`, `{{ns.X}}`) into a source,
+/// recording the secret.
+pub(crate) fn bound_value(ctx: &mut Ctx<'_>, text: &str) -> ValueSource {
+    let trimmed = text.trim();
+    let Some(inner) = trimmed.strip_prefix("{{").and_then(|it| it.strip_suffix("}}")) else {
+        if text.contains("{{") {
+            return ValueSource::Template(text.to_owned());
+        }
+        return ValueSource::Literal(serde_json::Value::String(text.to_owned()));
+    };
+    let inner = inner.trim();
+    let (namespace, variable) = match inner.split_once('.') {
+        Some((ns, var)) => (Some(ns), var),
+        None => (None, inner),
+    };
+    for (_, bind) in ctx.cap.all_binds() {
+        if namespace.is_some_and(|ns| ns != bind.namespace) {
+            continue;
+        }
+        if let Some(env) = bind.keys.get(variable) {
+            ctx.secrets.insert(Secret {
+                variable: variable.to_owned(),
+                namespace: bind.namespace.clone(),
+                env: env.clone(),
+                location: bind.location.clone(),
+            });
+            return ValueSource::Secret(variable.to_owned());
+        }
+    }
+    ValueSource::Template(text.to_owned())
+}
+
+/// Reads an `authentication` block into the IR.
+pub(crate) fn auth(ctx: &mut Ctx<'_>, auth: &Authentication, pointer: &str) -> Option<OutboundAuth> {
+    let source = |ctx: &mut Ctx<'_>, it: &Option<String>| bound_value(ctx, it.as_deref().unwrap_or(""));
+    Some(match auth {
+        Authentication::ApiKey(key) => OutboundAuth::ApiKey {
+            name: key.key.clone().unwrap_or_default(),
+            placement: match key.placement {
+                Some(crate::load::capability::model::ApiKeyPlacement::Query) => KeyPlacement::Query,
+                _ => KeyPlacement::Header,
+            },
+            value: source(ctx, &key.value),
+        },
+        Authentication::Bearer(bearer) => OutboundAuth::Bearer { token: source(ctx, &bearer.token) },
+        Authentication::Basic(basic) => OutboundAuth::Basic {
+            username: source(ctx, &basic.username),
+            password: source(ctx, &basic.password),
+        },
+        Authentication::Digest(_) | Authentication::OAuth2(_) => {
+            let message = format!("`{}` authentication is not generated; requests go out without it", auth.type_name());
+            ctx.report(Diagnostic::warning(Code::UnsupportedAuth, message), pointer);
+            return None;
+        }
+    })
+}
+
+/// `{{x}}` → `{x}`; `{x}` stays.
+pub(crate) fn normalize_template(path: &str) -> String {
+    path.replace("{{", "{").replace("}}", "}")
+}
+
+/// The variable names of a `{x}` template, in order.
+pub(crate) fn template_variables(path: &str) -> Vec<String> {
+    let mut res = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}') else { break };
+        let name = rest[start + 1..start + end].trim();
+        if !name.is_empty() {
+            res.push(name.to_owned());
+        }
+        rest = &rest[start + end + 1..];
+    }
+    res
+}
+
+/// A path template with its variables blanked and literals lower-cased, for matching.
+pub(crate) fn template_key(path: &str) -> String {
+    let mut res = String::with_capacity(path.len());
+    let mut in_var = false;
+    for ch in path.chars() {
+        match ch {
+            '{' => {
+                in_var = true;
+                res.push('{');
+            }
+            '}' => {
+                in_var = false;
+                res.push('}');
+            }
+            _ if in_var => {}
+            _ => res.extend(ch.to_lowercase()),
+        }
+    }
+    res.trim_end_matches('/').to_owned()
+}
+
+#[cfg(test)]
+mod tests;

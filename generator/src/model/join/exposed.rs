@@ -1,0 +1,476 @@
+//! The exposed side of the join: REST operations and MCP tools bound to consumed operations.
+
+use std::collections::BTreeMap;
+
+use heck::ToKebabCase;
+use indexmap::IndexMap;
+use serde_json::{Map, Value, json};
+
+use crate::load::capability::model::{
+    ExposesMcp, ExposesRest, McpTool, OutputParameter, ParamLocation, ParamType, WithValue,
+};
+use crate::load::diagnostics::{Code, Diagnostic, pointer_join};
+use crate::model::capability::{
+    Annotations, Argument, Call, ConsumedApi, Input, Location, McpAdapter, Origin, OutputShape, RestAdapter,
+    RestOperation, Tool, ValueSource,
+};
+use crate::model::join::{Ctx, auth, bound_value, normalize_template, schema, template_key, template_variables};
+
+/// Finds the consumed operation a `call` names.
+fn resolve_call(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], call: &str, pointer: &str) -> Option<Call> {
+    let (namespace, operation) = call.split_once('.').unwrap_or((call, ""));
+    let Some((api_idx, api)) = consumes.iter().enumerate().find(|(_, it)| it.namespace == namespace) else {
+        let known: Vec<&str> = consumes.iter().map(|it| it.namespace.as_str()).collect();
+        let message = format!("`call: {call}` names no consumed namespace `{namespace}`");
+        let help = format!("consumed namespaces: {}", known.join(", "));
+        ctx.report(Diagnostic::error(Code::UnknownCall, message).with_help(help), pointer);
+        return None;
+    };
+    let exact = api.operations.iter().position(|it| it.name == operation);
+    let index = match exact {
+        Some(index) => index,
+        None => {
+            let Some(index) = api.operations.iter().position(|it| it.name.eq_ignore_ascii_case(operation)) else {
+                let known: Vec<&str> = api.operations.iter().map(|it| it.name.as_str()).collect();
+                let message = format!("`call: {call}`: `{namespace}` has no operation `{operation}`");
+                let help = format!("operations of `{namespace}`: {}", known.join(", "));
+                ctx.report(Diagnostic::error(Code::UnknownCall, message).with_help(help), pointer);
+                return None;
+            };
+            let message = format!("`{operation}` matches `{}` only when case is ignored", api.operations[index].name);
+            ctx.report(Diagnostic::warning(Code::CaseInsensitiveMatch, message), pointer);
+            index
+        }
+    };
+    Some(Call { namespace: namespace.to_owned(), operation: api.operations[index].name.clone(), api: api_idx, index })
+}
+
+/// Reads a `with` value: `<adapter namespace>.x` (or, seed dialect, any `prefix.x` whose prefix is
+/// not a bind namespace) is the exposed input `x`; `{{X}}` a variable or input; the rest literal.
+fn with_source(ctx: &mut Ctx<'_>, value: &WithValue) -> ValueSource {
+    let text = match value {
+        WithValue::Number(number) => return ValueSource::Literal(Value::Number(number.clone())),
+        WithValue::String(text) => text,
+    };
+    let is_reference = text.split_once('.').is_some_and(|(prefix, name)| {
+        !prefix.is_empty()
+            && !name.is_empty()
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            && !ctx.cap.all_binds().iter().any(|(_, bind)| bind.namespace == prefix)
+    });
+    if is_reference {
+        let name = text.split_once('.').map(|it| it.1).unwrap_or_default();
+        return ValueSource::Input(name.to_owned());
+    }
+    if let Some(inner) = text.trim().strip_prefix("{{").and_then(|it| it.strip_suffix("}}")) {
+        let inner = inner.trim();
+        return match bound_value(ctx, text) {
+            ValueSource::Secret(it) => ValueSource::Secret(it),
+            _ if !inner.contains('.') => ValueSource::Input(inner.to_owned()),
+            other => other,
+        };
+    }
+    bound_value(ctx, text)
+}
+
+fn declared_schema(ty: Option<ParamType>, consumed: Option<&Input>, ctx: &mut Ctx<'_>, pointer: &str) -> Value {
+    match (ty, consumed) {
+        (Some(ty), Some(input)) if !schema::compatible(ty, &input.schema) => {
+            let message = format!(
+                "declared `{ty}`, but the consumed input `{}` is `{}`; the declared type wins",
+                input.name,
+                schema::schema_type(&input.schema).unwrap_or("?")
+            );
+            ctx.report(Diagnostic::warning(Code::TypeConflict, message), format!("{pointer}/type"));
+            schema::declared_schema(Some(ty))
+        }
+        (_, Some(input)) => input.schema.clone(),
+        (ty, None) => schema::declared_schema(ty),
+    }
+}
+
+fn output_shape(params: &[OutputParameter]) -> OutputShape {
+    let Some(first) = params.first() else { return OutputShape::Passthrough };
+    let whole = matches!(first.mapping.as_deref(), None | Some("$") | Some("$."));
+    let no_properties = first.properties.as_ref().is_none_or(IndexMap::is_empty);
+    if first.ty == ParamType::Object && no_properties && whole {
+        return OutputShape::Passthrough;
+    }
+    OutputShape::Mapped { parameter: serde_json::to_value(first).unwrap_or(Value::Null) }
+}
+
+/// Binds every consumed input of `call` for one exposed item. `lookup` finds or creates the
+/// exposed input for a name (returning its exposed name); it is called with the consumed input.
+fn bind_arguments(
+    ctx: &mut Ctx<'_>,
+    consumes: &[ConsumedApi],
+    call: &Call,
+    with: &IndexMap<String, WithValue>,
+    pointer: &str,
+    exposed: &mut dyn FnMut(&mut Ctx<'_>, Option<&str>, &Input) -> String,
+) -> Vec<Argument> {
+    let operation = &consumes[call.api].operations[call.index];
+    let mut arguments = Vec::new();
+    for (key, value) in with {
+        let at = pointer_join(&format!("{pointer}/with"), key);
+        let consumed = operation.inputs.iter().find(|it| it.name == *key).or_else(|| {
+            let found = operation.inputs.iter().find(|it| it.name.eq_ignore_ascii_case(key));
+            if let Some(found) = found {
+                let message = format!("`with` key `{key}` matches the input `{}` only when case is ignored", found.name);
+                ctx.report_key(Diagnostic::warning(Code::CaseInsensitiveMatch, message), at.clone());
+            }
+            found
+        });
+        let Some(consumed) = consumed else {
+            let known: Vec<&str> = operation.inputs.iter().map(|it| it.name.as_str()).collect();
+            let message = format!("`with` key `{key}` names no input of `{}.{}`", call.namespace, call.operation);
+            let help = if known.is_empty() {
+                "the operation has no inputs".to_owned()
+            } else {
+                format!("its inputs: {}", known.join(", "))
+            };
+            ctx.report_key(Diagnostic::error(Code::UnknownWithInput, message).with_help(help), at);
+            continue;
+        };
+        let source = match with_source(ctx, value) {
+            ValueSource::Input(name) => ValueSource::Input(exposed(ctx, Some(&name), consumed)),
+            other => other,
+        };
+        arguments.push(Argument { consumed: consumed.name.clone(), source });
+    }
+    for input in &operation.inputs {
+        if input.fixed.is_some() || arguments.iter().any(|it| it.consumed == input.name) {
+            continue;
+        }
+        let name = exposed(ctx, None, input);
+        arguments.push(Argument { consumed: input.name.clone(), source: ValueSource::Input(name) });
+    }
+    arguments
+}
+
+pub fn rest_adapter(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], adapter: &ExposesRest, pointer: &str) -> RestAdapter {
+    let inbound_auth = adapter.authentication.as_ref().and_then(|it| auth(ctx, it, &format!("{pointer}/authentication")));
+    let mut operations = Vec::new();
+    let mut routes: BTreeMap<(String, String), String> = BTreeMap::new();
+    for (ri, resource) in adapter.resources.iter().enumerate() {
+        let resource_pointer = format!("{pointer}/resources/{ri}");
+        let path = normalize_template(&resource.path);
+        for (oi, op) in resource.operations.iter().enumerate() {
+            let op_pointer = format!("{resource_pointer}/operations/{oi}");
+            let method = op.method.as_str().to_owned();
+            let Some(call_text) = op.call.as_deref() else {
+                if op.reference.is_none() && op.steps.is_empty() {
+                    let message = format!("`{method} {path}` calls no consumed operation (no `call`)");
+                    ctx.report(Diagnostic::error(Code::NoCall, message), op_pointer);
+                }
+                continue;
+            };
+            let Some(call) = resolve_call(ctx, consumes, call_text, &format!("{op_pointer}/call")) else { continue };
+            let route = (method.clone(), template_key(&path));
+            if let Some(first) = routes.get(&route) {
+                let message = format!("`{method} {path}` is exposed twice (first at {first})");
+                ctx.report(Diagnostic::error(Code::DuplicateRoute, message), format!("{op_pointer}/method"));
+                continue;
+            }
+            routes.insert(route, op_pointer.clone());
+
+            let declared = resource.input_parameters.iter().chain(op.input_parameters.iter());
+            let mut inputs: Vec<Input> = declared
+                .map(|param| Input {
+                    name: param.name.clone(),
+                    location: match param.location {
+                        ParamLocation::Path => Location::Path,
+                        ParamLocation::Header => Location::Header,
+                        ParamLocation::Cookie => Location::Cookie,
+                        ParamLocation::Body => Location::Body,
+                        ParamLocation::Query | ParamLocation::Environment => Location::Query,
+                    },
+                    required: param.location == ParamLocation::Path,
+                    schema: schema::declared_schema(param.ty),
+                    description: param.description.clone(),
+                    origin: Origin::Declared,
+                    fixed: None,
+                })
+                .collect();
+            let path_vars = template_variables(&path);
+            let mut inferred = Vec::new();
+            let mut exposed = |ctx: &mut Ctx<'_>, wanted: Option<&str>, consumed: &Input| -> String {
+                let wanted = wanted.unwrap_or(&consumed.name);
+                if let Some(existing) = inputs.iter_mut().find(|it| it.name == wanted) {
+                    if existing.origin == Origin::Declared && consumed.schema != json!({}) {
+                        existing.schema = consumed.schema.clone();
+                    }
+                    return existing.name.clone();
+                }
+                if let Some(var) = path_vars.iter().find(|it| it.eq_ignore_ascii_case(wanted)) {
+                    if var != wanted {
+                        let message = format!("path variable `{{{var}}}` is bound to the input `{wanted}` (case ignored)");
+                        ctx.report(Diagnostic::note(Code::CaseInsensitiveMatch, message), format!("{resource_pointer}/path"));
+                    }
+                    inputs.push(Input { name: var.clone(), location: Location::Path, required: true, ..consumed.clone() });
+                    return var.clone();
+                }
+                let location = match consumed.location {
+                    Location::Path => Location::Query,
+                    other => other,
+                };
+                inferred.push(format!("`{wanted}` ({})", location_label(location)));
+                inputs.push(Input {
+                    name: wanted.to_owned(),
+                    location,
+                    origin: Origin::OpenApi,
+                    required: consumed.required,
+                    ..consumed.clone()
+                });
+                wanted.to_owned()
+            };
+            let arguments = bind_arguments(ctx, consumes, &call, &op.with, &op_pointer, &mut exposed);
+            for var in &path_vars {
+                if !inputs.iter().any(|it| it.name == *var && it.location == Location::Path) {
+                    let message = format!("path variable `{{{var}}}` is not passed to `{call_text}`");
+                    ctx.report(Diagnostic::warning(Code::InferredInput, message), format!("{resource_pointer}/path"));
+                }
+            }
+            if !inferred.is_empty() {
+                let message = format!("request inputs inferred from the consumed operation: {}", inferred.join(", "));
+                ctx.report(Diagnostic::note(Code::InferredInput, message), format!("{op_pointer}/method"));
+            }
+            inputs.sort_by_key(|it| it.location);
+            let consumed = &consumes[call.api].operations[call.index];
+            operations.push(RestOperation {
+                name: op.name.clone().unwrap_or_else(|| format!("{}-{}", method.to_lowercase(), path.to_kebab_case())),
+                method,
+                path: path.clone(),
+                summary: op.label.clone(),
+                description: op.description.clone().or_else(|| consumed.description.clone()),
+                call,
+                inputs,
+                arguments,
+                output: output_shape(&op.output_parameters),
+                pointer: op_pointer,
+            });
+        }
+    }
+    RestAdapter {
+        namespace: adapter.namespace.clone(),
+        address: adapter.address.clone(),
+        port: adapter.port,
+        inbound_auth,
+        operations,
+        pointer: pointer.to_owned(),
+    }
+}
+
+fn location_label(location: Location) -> &'static str {
+    match location {
+        Location::Path => "path",
+        Location::Query => "query",
+        Location::Header => "header",
+        Location::Cookie => "cookie",
+        Location::Body => "body",
+    }
+}
+
+pub fn mcp_adapter(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], adapter: &ExposesMcp, pointer: &str) -> McpAdapter {
+    let inbound_auth = adapter.authentication.as_ref().and_then(|it| auth(ctx, it, &format!("{pointer}/authentication")));
+    let mut tools = Vec::new();
+    for (ti, tool) in adapter.tools.iter().enumerate() {
+        let tool_pointer = format!("{pointer}/tools/{ti}");
+        if let Some(built) = mcp_tool(ctx, consumes, tool, &tool_pointer) {
+            tools.push(built);
+        }
+    }
+    McpAdapter {
+        namespace: adapter.namespace.clone(),
+        address: adapter.address.clone(),
+        port: adapter.port,
+        stdio: matches!(adapter.transport, Some(crate::load::capability::model::McpTransport::Stdio)),
+        description: adapter.description.clone(),
+        inbound_auth,
+        tools,
+        pointer: pointer.to_owned(),
+    }
+}
+
+/// Whether `name` is a valid MCP tool name (1–128 characters of `[A-Za-z0-9_.-]`).
+pub fn valid_tool_name(name: &str) -> bool {
+    (1..=128).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+fn title_of(name: &str) -> String {
+    let words = name.replace(['-', '_', '.'], " ");
+    let mut chars = words.trim().chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn mcp_tool(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], tool: &McpTool, pointer: &str) -> Option<Tool> {
+    let name = tool.name.clone().unwrap_or_default();
+    if !valid_tool_name(&name) {
+        let message = format!("`{name}` is not a valid MCP tool name (1–128 characters of A–Z, a–z, 0–9, `_`, `-`, `.`)");
+        ctx.report(Diagnostic::error(Code::InvalidToolName, message), format!("{pointer}/name"));
+    }
+    let Some(call_text) = tool.call.as_deref() else {
+        if tool.reference.is_none() && tool.steps.is_empty() && tool.output_parameters.iter().all(|it| it.value.is_none()) {
+            let message = format!("tool `{name}` calls no consumed operation (no `call`)");
+            ctx.report(Diagnostic::error(Code::NoCall, message), pointer.to_owned());
+        }
+        return None;
+    };
+    let call = resolve_call(ctx, consumes, call_text, &format!("{pointer}/call"))?;
+    let mut inputs: Vec<Input> = Vec::new();
+    let declared: Vec<(usize, &crate::load::capability::model::McpToolInputParameter)> =
+        tool.input_parameters.iter().enumerate().collect();
+    let consumed_op = consumes[call.api].operations[call.index].clone();
+    let mut inferred = Vec::new();
+    let mut exposed = |ctx: &mut Ctx<'_>, wanted: Option<&str>, consumed: &Input| -> String {
+        let wanted = wanted.unwrap_or(&consumed.name).to_owned();
+        if inputs.iter().any(|it| it.name == wanted) {
+            return wanted;
+        }
+        match declared.iter().find(|(_, it)| it.name == wanted) {
+            Some((idx, param)) => {
+                let at = format!("{pointer}/inputParameters/{idx}");
+                inputs.push(Input {
+                    name: wanted.clone(),
+                    location: consumed.location,
+                    required: param.required,
+                    schema: declared_schema(param.ty, Some(consumed), ctx, &at),
+                    description: param.description.clone().or_else(|| consumed.description.clone()),
+                    origin: Origin::Declared,
+                    fixed: None,
+                });
+            }
+            None => {
+                inferred.push(format!("`{wanted}`"));
+                inputs.push(Input { name: wanted.clone(), ..consumed.clone() });
+            }
+        }
+        wanted
+    };
+    let arguments = bind_arguments(ctx, consumes, &call, &tool.with, pointer, &mut exposed);
+    for (idx, param) in &declared {
+        if !inputs.iter().any(|it| it.name == param.name) {
+            let message = format!("argument `{}` is declared but not passed to `{call_text}`", param.name);
+            ctx.report(Diagnostic::warning(Code::InferredInput, message), format!("{pointer}/inputParameters/{idx}"));
+            inputs.push(Input {
+                name: param.name.clone(),
+                location: Location::Query,
+                required: param.required,
+                schema: schema::declared_schema(param.ty),
+                description: param.description.clone(),
+                origin: Origin::Declared,
+                fixed: None,
+            });
+        }
+    }
+    if !inferred.is_empty() {
+        let message = format!("tool arguments inferred from the consumed operation: {}", inferred.join(", "));
+        ctx.report(Diagnostic::note(Code::InferredInput, message), format!("{pointer}/name"));
+    }
+    let output = output_shape(&tool.output_parameters);
+    let (output_schema, wrap_result) = match (&output, consumed_op.openapi.as_ref()) {
+        (OutputShape::Passthrough, Some(openapi)) if !openapi.success_without_body => {
+            match openapi.success_schema.as_ref() {
+                Some(schema) if root_type(schema) == Some("object") => (Some(schema.clone()), false),
+                Some(schema) => (Some(wrap_schema(schema)), true),
+                None => (None, false),
+            }
+        }
+        _ => (None, false),
+    };
+    let hints = tool.hints.clone().unwrap_or_default();
+    Some(Tool {
+        name: name.clone(),
+        title: tool.label.clone().unwrap_or_else(|| title_of(&name)),
+        description: tool.description.clone(),
+        input_schema: input_schema(&inputs),
+        output_schema,
+        wrap_result,
+        annotations: Annotations {
+            read_only_hint: hints.read_only_or_default(),
+            destructive_hint: hints.destructive_or_default(),
+            idempotent_hint: hints.idempotent_or_default(),
+            open_world_hint: hints.open_world_or_default(),
+        },
+        call,
+        inputs,
+        arguments,
+        output,
+        pointer: pointer.to_owned(),
+    })
+}
+
+/// The type of a schema's root, following a root `$ref` into its own `$defs`.
+fn root_type(schema: &Value) -> Option<&str> {
+    let mut current = schema;
+    for _ in 0..8 {
+        let Some(name) = current.get("$ref").and_then(Value::as_str).and_then(|it| it.strip_prefix("#/$defs/")) else {
+            return schema::schema_type(current);
+        };
+        current = schema.get("$defs")?.get(name)?;
+    }
+    None
+}
+
+/// Moves the `$defs` of `schema` into `defs` and returns the schema without them.
+fn hoist_defs(schema: &Value, defs: &mut Map<String, Value>) -> Value {
+    let mut schema = schema.clone();
+    if let Some(Value::Object(own)) = schema.as_object_mut().and_then(|it| it.remove("$defs")) {
+        for (name, def) in own {
+            defs.entry(name).or_insert(def);
+        }
+    }
+    schema
+}
+
+fn input_schema(inputs: &[Input]) -> Value {
+    let mut defs = Map::new();
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for input in inputs {
+        let mut property = hoist_defs(&input.schema, &mut defs);
+        if let (Some(description), Value::Object(object)) = (&input.description, &mut property)
+            && !object.contains_key("description")
+        {
+            object.insert("description".to_owned(), Value::String(description.clone()));
+        }
+        properties.insert(input.name.clone(), property);
+        if input.required {
+            required.push(Value::String(input.name.clone()));
+        }
+    }
+    let mut schema = json!({"type": "object", "properties": properties, "additionalProperties": false});
+    if !required.is_empty() {
+        schema["required"] = Value::Array(required);
+    }
+    if !defs.is_empty() {
+        schema["$defs"] = Value::Object(defs);
+    }
+    schema
+}
+
+fn wrap_schema(schema: &Value) -> Value {
+    let mut defs = Map::new();
+    let inner = hoist_defs(schema, &mut defs);
+    let mut res = json!({"type": "object", "properties": {"result": inner}, "required": ["result"]});
+    if !defs.is_empty() {
+        res["$defs"] = Value::Object(defs);
+    }
+    res
+}
+
+/// Tool names are unique within a capability.
+pub fn check_unique_tools(ctx: &mut Ctx<'_>, adapters: &[McpAdapter]) {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for tool in adapters.iter().flat_map(|it| it.tools.iter()) {
+        if let Some(first) = seen.get(tool.name.as_str()) {
+            let message = format!("tool name `{}` is used twice (first at {first})", tool.name);
+            ctx.report(Diagnostic::error(Code::DuplicateTool, message), format!("{}/name", tool.pointer));
+            continue;
+        }
+        seen.insert(&tool.name, &tool.pointer);
+    }
+}
