@@ -31,7 +31,7 @@
 //! |---|---|---|
 //! | `Echo` | anything | `Running` for [`Timing::run`], then `Completed` with output = input |
 //! | `WaitForEvent` | `{"eventName": "Approval", "timeoutSeconds": N}` (both optional) | `Running` until an event with that name (case-insensitive, default `Approval`) is raised, then `Completed` with the event data as output; with `timeoutSeconds`, `Failed` when it elapses first |
-//! | `Fail` | `{"message": "..."}` (optional) | `Running` for [`Timing::run`], then `Failed`; output is the text `Orchestrator function 'Fail' failed: <message>` |
+//! | `Fail` | `{"message": "...", "seconds": N}` (both optional) | `Running` for N seconds (default [`Timing::run`]), then `Failed`; output is the text `Orchestrator function 'Fail' failed: <message>` |
 //! | `Sleep` | `{"seconds": N}` (default 1) | `Running` for N seconds (a durable timer), then `Completed` with output = input |
 //! | `ContinueAsNew` | `{"iterations": N, "seconds": S}` (defaults 3 and 1) | N executions: each `Running` for S seconds, separated by S seconds of `ContinuedAsNew`; `customStatus` is the number of finished iterations; finally `Completed` with output N |
 //!

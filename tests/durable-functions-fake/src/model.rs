@@ -310,11 +310,13 @@ fn scaled_seconds(seconds: f64, scale: f64) -> Duration {
     Duration::from_secs_f64(value.min(315_360_000.0))
 }
 
-/// `at + duration`, saturating at the far future instead of panicking.
+/// `at + duration`; a duration too large to represent saturates at about a
+/// century from `at` instead of panicking.
 pub(crate) fn add(at: OffsetDateTime, duration: Duration) -> OffsetDateTime {
     time::Duration::try_from(duration)
         .ok()
         .and_then(|d| at.checked_add(d))
+        .or_else(|| at.checked_add(time::Duration::days(36_500)))
         .unwrap_or(at)
 }
 
@@ -436,8 +438,10 @@ impl Instance {
                     .and_then(Value::as_str)
                     .unwrap_or("Simulated failure requested by the Fail orchestrator.")
                     .to_string();
+                let run = param_f64(&params, "seconds")
+                    .map_or(self.timing.run, |seconds| scaled_seconds(seconds, scale));
                 (
-                    Some(add(at, self.timing.run)),
+                    Some(add(at, run)),
                     Step::Fail(format!(
                         "Orchestrator function '{}' failed: {message}",
                         self.name
@@ -717,5 +721,74 @@ pub(crate) fn apply_entity_operation(
             _ => state,
         },
         _ => state,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_sets_match_the_handler() {
+        let terminal: Vec<&str> = RuntimeStatus::ALL
+            .iter()
+            .filter(|s| s.is_terminal())
+            .map(|s| s.name())
+            .collect();
+        assert_eq!(terminal, ["Completed", "Failed", "Canceled", "Terminated"]);
+        let blocking: Vec<&str> = RuntimeStatus::ALL
+            .iter()
+            .filter(|s| s.blocks_start())
+            .map(|s| s.name())
+            .collect();
+        assert_eq!(
+            blocking,
+            ["Running", "ContinuedAsNew", "Pending", "Suspended"]
+        );
+        let codes: Vec<i64> = RuntimeStatus::ALL.iter().map(|s| s.code()).collect();
+        assert_eq!(codes, [0, 1, 2, 3, 4, 5, 6, 7]);
+    }
+
+    #[test]
+    fn parse_to_jtoken_keeps_json_and_wraps_text() {
+        assert_eq!(parse_to_jtoken(None), Value::Null);
+        assert_eq!(parse_to_jtoken(Some("12")), Value::from(12));
+        assert_eq!(
+            parse_to_jtoken(Some("plain text")),
+            Value::from("plain text")
+        );
+    }
+
+    #[test]
+    fn huge_durations_saturate() {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        assert!(add(at, Duration::MAX) > at);
+        assert_eq!(scaled_seconds(f64::NAN, 1.0), Duration::ZERO);
+        assert_eq!(scaled_seconds(-5.0, 1.0), Duration::ZERO);
+    }
+
+    #[test]
+    fn continue_as_new_runs_its_iterations_lazily() {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        let input = serde_json::json!({"iterations": 2, "seconds": 1});
+        let mut instance = Instance::start(
+            1,
+            "i".into(),
+            "ContinueAsNew".into(),
+            input,
+            Some(Builtin::ContinueAsNew),
+            Timing::default(),
+            at,
+        );
+        assert_eq!(instance.status(), RuntimeStatus::Running);
+        instance.advance(at + time::Duration::milliseconds(1500));
+        assert_eq!(instance.status(), RuntimeStatus::ContinuedAsNew);
+        instance.advance(at + time::Duration::milliseconds(2500));
+        assert_eq!(instance.status(), RuntimeStatus::Running);
+        instance.advance(at + time::Duration::seconds(10));
+        assert_eq!(instance.status(), RuntimeStatus::Completed);
+        assert_eq!(instance.output, Value::from(2));
+        // The transition is stamped with its deadline, not the observation time.
+        assert_eq!(instance.last_updated, at + time::Duration::seconds(3));
     }
 }
