@@ -123,6 +123,10 @@ codes! {
     UnsupportedAuth = "C203",
     /// A `binds` entry or reference that cannot be resolved.
     UnknownBind = "C204",
+    /// A `ref` names no function of the document's `aggregates`.
+    UnknownAggregateRef = "C205",
+    /// Seed dialect: `authentication: {type: none}`, read as "no authentication".
+    AuthNone = "C109",
     /// `call` names no consumed operation.
     UnknownCall = "J001",
     /// A `with` key or value names an input that does not exist.

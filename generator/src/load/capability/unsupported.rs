@@ -1,0 +1,164 @@
+//! Constructs capgen parses but does not generate code for: skill and control adapters (C201);
+//! aggregates, orchestration `steps`, `ref`, `forward`, MCP resources and prompts, and imported
+//! consumes (C202); outbound `oauth2` and `digest` authentication (C203). Each is a warning at
+//! the construct: the rest of the capability is still generated.
+
+use std::sync::Arc;
+
+use super::model::{Authentication, Capability, Consumes, Exposes, OperationStep};
+use crate::load::diagnostics::{Code, Diagnostic, Diagnostics, pointer_join};
+use crate::load::source::SourceFile;
+
+/// Reports every unsupported construct of the document.
+pub fn check(file: &Arc<SourceFile>, capability: &Capability, diags: &mut Diagnostics) {
+    let mut out = Out { file, diags };
+    if !capability.aggregates().is_empty() {
+        out.construct(
+            "/capability/aggregates",
+            true,
+            "`aggregates` are not generated, nor the tools and operations that `ref` them",
+        );
+    }
+    for (pointer, consumes) in capability.all_consumes() {
+        match consumes {
+            Consumes::Imported(import) => out.construct(
+                &pointer,
+                false,
+                &format!(
+                    "imported consumes (`import: {}` from `{}`) are not followed; capgen reads \
+                     only this file, so calls to `{}` cannot be resolved",
+                    import.import,
+                    import.location,
+                    consumes.namespace()
+                ),
+            ),
+            Consumes::Http(http) => {
+                if let Some(auth) = &http.authentication {
+                    out.outbound_auth(
+                        &pointer_join(&pointer, "authentication"),
+                        auth,
+                        &http.namespace,
+                    );
+                }
+            }
+        }
+    }
+    for (index, adapter) in capability.exposes().iter().enumerate() {
+        let pointer = Capability::exposes_pointer(index);
+        match adapter {
+            Exposes::Rest(rest) => {
+                for (r, resource) in rest.resources.iter().enumerate() {
+                    let resource_pointer = pointer_join(&pointer_join(&pointer, "resources"), r);
+                    if resource.forward.is_some() {
+                        out.construct(
+                            &pointer_join(&resource_pointer, "forward"),
+                            true,
+                            &format!("`forward` (resource `{}`) is not generated", resource.path),
+                        );
+                    }
+                    for (o, operation) in resource.operations.iter().enumerate() {
+                        let op_pointer =
+                            pointer_join(&pointer_join(&resource_pointer, "operations"), o);
+                        out.orchestration(
+                            &op_pointer,
+                            &operation.steps,
+                            operation.reference.as_deref(),
+                        );
+                    }
+                }
+            }
+            Exposes::Mcp(mcp) => {
+                for (t, tool) in mcp.tools.iter().enumerate() {
+                    let tool_pointer = pointer_join(&pointer_join(&pointer, "tools"), t);
+                    out.orchestration(&tool_pointer, &tool.steps, tool.reference.as_deref());
+                }
+                if !mcp.resources.is_empty() {
+                    out.construct(
+                        &pointer_join(&pointer, "resources"),
+                        true,
+                        "MCP `resources` are not generated",
+                    );
+                }
+                if !mcp.prompts.is_empty() {
+                    out.construct(
+                        &pointer_join(&pointer, "prompts"),
+                        true,
+                        "MCP `prompts` are not generated",
+                    );
+                }
+            }
+            Exposes::Skill(_) | Exposes::Control(_) => {
+                let kind = adapter.type_name();
+                let name = adapter
+                    .namespace()
+                    .map(|it| format!(" `{it}`"))
+                    .unwrap_or_default();
+                out.diags.push(
+                    Diagnostic::warning(
+                        Code::UnsupportedAdapter,
+                        format!(
+                            "`{kind}` adapter{name} is parsed but capgen generates nothing for it"
+                        ),
+                    )
+                    .at(out.file, pointer_join(&pointer, "type")),
+                );
+            }
+        }
+    }
+}
+
+struct Out<'a> {
+    file: &'a Arc<SourceFile>,
+    diags: &'a mut Diagnostics,
+}
+
+impl Out<'_> {
+    fn construct(&mut self, pointer: &str, key: bool, message: &str) {
+        let diagnostic = Diagnostic::warning(Code::UnsupportedConstruct, message);
+        self.diags.push(if key {
+            diagnostic.at_key(self.file, pointer)
+        } else {
+            diagnostic.at(self.file, pointer)
+        });
+    }
+
+    fn orchestration(&mut self, owner: &str, steps: &[OperationStep], reference: Option<&str>) {
+        if !steps.is_empty() {
+            let names: Vec<&str> = steps.iter().map(OperationStep::name).collect();
+            self.construct(
+                &pointer_join(owner, "steps"),
+                true,
+                &format!(
+                    "orchestration `steps` ({}) are not generated",
+                    names.join(", ")
+                ),
+            );
+        }
+        if let Some(reference) = reference {
+            self.construct(
+                &pointer_join(owner, "ref"),
+                false,
+                &format!("`ref: {reference}` (an aggregate function) is not generated"),
+            );
+        }
+    }
+
+    fn outbound_auth(&mut self, pointer: &str, auth: &Authentication, namespace: &str) {
+        let message = match auth {
+            Authentication::OAuth2(_) => format!(
+                "outbound `oauth2` authentication is not supported (Naftiko defines `oauth2` for \
+                 inbound checks only); capgen sends no credentials to `{namespace}`"
+            ),
+            Authentication::Digest(_) => format!(
+                "outbound `digest` authentication is not supported; capgen sends no credentials \
+                 to `{namespace}`"
+            ),
+            _ => return,
+        };
+        self.diags.push(
+            Diagnostic::warning(Code::UnsupportedAuth, message)
+                .at(self.file, pointer_join(pointer, "type"))
+                .with_help("use `basic`, `bearer` or `apikey` for upstream calls"),
+        );
+    }
+}
