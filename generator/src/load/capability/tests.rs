@@ -564,6 +564,23 @@ fn type_error_in_nested_output_is_located() {
     assert_eq!(line_col(diagnostic), (31, 22));
 }
 
+#[test]
+fn json_documents_are_located_too() {
+    let text = r#"{
+  "naftiko": "1.0.0-alpha2",
+  "capability": {
+    "exposes": [
+      { "type": "rest", "namespace": "rest", "port": "8080" }
+    ]
+  }
+}"#;
+    let (capability, diags) = load_text("cap.json", text, false);
+    assert!(capability.is_none());
+    let diagnostic = single(&diags, Code::CapabilityShape);
+    assert_eq!(diagnostic.pointer(), Some("/capability/exposes/0/port"));
+    assert_eq!(line_col(diagnostic), (5, 54));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Versions and roots
 
