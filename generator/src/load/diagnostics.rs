@@ -344,7 +344,8 @@ impl Diagnostics {
 
     /// Sorted for stable output: by file, position, then code.
     pub fn sorted(&self) -> Vec<&Diagnostic> {
-        let mut res: Vec<(Option<(String, usize, usize)>, &Diagnostic)> = self
+        type Keyed<'a> = (Option<(String, usize, usize)>, &'a Diagnostic);
+        let mut res: Vec<Keyed<'_>> = self
             .items
             .iter()
             .map(|it| (it.position().map(|(p, s)| (p.to_owned(), s.line, s.col)), it))

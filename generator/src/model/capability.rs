@@ -107,6 +107,21 @@ pub struct OpenApiRef {
     pub success_schema: Option<Value>,
     /// Whether some 2xx response has no body (e.g. 202 Accepted).
     pub success_without_body: bool,
+    /// Every documented response, in document order.
+    pub responses: Vec<ResponseInfo>,
+}
+
+/// One documented response of an OpenAPI operation.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseInfo {
+    /// `200`, `2XX` or `default`.
+    pub status: String,
+    pub description: String,
+    /// The media type and JSON Schema of the body, when it has one.
+    pub media_type: Option<String>,
+    pub schema: Option<Value>,
+    /// Response headers with their JSON Schemas.
+    pub headers: Vec<(String, Value)>,
 }
 
 /// Where a request input goes on the wire.

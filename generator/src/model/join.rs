@@ -106,7 +106,9 @@ pub(crate) fn bound_value(ctx: &mut Ctx<'_>, text: &str) -> ValueSource {
 }
 
 /// Reads an `authentication` block into the IR.
-pub(crate) fn auth(ctx: &mut Ctx<'_>, auth: &Authentication, pointer: &str) -> Option<OutboundAuth> {
+/// Outbound digest/oauth2 on `consumes` is reported by the capability loader; inbound ones
+/// (`inbound`) are reported here.
+pub(crate) fn auth(ctx: &mut Ctx<'_>, auth: &Authentication, pointer: &str, inbound: bool) -> Option<OutboundAuth> {
     let source = |ctx: &mut Ctx<'_>, it: &Option<String>| bound_value(ctx, it.as_deref().unwrap_or(""));
     Some(match auth {
         Authentication::ApiKey(key) => OutboundAuth::ApiKey {
@@ -123,7 +125,10 @@ pub(crate) fn auth(ctx: &mut Ctx<'_>, auth: &Authentication, pointer: &str) -> O
             password: source(ctx, &basic.password),
         },
         Authentication::Digest(_) | Authentication::OAuth2(_) => {
-            let message = format!("`{}` authentication is not generated; requests go out without it", auth.type_name());
+            if !inbound {
+                return None;
+            }
+            let message = format!("`{}` authentication is not generated; the adapter is served without authentication", auth.type_name());
             ctx.report(Diagnostic::warning(Code::UnsupportedAuth, message), pointer);
             return None;
         }

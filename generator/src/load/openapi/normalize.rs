@@ -71,12 +71,11 @@ pub fn schema(node: &mut Value, pointer: &str, is_31: bool, findings: &mut Vec<F
             object.insert(exclusive.to_owned(), Value::Bool(true));
         }
     }
-    if let Some(Value::Array(examples)) = object.remove("examples") {
-        if !object.contains_key("example")
-            && let Some(first) = examples.into_iter().next()
-        {
-            object.insert("example".to_owned(), first);
-        }
+    if let Some(Value::Array(examples)) = object.remove("examples")
+        && !object.contains_key("example")
+        && let Some(first) = examples.into_iter().next()
+    {
+        object.insert("example".to_owned(), first);
     }
     content_keywords(object);
     // 3.0 allows `items` only as a schema; a 2019-style tuple array has no equivalent.

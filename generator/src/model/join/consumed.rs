@@ -22,7 +22,7 @@ pub fn consumed_apis(ctx: &mut Ctx<'_>) -> Vec<ConsumedApi> {
 fn consumed_api(ctx: &mut Ctx<'_>, http: &ConsumesHttp, pointer: &str) -> ConsumedApi {
     let host_end = http.base_uri.find("://").map(|it| it + 3).unwrap_or(0);
     let variables = template_variables(&normalize_template(&http.base_uri[host_end..]));
-    let auth = http.authentication.as_ref().and_then(|it| auth(ctx, it, &format!("{pointer}/authentication")));
+    let auth = http.authentication.as_ref().and_then(|it| auth(ctx, it, &format!("{pointer}/authentication"), false));
     let mut secret_params = ctx.openapi.map(schema::secret_parameters).unwrap_or_default();
     if let Some(crate::model::capability::OutboundAuth::ApiKey { name, placement, .. }) = &auth {
         let location = match placement {
@@ -63,6 +63,7 @@ fn consumed_api(ctx: &mut Ctx<'_>, http: &ConsumesHttp, pointer: &str) -> Consum
                 operation_id: found.operation.operation_id.clone(),
                 success_schema,
                 success_without_body,
+                responses: ctx.openapi.map(|doc| schema::responses(doc, found)).unwrap_or_default(),
             }
         });
         operations.push(ConsumedOperation {

@@ -149,7 +149,7 @@ fn bind_arguments(
 }
 
 pub fn rest_adapter(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], adapter: &ExposesRest, pointer: &str) -> RestAdapter {
-    let inbound_auth = adapter.authentication.as_ref().and_then(|it| auth(ctx, it, &format!("{pointer}/authentication")));
+    let inbound_auth = adapter.authentication.as_ref().and_then(|it| auth(ctx, it, &format!("{pointer}/authentication"), true));
     let mut operations = Vec::new();
     let mut routes: BTreeMap<(String, String), String> = BTreeMap::new();
     for (ri, resource) in adapter.resources.iter().enumerate() {
@@ -272,7 +272,7 @@ fn location_label(location: Location) -> &'static str {
 }
 
 pub fn mcp_adapter(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], adapter: &ExposesMcp, pointer: &str) -> McpAdapter {
-    let inbound_auth = adapter.authentication.as_ref().and_then(|it| auth(ctx, it, &format!("{pointer}/authentication")));
+    let inbound_auth = adapter.authentication.as_ref().and_then(|it| auth(ctx, it, &format!("{pointer}/authentication"), true));
     let mut tools = Vec::new();
     for (ti, tool) in adapter.tools.iter().enumerate() {
         let tool_pointer = format!("{pointer}/tools/{ti}");

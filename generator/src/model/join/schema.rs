@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::load::capability::model::ParamType;
 use crate::load::openapi::OpenApiDocument;
-use crate::model::capability::Location;
+use crate::model::capability::{Location, ResponseInfo};
 use crate::model::json_schema::Localizer;
 
 /// One OpenAPI operation, found by method and path.
@@ -189,6 +189,43 @@ pub fn success(doc: &OpenApiDocument, found: &Found<'_>) -> (Option<Value>, bool
         _ => None,
     };
     (schema, without_body)
+}
+
+/// Every documented response of an operation.
+pub fn responses(doc: &OpenApiDocument, found: &Found<'_>) -> Vec<ResponseInfo> {
+    let mut res = Vec::new();
+    let all = found
+        .operation
+        .responses
+        .responses
+        .iter()
+        .map(|(status, response)| (status.to_string(), response))
+        .chain(found.operation.responses.default.iter().map(|it| ("default".to_owned(), it)));
+    for (status, response) in all {
+        let Some(response) = resolve_response(&doc.spec, response) else { continue };
+        let media = response.content.iter().find(|(name, _)| is_json(name)).or_else(|| response.content.iter().next());
+        let (media_type, schema) = match media {
+            Some((name, media)) => {
+                let schema = media.schema.as_ref().and_then(|it| serde_json::to_value(it).ok()).unwrap_or(json!({}));
+                (Some(name.clone()), Some(localize(doc, &schema)))
+            }
+            None => (None, None),
+        };
+        let headers = response
+            .headers
+            .iter()
+            .filter_map(|(name, header)| {
+                let ReferenceOr::Item(header) = header else { return None };
+                let schema = match &header.format {
+                    ParameterSchemaOrContent::Schema(schema) => serde_json::to_value(schema).unwrap_or(json!({})),
+                    ParameterSchemaOrContent::Content(_) => json!({}),
+                };
+                Some((name.clone(), localize(doc, &schema)))
+            })
+            .collect();
+        res.push(ResponseInfo { status, description: response.description.clone(), media_type, schema, headers });
+    }
+    res
 }
 
 /// Names and locations of parameters that carry apiKey credentials.

@@ -1,0 +1,195 @@
+//! The MCP adapter: an rmcp server whose tool table is the generated `mcp-tools.json`, each
+//! tool bound to a consumed operation. Arguments are validated against the tool's input schema
+//! before anything goes upstream; upstream answers become tool results (structured JSON for
+//! JSON bodies, `isError` for upstream errors), with URLs rewritten and secrets removed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler};
+use serde_json::{Map, Value, json};
+
+use crate::support::mapping;
+use crate::support::params;
+use crate::support::rewrite::Rewriter;
+use crate::support::upstream::{self, ArgSpec, CallError, CallFn};
+
+/// One tool's binding to its consumed operation.
+pub struct ToolSpec<S: 'static> {
+    /// The tool name (as in `mcp-tools.json`).
+    pub name: &'static str,
+    /// How each consumed input gets its value.
+    pub arguments: &'static [ArgSpec],
+    /// The call into the client crate.
+    pub call: CallFn<S>,
+    /// An output mapping (JSON of the capability's output parameter); `None` passes through.
+    pub output: Option<&'static str>,
+    /// Whether results are wrapped as `{"result": …}` (the advertised output schema says so).
+    pub wrap_result: bool,
+}
+
+/// Server identity and behaviour.
+pub struct McpSettings {
+    /// `serverInfo.name`.
+    pub name: String,
+    /// `serverInfo.version`.
+    pub version: String,
+    /// `instructions`, from the adapter's description.
+    pub instructions: Option<String>,
+    /// Where management URLs in results should point (the REST adapter's public address).
+    pub public_base: String,
+}
+
+struct Inner<S: 'static> {
+    tools: Vec<Tool>,
+    by_name: HashMap<String, (usize, Option<jsonschema::Validator>, Option<Value>)>,
+    specs: &'static [ToolSpec<S>],
+    upstream: S,
+    rewriter: Rewriter,
+    variables: BTreeMap<String, String>,
+    settings: McpSettings,
+}
+
+/// The MCP server handler (cheap to clone: one per session).
+pub struct McpServer<S: 'static> {
+    inner: Arc<Inner<S>>,
+}
+
+impl<S: 'static> Clone for McpServer<S> {
+    fn clone(&self) -> Self {
+        McpServer { inner: self.inner.clone() }
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> McpServer<S> {
+    /// Builds the server from the `tools/list` JSON and the bindings. Fails when the tool
+    /// table and the bindings disagree (a generator bug).
+    pub fn new(
+        tools_json: &str,
+        specs: &'static [ToolSpec<S>],
+        upstream: S,
+        rewriter: Rewriter,
+        variables: BTreeMap<String, String>,
+        settings: McpSettings,
+    ) -> Result<McpServer<S>, String> {
+        let list: Value = serde_json::from_str(tools_json).map_err(|err| format!("mcp-tools.json: {err}"))?;
+        let mut tools = Vec::new();
+        let mut by_name = HashMap::new();
+        for raw in list.get("tools").and_then(Value::as_array).into_iter().flatten() {
+            let tool: Tool = serde_json::from_value(raw.clone()).map_err(|err| format!("mcp-tools.json: {err}"))?;
+            let Some(index) = specs.iter().position(|it| it.name == tool.name.as_ref()) else {
+                return Err(format!("tool `{}` has no binding", tool.name));
+            };
+            let schema = raw.get("inputSchema").cloned().unwrap_or(json!({"type": "object"}));
+            let validator = jsonschema::validator_for(&schema).ok();
+            let output = specs[index].output.and_then(|it| serde_json::from_str(it).ok());
+            by_name.insert(tool.name.to_string(), (index, validator, output));
+            tools.push(tool);
+        }
+        Ok(McpServer { inner: Arc::new(Inner { tools, by_name, specs, upstream, rewriter, variables, settings }) })
+    }
+
+    async fn call(&self, name: &str, arguments: Map<String, Value>) -> Result<CallToolResult, ErrorData> {
+        let inner = &self.inner;
+        let Some((index, validator, output)) = inner.by_name.get(name) else {
+            return Err(ErrorData::invalid_params(format!("unknown tool: {name}"), None));
+        };
+        if let Some(validator) = validator {
+            let problems = params::argument_errors(validator, &arguments);
+            if !problems.is_empty() {
+                let text = format!("Invalid arguments for `{name}`:\n- {}", problems.join("\n- "));
+                return Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
+            }
+        }
+        let spec = &inner.specs[*index];
+        let args = upstream::arguments(spec.arguments, &arguments, &inner.variables);
+        let response = match (spec.call)(inner.upstream.clone(), args).await {
+            Ok(response) => response,
+            Err(CallError::InvalidArgument { name, message }) => {
+                let text = format!("Invalid argument `{name}`: {message}");
+                return Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
+            }
+            Err(CallError::Unreachable) => {
+                return Ok(CallToolResult::error(vec![ContentBlock::text("The upstream API could not be reached.")]));
+            }
+            Err(CallError::Timeout) => {
+                return Ok(CallToolResult::error(vec![ContentBlock::text("The upstream API did not answer in time.")]));
+            }
+        };
+        let status = response.status;
+        let base = &inner.settings.public_base;
+        let json_body: Option<Value> = serde_json::from_slice(&response.body).ok();
+        if !status.is_success() {
+            let body = match json_body {
+                Some(mut value) => {
+                    inner.rewriter.rewrite_json(&mut value, base);
+                    value.to_string()
+                }
+                None => inner.rewriter.scrub(&String::from_utf8_lossy(&response.body)),
+            };
+            let text = if body.is_empty() {
+                format!("The upstream API answered HTTP {status} with no body.")
+            } else {
+                format!("The upstream API answered HTTP {status}: {body}")
+            };
+            return Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
+        }
+        if response.body.is_empty() {
+            let text = format!("Accepted: the upstream API answered HTTP {status} with no body.");
+            return Ok(CallToolResult::success(vec![ContentBlock::text(text)]));
+        }
+        let Some(mut value) = json_body else {
+            let text = inner.rewriter.scrub(&String::from_utf8_lossy(&response.body));
+            return Ok(CallToolResult::success(vec![ContentBlock::text(text)]));
+        };
+        if let Some(output) = output {
+            value = mapping::project(output, &value);
+        }
+        inner.rewriter.rewrite_json(&mut value, base);
+        Ok(if spec.wrap_result {
+            CallToolResult::structured(json!({ "result": value }))
+        } else if value.is_object() {
+            CallToolResult::structured(value)
+        } else {
+            CallToolResult::success(vec![ContentBlock::text(value.to_string())])
+        })
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> ServerHandler for McpServer<S> {
+    fn get_info(&self) -> ServerConfig {
+        let settings = &self.inner.settings;
+        let config = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new(settings.name.clone(), settings.version.clone()));
+        match &settings.instructions {
+            Some(instructions) => config.with_instructions(instructions.clone()),
+            None => config,
+        }
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.inner.tools.iter().find(|it| it.name == name).cloned()
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.inner.tools.clone()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let arguments = request.arguments.unwrap_or_default();
+        self.call(request.name.as_ref(), arguments).await.map(Into::into)
+    }
+}

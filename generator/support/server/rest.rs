@@ -1,0 +1,266 @@
+//! The REST adapter: one route per exposed operation, each read, validated, mapped to its
+//! consumed operation's arguments, sent upstream through the client, and answered with the
+//! upstream status and body (management URLs rewritten, credentials removed).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{RawPathParams, Request};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use serde_json::{Map, Value};
+
+use crate::support::auth::InboundAuth;
+use crate::support::mapping;
+use crate::support::params::{self, CompiledInput, InputSpec, Location};
+use crate::support::problem::Problem;
+use crate::support::rewrite::Rewriter;
+use crate::support::upstream::{self, ArgSpec, CallError, CallFn, UpstreamResponse};
+
+/// One exposed REST operation.
+pub struct RouteSpec<S: 'static> {
+    /// The operation's name (for logs).
+    pub name: &'static str,
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The exposed path template (`/v1/instances/{instanceid}`).
+    pub path: &'static str,
+    /// The request inputs.
+    pub inputs: &'static [InputSpec],
+    /// How each consumed input gets its value.
+    pub arguments: &'static [ArgSpec],
+    /// The call into the client crate.
+    pub call: CallFn<S>,
+    /// An output mapping (JSON of the capability's output parameter); `None` passes the body through.
+    pub output: Option<&'static str>,
+}
+
+/// Everything a request handler needs.
+pub struct RestContext<S: 'static> {
+    /// The upstream (the generated client and its configuration).
+    pub upstream: S,
+    /// URL rewriting and secret scrubbing.
+    pub rewriter: Rewriter,
+    /// Bound variables (secrets) by name.
+    pub variables: BTreeMap<String, String>,
+    /// Inbound authentication, when the adapter declares it.
+    pub auth: Option<InboundAuth>,
+    /// The largest accepted request body, in bytes.
+    pub body_limit: usize,
+}
+
+struct Route<S: 'static> {
+    spec: &'static RouteSpec<S>,
+    inputs: Vec<CompiledInput>,
+    output: Option<Value>,
+}
+
+/// Builds the router for `routes`, with `/healthz`, `/readyz`, `/openapi.json`, and
+/// problem+json answers for unknown paths (404) and methods (405).
+pub fn router<S: Clone + Send + Sync + 'static>(
+    context: RestContext<S>,
+    routes: &'static [RouteSpec<S>],
+    openapi: &'static str,
+) -> Router {
+    let context = Arc::new(context);
+    let mut by_path: BTreeMap<&'static str, MethodRouter> = BTreeMap::new();
+    for spec in routes {
+        let route = Arc::new(Route {
+            spec,
+            inputs: spec.inputs.iter().map(CompiledInput::new).collect(),
+            output: spec.output.and_then(|it| serde_json::from_str(it).ok()),
+        });
+        let filter = match spec.method {
+            "GET" => MethodFilter::GET,
+            "POST" => MethodFilter::POST,
+            "PUT" => MethodFilter::PUT,
+            "PATCH" => MethodFilter::PATCH,
+            _ => MethodFilter::DELETE,
+        };
+        let ctx = context.clone();
+        let handler = move |path: RawPathParams, request: Request| {
+            let ctx = ctx.clone();
+            let route = route.clone();
+            async move { handle(&ctx, &route, path, request).await }
+        };
+        let entry = by_path.remove(spec.path).unwrap_or_default();
+        by_path.insert(spec.path, entry.merge(on(filter, handler)));
+    }
+    let mut app = Router::new();
+    for (path, methods) in by_path {
+        let methods = methods.fallback(|method: Method, request: Request| async move {
+            Problem::method_not_allowed(method.as_str(), request.uri().path())
+        });
+        app = app.route(path, methods);
+    }
+    app.route("/healthz", axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route("/readyz", axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ready"})) }))
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || async move {
+                ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], openapi)
+            }),
+        )
+        .fallback(|request: Request| async move { Problem::not_found(request.uri().path()) })
+}
+
+async fn handle<S: Clone + Send + Sync + 'static>(
+    ctx: &RestContext<S>,
+    route: &Route<S>,
+    path: RawPathParams,
+    request: Request,
+) -> Response {
+    let started = Instant::now();
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|it| it.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let response = match respond(ctx, route, path, request).await {
+        Ok(response) => response,
+        Err(problem) => problem.into_response(),
+    };
+    tracing::info!(
+        request_id = %request_id,
+        method = route.spec.method,
+        route = route.spec.path,
+        operation = route.spec.name,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+async fn respond<S: Clone + Send + Sync + 'static>(
+    ctx: &RestContext<S>,
+    route: &Route<S>,
+    path: RawPathParams,
+    request: Request,
+) -> Result<Response, Problem> {
+    let (parts, body) = request.into_parts();
+    if let Some(auth) = &ctx.auth
+        && !auth.allows(&parts.headers, parts.uri.query())
+    {
+        return Err(Problem::unauthorized());
+    }
+    let public_base = public_base(&parts.headers);
+    let query = params::parse_query(parts.uri.query());
+    let path_values: BTreeMap<&str, String> = path
+        .iter()
+        .map(|(name, value)| (name, percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned()))
+        .collect();
+    let mut inputs = Map::new();
+    for input in &route.inputs {
+        let spec = input.spec;
+        let value = match spec.location {
+            Location::Path => path_values.get(spec.name).map(|it| params::coerce(spec.name, it, &input.schema)).transpose()?,
+            Location::Query => match query.get(spec.name) {
+                Some(values) => Some(params::coerce(spec.name, &values.join(","), &input.schema)?),
+                None => None,
+            },
+            Location::Header => parts
+                .headers
+                .get(spec.name)
+                .and_then(|it| it.to_str().ok())
+                .map(|it| params::coerce(spec.name, it, &input.schema))
+                .transpose()?,
+            Location::Body => None,
+        };
+        let Some(value) = value else {
+            if spec.required && spec.location != Location::Body {
+                return Err(Problem::invalid_parameter(spec.name, format!("`{}` is required", spec.name)));
+            }
+            continue;
+        };
+        input.validate(&value)?;
+        inputs.insert(spec.name.to_owned(), value);
+    }
+    if let Some(input) = route.inputs.iter().find(|it| it.spec.location == Location::Body) {
+        let bytes = axum::body::to_bytes(body, ctx.body_limit).await.map_err(|_| {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large", format!("the request body exceeds {} bytes", ctx.body_limit))
+        })?;
+        if bytes.is_empty() {
+            if input.spec.required {
+                return Err(Problem::invalid_parameter(input.spec.name, "a JSON request body is required"));
+            }
+        } else {
+            let value: Value = serde_json::from_slice(&bytes)
+                .map_err(|err| Problem::invalid_parameter(input.spec.name, format!("the request body is not valid JSON: {err}")))?;
+            input.validate(&value)?;
+            inputs.insert(input.spec.name.to_owned(), value);
+        }
+    }
+    let arguments = upstream::arguments(route.spec.arguments, &inputs, &ctx.variables);
+    let response = (route.spec.call)(ctx.upstream.clone(), arguments).await.map_err(|err| match err {
+        CallError::InvalidArgument { name, message } => Problem::invalid_parameter(&name, format!("`{name}`: {message}")),
+        CallError::Unreachable => Problem::upstream_unreachable(),
+        CallError::Timeout => Problem::upstream_timeout(),
+    })?;
+    Ok(pass_through(ctx, route.output.as_ref(), response, &public_base))
+}
+
+/// The origin clients reached this server at: `X-Forwarded-Proto`/`X-Forwarded-Host` when a
+/// proxy set them, else `Host`.
+pub fn public_base(headers: &HeaderMap) -> String {
+    let get = |name: &str| headers.get(name).and_then(|it| it.to_str().ok()).map(|it| it.split(',').next().unwrap_or(it).trim().to_owned());
+    let scheme = get("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
+    let host = get("x-forwarded-host").or_else(|| get("host")).unwrap_or_else(|| "localhost".to_owned());
+    format!("{scheme}://{host}")
+}
+
+const HOP_BY_HOP: &[&str] = &["connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "content-length", "proxy-authenticate"];
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|it| it.to_str().ok())
+        .map(|it| {
+            let essence = it.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            essence == "application/json" || essence.ends_with("+json")
+        })
+        .unwrap_or(false)
+}
+
+/// Builds the response from the upstream one: same status, headers with URLs rewritten, body
+/// projected or passed through with URLs rewritten and secrets removed.
+fn pass_through(ctx: &RestContext<impl Sized>, output: Option<&Value>, upstream: UpstreamResponse, public_base: &str) -> Response {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &upstream.headers {
+        if HOP_BY_HOP.contains(&name.as_str()) {
+            continue;
+        }
+        let Ok(text) = value.to_str() else { continue };
+        let rewritten = ctx.rewriter.rewrite_url(text, public_base).unwrap_or_else(|| ctx.rewriter.scrub(text));
+        if let Ok(value) = HeaderValue::from_str(&rewritten) {
+            headers.append(HeaderName::from(name), value);
+        }
+    }
+    let body = if upstream.body.is_empty() {
+        Body::empty()
+    } else if is_json(&upstream.headers) {
+        match serde_json::from_slice::<Value>(&upstream.body) {
+            Ok(mut value) => {
+                if let Some(output) = output {
+                    value = mapping::project(output, &value);
+                }
+                ctx.rewriter.rewrite_json(&mut value, public_base);
+                Body::from(value.to_string())
+            }
+            Err(_) => Body::from(ctx.rewriter.scrub(&String::from_utf8_lossy(&upstream.body))),
+        }
+    } else if ctx.rewriter.leaks(&upstream.body) {
+        Body::from(ctx.rewriter.scrub(&String::from_utf8_lossy(&upstream.body)))
+    } else {
+        Body::from(upstream.body)
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = upstream.status;
+    *response.headers_mut() = headers;
+    response
+}

@@ -1,0 +1,200 @@
+//! Keeping the upstream credentials inside: URLs in upstream bodies and headers that point at
+//! the upstream API (management URLs such as `statusQueryGetUri`, and `Location`) are rewritten
+//! to this server's own routes, with the credential query parameters removed. URLs with no
+//! exposed route keep their target but lose the credentials. As a last guard, any occurrence of
+//! a secret value is replaced before a response leaves the server.
+
+use serde_json::Value;
+
+/// How an upstream path maps onto an exposed route.
+#[derive(Debug)]
+pub struct RouteLink {
+    /// The consumed path template, relative to the upstream base URL (`/instances/{instanceId}`).
+    pub consumed_path: &'static str,
+    /// The exposed path template (`/v1/instances/{instanceid}`).
+    pub exposed_path: &'static str,
+    /// Consumed path variable → exposed path variable.
+    pub variables: &'static [(&'static str, &'static str)],
+    /// Consumed query parameter → exposed query parameter.
+    pub query: &'static [(&'static str, &'static str)],
+}
+
+/// Rewrites upstream URLs for one server.
+#[derive(Debug, Clone)]
+pub struct Rewriter {
+    upstream_base: String,
+    links: &'static [RouteLink],
+    secret_params: Vec<String>,
+    secrets: Vec<String>,
+}
+
+const REDACTED: &str = "[redacted]";
+
+impl Rewriter {
+    /// `upstream_base` is the base URL requests go to; `secret_params` the query parameters
+    /// that carry credentials; `secrets` the credential values themselves.
+    pub fn new(upstream_base: &str, links: &'static [RouteLink], secret_params: Vec<String>, secrets: Vec<String>) -> Rewriter {
+        let secrets = secrets.into_iter().filter(|it| it.len() >= 4).collect();
+        Rewriter { upstream_base: upstream_base.trim_end_matches('/').to_owned(), links, secret_params, secrets }
+    }
+
+    /// Rewrites one URL. Returns `None` when `text` is not an absolute http(s) URL.
+    pub fn rewrite_url(&self, text: &str, public_base: &str) -> Option<String> {
+        let lower = text.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+            return None;
+        }
+        let (without_fragment, fragment) = match text.split_once('#') {
+            Some((head, tail)) => (head, Some(tail)),
+            None => (text, None),
+        };
+        let (location, query) = match without_fragment.split_once('?') {
+            Some((head, tail)) => (head, Some(tail)),
+            None => (without_fragment, None),
+        };
+        let relative = strip_prefix_ignore_case(location, &self.upstream_base)
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+        let linked = relative.and_then(|path| self.link_for(path).map(|(link, values)| (link, values)));
+        let mut res = match &linked {
+            Some((link, values)) => format!("{}{}", public_base.trim_end_matches('/'), fill(link.exposed_path, link, values)),
+            None => location.to_owned(),
+        };
+        let pairs: Vec<String> = query
+            .unwrap_or_default()
+            .split('&')
+            .filter(|it| !it.is_empty())
+            .filter_map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                if self.secret_params.iter().any(|it| it.eq_ignore_ascii_case(name)) {
+                    return None;
+                }
+                let name = match &linked {
+                    Some((link, _)) => link.query.iter().find(|(from, _)| *from == name).map(|it| it.1).unwrap_or(name),
+                    None => name,
+                };
+                Some(if pair.contains('=') { format!("{name}={value}") } else { name.to_owned() })
+            })
+            .collect();
+        if !pairs.is_empty() {
+            res.push('?');
+            res.push_str(&pairs.join("&"));
+        }
+        if let Some(fragment) = fragment {
+            res.push('#');
+            res.push_str(fragment);
+        }
+        Some(self.scrub(&res))
+    }
+
+    fn link_for(&self, path: &str) -> Option<(&'static RouteLink, Vec<(&'static str, String)>)> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        'links: for link in self.links {
+            let template: Vec<&str> = link.consumed_path.trim_matches('/').split('/').collect();
+            if template.len() != segments.len() {
+                continue;
+            }
+            let mut values = Vec::new();
+            for (pattern, segment) in template.iter().zip(&segments) {
+                match pattern.strip_prefix('{').and_then(|it| it.strip_suffix('}')) {
+                    Some(var) if !segment.is_empty() => values.push((var_name(link, var), (*segment).to_owned())),
+                    Some(_) => continue 'links,
+                    None if pattern.eq_ignore_ascii_case(segment) => {}
+                    None => continue 'links,
+                }
+            }
+            return Some((link, values));
+        }
+        None
+    }
+
+    /// Rewrites every URL string inside a JSON value.
+    pub fn rewrite_json(&self, value: &mut Value, public_base: &str) {
+        match value {
+            Value::String(text) => {
+                if let Some(rewritten) = self.rewrite_url(text, public_base) {
+                    *text = rewritten;
+                } else if !self.secrets.is_empty() {
+                    *text = self.scrub(text);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|it| self.rewrite_json(it, public_base)),
+            Value::Object(object) => object.values_mut().for_each(|it| self.rewrite_json(it, public_base)),
+            _ => {}
+        }
+    }
+
+    /// Replaces every occurrence of a secret value.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut res = text.to_owned();
+        for secret in &self.secrets {
+            if res.contains(secret.as_str()) {
+                res = res.replace(secret.as_str(), REDACTED);
+            }
+            let encoded = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC).to_string();
+            if encoded != *secret && res.contains(encoded.as_str()) {
+                res = res.replace(encoded.as_str(), REDACTED);
+            }
+        }
+        res
+    }
+
+    /// Whether `bytes` contain a secret value.
+    pub fn leaks(&self, bytes: &[u8]) -> bool {
+        self.secrets.iter().any(|secret| bytes.windows(secret.len()).any(|window| window == secret.as_bytes()))
+    }
+}
+
+fn var_name(link: &RouteLink, consumed: &str) -> &'static str {
+    link.variables.iter().find(|(from, _)| *from == consumed).map(|it| it.1).unwrap_or("")
+}
+
+fn fill(template: &str, _link: &RouteLink, values: &[(&'static str, String)]) -> String {
+    let mut res = template.to_owned();
+    for (name, value) in values {
+        if !name.is_empty() {
+            res = res.replace(&format!("{{{name}}}"), value);
+        }
+    }
+    res
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static LINKS: &[RouteLink] = &[RouteLink {
+        consumed_path: "/runtime/webhooks/durabletask/instances/{instanceId}/terminate",
+        exposed_path: "/v1/runtime/webhooks/durabletask/instances/{instanceid}/terminate",
+        variables: &[("instanceId", "instanceid")],
+        query: &[("reason", "reason")],
+    }];
+
+    fn rewriter() -> Rewriter {
+        Rewriter::new("http://127.0.0.1:7071", LINKS, vec!["code".into()], vec!["s3cret-key".into()])
+    }
+
+    #[test]
+    fn linked_urls_move_to_the_public_route_without_the_key() {
+        let url = "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/a%20b/terminate?reason={text}&taskHub=H&code=s3cret-key";
+        let res = rewriter().rewrite_url(url, "http://proxy:8080").expect("a URL");
+        assert_eq!(res, "http://proxy:8080/v1/runtime/webhooks/durabletask/instances/a%20b/terminate?reason={text}&taskHub=H");
+    }
+
+    #[test]
+    fn unlinked_urls_only_lose_the_key() {
+        let url = "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/x/restart?code=s3cret-key&taskHub=H";
+        let res = rewriter().rewrite_url(url, "http://proxy:8080").expect("a URL");
+        assert_eq!(res, "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/x/restart?taskHub=H");
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_from_any_text() {
+        assert_eq!(rewriter().scrub("key is s3cret-key!"), "key is [redacted]!");
+        assert!(rewriter().leaks(b"xx s3cret-key"));
+    }
+}
