@@ -105,6 +105,12 @@ impl SourceFile {
                         .map(|it| Span::new(it.line(), it.column(), 1))
                         .unwrap_or(Span::new(1, 1, 1));
                     let message = strip_position(&err.to_string());
+                    // The parser points at the mapping; point at the repeated key instead.
+                    let span = if message.contains("duplicate entry") {
+                        duplicate_key_span(&self.text, span.line).unwrap_or(span)
+                    } else {
+                        span
+                    };
                     Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {message}"))
                         .at_span(self, span)
                 })?;
@@ -164,6 +170,50 @@ impl SourceFile {
         let _ = writeln!(out, "{gutter} | {}{}", " ".repeat(col - 1), "^".repeat(len));
         out
     }
+}
+
+/// The span of the first repeated key in a mapping that starts on `line`.
+fn duplicate_key_span(text: &str, line: usize) -> Option<Span> {
+    use saphyr_parser::{Event, Parser};
+    // Per open collection: whether it is a mapping, its start line, the keys seen, whether the
+    // next scalar is a key.
+    let mut stack: Vec<(bool, usize, Vec<String>, bool)> = Vec::new();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(Ok((event, span))) = parser.next_event() {
+        let here = Span::new(span.start.line(), span.start.col() + 1, 1);
+        let is_key = matches!(stack.last(), Some((true, _, _, true)));
+        match event {
+            Event::Scalar(value, ..) => {
+                if let Some((true, start, keys, expecting_key)) = stack.last_mut() {
+                    if is_key {
+                        if *start == line && keys.iter().any(|it| *it == value) {
+                            return Some(Span::new(here.line, here.col, value.chars().count().max(1)));
+                        }
+                        keys.push(value.into_owned());
+                    }
+                    *expecting_key = !is_key;
+                }
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if let Some((true, _, _, expecting_key)) = stack.last_mut() {
+                    *expecting_key = !is_key;
+                }
+                let is_map = matches!(event, Event::MappingStart(..));
+                stack.push((is_map, here.line, Vec::new(), true));
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+            }
+            Event::Alias(_) => {
+                if let Some((true, _, _, expecting_key)) = stack.last_mut() {
+                    *expecting_key = !is_key;
+                }
+            }
+            Event::StreamEnd => break,
+            _ => {}
+        }
+    }
+    None
 }
 
 fn strip_position(message: &str) -> String {

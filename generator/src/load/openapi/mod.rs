@@ -306,6 +306,9 @@ fn typed(
         let message = err.inner().to_string();
         let schema = schema_ancestor(&schema_pointers, &pointer);
         let Some(schema) = schema else {
+            // `#[serde(flatten)]` in the typed model hides where below a path item the error is;
+            // find the deepest object that fails on its own.
+            let (pointer, message) = narrow(raw, &pointer).unwrap_or((pointer, message));
             let diagnostic = Diagnostic::error(Code::OpenApiShape, format!("not a valid OpenAPI document: {message}"));
             diags.push(origins.at(file, diagnostic, &pointer));
             return None;
@@ -318,6 +321,38 @@ fn typed(
         match raw.pointer_mut(&schema) {
             Some(node) => *node = Value::Object(Default::default()),
             None => return None,
+        }
+    }
+    None
+}
+
+/// The deepest position under `pointer` whose object alone does not read as its kind.
+fn narrow(raw: &Value, pointer: &str) -> Option<(String, String)> {
+    use openapiv3::ReferenceOr;
+    use walk::Kind;
+    fn check<T: serde::de::DeserializeOwned>(node: &Value) -> Option<(String, String)> {
+        serde_path_to_error::deserialize::<_, T>(node).err().map(|err| (path_to_pointer(err.path()), err.inner().to_string()))
+    }
+    let mut candidates: Vec<walk::Slot> = walk::slots(raw, "", None)
+        .into_iter()
+        .filter(|it| it.pointer.starts_with(pointer) && it.pointer.len() > pointer.len())
+        .collect();
+    candidates.sort_by_key(|it| std::cmp::Reverse(it.pointer.matches('/').count()));
+    for slot in candidates {
+        let node = raw.pointer(&slot.pointer)?;
+        let failure = match slot.kind {
+            Kind::Parameter => check::<ReferenceOr<openapiv3::Parameter>>(node),
+            Kind::Response => check::<ReferenceOr<openapiv3::Response>>(node),
+            Kind::RequestBody => check::<ReferenceOr<openapiv3::RequestBody>>(node),
+            Kind::Header => check::<ReferenceOr<openapiv3::Header>>(node),
+            Kind::Example => check::<ReferenceOr<openapiv3::Example>>(node),
+            Kind::Link => check::<ReferenceOr<openapiv3::Link>>(node),
+            Kind::SecurityScheme => check::<ReferenceOr<openapiv3::SecurityScheme>>(node),
+            Kind::PathItem => check::<ReferenceOr<openapiv3::PathItem>>(node),
+            Kind::Schema | Kind::Callback => None,
+        };
+        if let Some((inner, message)) = failure {
+            return Some((format!("{}{inner}", slot.pointer), message));
         }
     }
     None

@@ -10,10 +10,15 @@ use crate::model::join::schema::{self, Found};
 use crate::model::join::{Ctx, auth, bound_value, normalize_template, template_key, template_variables};
 
 pub fn consumed_apis(ctx: &mut Ctx<'_>) -> Vec<ConsumedApi> {
-    let mut res = Vec::new();
+    let mut res: Vec<ConsumedApi> = Vec::new();
     let cap: &Capability = ctx.cap;
     for (pointer, consumes) in cap.all_consumes() {
         let Some(http) = consumes.as_http() else { continue };
+        if let Some(first) = res.iter().find(|it| it.namespace == http.namespace) {
+            let message = format!("consumed namespace `{}` is declared twice (first at {})", http.namespace, first.pointer);
+            ctx.report(Diagnostic::error(Code::DuplicateName, message), format!("{pointer}/namespace"));
+            continue;
+        }
         res.push(consumed_api(ctx, http, &pointer));
     }
     res
@@ -35,6 +40,11 @@ fn consumed_api(ctx: &mut Ctx<'_>, http: &ConsumesHttp, pointer: &str) -> Consum
     let mut operations = Vec::new();
     for (ri, oi, resource, op) in http.operations() {
         let op_pointer = format!("{pointer}/resources/{ri}/operations/{oi}");
+        if let Some(first) = operations.iter().find(|it: &&ConsumedOperation| it.name == op.name) {
+            let message = format!("operation `{}` is declared twice in `{}` (first at {})", op.name, http.namespace, first.pointer);
+            ctx.report(Diagnostic::error(Code::DuplicateName, message), format!("{op_pointer}/name"));
+            continue;
+        }
         let path = normalize_template(&resource.path);
         let declared: Vec<(String, &ConsumedInputParameter)> = http
             .input_parameters
