@@ -1,6 +1,7 @@
 //! Emitters: one module per output. Each takes the model and returns [`GeneratedFile`]s; none of
 //! them reads input documents or writes to disk (the caller writes all-or-nothing).
 
+pub mod client;
 pub mod mcp;
 pub mod templates;
 

@@ -4,3 +4,7 @@
 pub mod capability;
 pub mod join;
 pub mod json_schema;
+
+pub mod api;
+pub mod names;
+pub mod types;

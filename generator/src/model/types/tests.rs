@@ -1,0 +1,1 @@
+//! Type-mapping tests on small documents.
