@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::emit::Output;
+use crate::emit::{self, Output};
 use crate::load::capability::{self, LoadOptions};
 use crate::load::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::load::openapi::{self, OpenApiDocument};
@@ -88,15 +88,65 @@ pub fn check(plan: &Plan, diags: &mut Diagnostics) {
     let _ = load(plan, diags);
 }
 
+/// The version written into generated crates.
+const CRATE_VERSION: &str = "0.1.0";
+
 /// Generates everything the plan asks for. Returns `None` when an error was reported.
 pub fn generate(plan: &Plan, diags: &mut Diagnostics) -> Option<Output> {
     let loaded = load(plan, diags);
     if diags.has_errors() {
         return None;
     }
-    let output = Output::new();
-    let _ = loaded;
+    let mut output = Output::new();
+    let Some(doc) = &loaded.openapi else {
+        if !loaded.capabilities.is_empty() {
+            diags.push(Diagnostic::error(
+                Code::EmitUnsupported,
+                "generating servers needs the OpenAPI document of the consumed API (--openapi)",
+            ));
+        }
+        return None;
+    };
+    let api = crate::model::api::lower(doc, diags);
+    let client_crate = plan.client_crate.clone().unwrap_or_else(|| emit::client::default_crate_name(&api));
+    let config = emit::client::ClientConfig {
+        crate_name: client_crate.clone(),
+        crate_version: CRATE_VERSION.to_owned(),
+        extra_auth: loaded
+            .capabilities
+            .iter()
+            .filter(|(_, model)| model.consumes.len() == 1)
+            .map(|(_, model)| emit::server::extra_auth(model))
+            .collect(),
+    };
+    add_crate(&mut output, &client_crate, emit::client::emit(&api, &config, diags));
+    for (server, model) in &loaded.capabilities {
+        let crate_name = server.crate_name.clone().unwrap_or_else(|| default_server_name(&server.capability));
+        let config = emit::server::ServerConfig {
+            crate_name: crate_name.clone(),
+            crate_version: CRATE_VERSION.to_owned(),
+            client_crate: client_crate.clone(),
+        };
+        add_crate(&mut output, &crate_name, emit::server::emit(model, &api, &config, diags));
+    }
+    if diags.has_errors() {
+        return None;
+    }
     Some(output)
+}
+
+fn add_crate(output: &mut Output, crate_name: &str, files: Vec<emit::GeneratedFile>) {
+    for file in files {
+        output.add(emit::GeneratedFile::new(format!("{crate_name}/{}", file.path), file.contents));
+    }
+}
+
+/// `orders.naftiko.yaml` → `orders-server`.
+fn default_server_name(capability: &Path) -> String {
+    let stem = capability.file_name().and_then(|it| it.to_str()).unwrap_or("capability");
+    let stem = stem.split('.').next().unwrap_or(stem);
+    let base = heck::ToKebabCase::to_kebab_case(stem);
+    format!("{}-server", if base.is_empty() { "capability" } else { &base })
 }
 
 /// The model as stable JSON (`capgen ir`).

@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod mcp;
+pub mod server;
 pub mod templates;
 
 use std::collections::BTreeMap;

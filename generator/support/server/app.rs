@@ -19,7 +19,10 @@ use crate::support::problem::Problem;
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 /// Cancels `token` on SIGINT or SIGTERM.
@@ -52,10 +55,17 @@ pub fn is_loopback(addr: &SocketAddr) -> bool {
 }
 
 /// Serves `router` on `addr` until `token` is cancelled.
-pub async fn serve(name: &str, addr: SocketAddr, router: Router, token: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    name: &str,
+    addr: SocketAddr,
+    router: Router,
+    token: CancellationToken,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(adapter = name, address = %listener.local_addr()?, "listening");
-    axum::serve(listener, router).with_graceful_shutdown(async move { token.cancelled().await }).await
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move { token.cancelled().await })
+        .await
 }
 
 /// Where MCP requests may come from.
@@ -78,27 +88,206 @@ pub fn mcp_router<S: Clone + Send + Sync + 'static>(
         .with_allowed_hosts(settings.allowed_hosts)
         .with_allowed_origins(settings.allowed_origins)
         .with_cancellation_token(token.child_token());
-    let service = StreamableHttpService::new(move || Ok(server.clone()), LocalSessionManager::default().into(), config);
+    let service = StreamableHttpService::new(
+        move || Ok(server.clone()),
+        LocalSessionManager::default().into(),
+        config,
+    );
     let router = Router::new().nest_service("/mcp", service);
     match settings.auth {
-        Some(auth) => router.layer(axum::middleware::from_fn(move |request: Request, next: Next| {
-            let auth = auth.clone();
-            async move {
-                if auth.allows(request.headers(), request.uri().query()) {
-                    next.run(request).await
-                } else {
-                    Problem::unauthorized().into_response()
+        Some(auth) => router.layer(axum::middleware::from_fn(
+            move |request: Request, next: Next| {
+                let auth = auth.clone();
+                async move {
+                    if auth.allows(request.headers(), request.uri().query()) {
+                        next.run(request).await
+                    } else {
+                        Problem::unauthorized().into_response()
+                    }
                 }
-            }
-        })),
+            },
+        )),
         None => router,
     }
-    .fallback(|request: Request| async move { Response::from(Problem::not_found(request.uri().path()).into_response()) })
+    .fallback(|request: Request| async move {
+        Response::from(Problem::not_found(request.uri().path()).into_response())
+    })
 }
 
 /// Serves the MCP adapter over stdin/stdout until the client disconnects.
-pub async fn serve_stdio<S: Clone + Send + Sync + 'static>(server: McpServer<S>) -> std::io::Result<()> {
-    let running = server.serve(rmcp::transport::stdio()).await.map_err(std::io::Error::other)?;
+pub async fn serve_stdio<S: Clone + Send + Sync + 'static>(
+    server: McpServer<S>,
+) -> std::io::Result<()> {
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(std::io::Error::other)?;
     running.waiting().await.map_err(std::io::Error::other)?;
     Ok(())
+}
+
+/// The constant description of a generated server.
+pub struct ServerSpec<S: 'static> {
+    /// `serverInfo.name` of the MCP adapter (the adapter's namespace).
+    pub mcp_name: &'static str,
+    /// The server's version.
+    pub version: &'static str,
+    /// `instructions` of the MCP adapter.
+    pub instructions: Option<&'static str>,
+    /// The REST routes.
+    pub routes: &'static [crate::support::rest::RouteSpec<S>],
+    /// How upstream URLs map onto the REST routes.
+    pub links: &'static [crate::support::rewrite::RouteLink],
+    /// The MCP tool bindings.
+    pub tools: &'static [crate::support::mcp::ToolSpec<S>],
+    /// `mcp-tools.json`.
+    pub tools_json: &'static str,
+    /// `openapi.json`.
+    pub openapi: &'static str,
+    /// Query parameters that carry upstream credentials.
+    pub secret_params: &'static [&'static str],
+}
+
+/// What the command line decided.
+pub struct RunOptions {
+    /// Where the REST adapter listens (`None`: not served).
+    pub rest_addr: Option<SocketAddr>,
+    /// Where the MCP adapter listens (`None`: not served over HTTP).
+    pub mcp_addr: Option<SocketAddr>,
+    /// Serve the MCP adapter over stdin/stdout instead of anything else.
+    pub stdio: bool,
+    /// The largest accepted REST request body.
+    pub body_limit: usize,
+    /// Allowed `Origin`s for MCP (empty: loopback origins).
+    pub allowed_origins: Vec<String>,
+    /// Allowed `Host`s for MCP (empty: loopback hosts and the bind address).
+    pub allowed_hosts: Vec<String>,
+    /// The REST adapter's public URL, for management URLs in MCP results.
+    pub public_url: Option<String>,
+    /// Inbound authentication of the REST adapter.
+    pub rest_auth: Option<InboundAuth>,
+    /// Inbound authentication of the MCP adapter.
+    pub mcp_auth: Option<InboundAuth>,
+}
+
+/// Runs the adapters until SIGINT/SIGTERM (or, with `--stdio`, until stdin closes).
+pub async fn run<S: Clone + Send + Sync + 'static>(
+    spec: &'static ServerSpec<S>,
+    upstream: S,
+    base_url: &str,
+    variables: std::collections::BTreeMap<String, String>,
+    options: RunOptions,
+) -> std::process::ExitCode {
+    use std::process::ExitCode;
+
+    let secrets: Vec<String> = variables.values().cloned().collect();
+    let secret_params = spec
+        .secret_params
+        .iter()
+        .map(|it| (*it).to_owned())
+        .collect();
+    let rewriter =
+        crate::support::rewrite::Rewriter::new(base_url, spec.links, secret_params, secrets);
+    let public_base = options
+        .public_url
+        .clone()
+        .or_else(|| options.rest_addr.map(|it| format!("http://{it}")))
+        .unwrap_or_else(|| "http://localhost".to_owned());
+    let settings = crate::support::mcp::McpSettings {
+        name: spec.mcp_name.to_owned(),
+        version: spec.version.to_owned(),
+        instructions: spec.instructions.map(str::to_owned),
+        public_base,
+    };
+    let mcp = match McpServer::new(
+        spec.tools_json,
+        spec.tools,
+        upstream.clone(),
+        rewriter.clone(),
+        variables.clone(),
+        settings,
+    ) {
+        Ok(it) => it,
+        Err(err) => {
+            tracing::error!("invalid tool table: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    if options.stdio {
+        return match serve_stdio(mcp).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                tracing::error!("MCP over stdio failed: {err}");
+                ExitCode::from(1)
+            }
+        };
+    }
+    let token = CancellationToken::new();
+    tokio::spawn(shutdown_on_signal(token.clone()));
+    let mut tasks = tokio::task::JoinSet::new();
+    if let Some(addr) = options.rest_addr {
+        if options.rest_auth.is_none() && !is_loopback(&addr) {
+            tracing::warn!(address = %addr, "the REST adapter declares no authentication and listens beyond this machine");
+        }
+        let context = crate::support::rest::RestContext {
+            upstream: upstream.clone(),
+            rewriter: rewriter.clone(),
+            variables: variables.clone(),
+            auth: options.rest_auth.clone(),
+            body_limit: options.body_limit,
+        };
+        let router = crate::support::rest::router(context, spec.routes, spec.openapi)
+            .layer(axum::extract::DefaultBodyLimit::max(options.body_limit));
+        tasks.spawn(serve("rest", addr, router, token.clone()));
+    }
+    if let Some(addr) = options.mcp_addr {
+        if options.mcp_auth.is_none() && !is_loopback(&addr) {
+            tracing::warn!(address = %addr, "the MCP adapter declares no authentication and listens beyond this machine");
+        }
+        let allowed_origins = if options.allowed_origins.is_empty() {
+            vec![
+                "http://localhost:*".to_owned(),
+                "http://127.0.0.1:*".to_owned(),
+                "http://[::1]:*".to_owned(),
+            ]
+        } else {
+            options.allowed_origins.clone()
+        };
+        let mut allowed_hosts = if options.allowed_hosts.is_empty() {
+            vec![
+                "localhost".to_owned(),
+                "127.0.0.1".to_owned(),
+                "::1".to_owned(),
+            ]
+        } else {
+            options.allowed_hosts.clone()
+        };
+        if options.allowed_hosts.is_empty() && !addr.ip().is_unspecified() {
+            allowed_hosts.push(addr.ip().to_string());
+        }
+        let settings = McpHttpSettings {
+            allowed_origins,
+            allowed_hosts,
+            auth: options.mcp_auth.clone(),
+        };
+        let router = mcp_router(mcp, settings, &token);
+        tasks.spawn(serve("mcp", addr, router, token.clone()));
+    }
+    let mut code = ExitCode::SUCCESS;
+    while let Some(result) = tasks.join_next().await {
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => {
+                tracing::error!("server failed: {err}");
+                token.cancel();
+                code = ExitCode::from(1);
+            }
+            Err(err) => {
+                tracing::error!("server task failed: {err}");
+                token.cancel();
+                code = ExitCode::from(1);
+            }
+        }
+    }
+    code
 }

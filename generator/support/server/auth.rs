@@ -46,18 +46,29 @@ impl InboundAuth {
     /// Whether the request carries the expected credentials.
     pub fn allows(&self, headers: &HeaderMap, query: Option<&str>) -> bool {
         match self {
-            InboundAuth::ApiKey { name, in_query: true, value } => crate::support::params::parse_query(query)
+            InboundAuth::ApiKey {
+                name,
+                in_query: true,
+                value,
+            } => crate::support::params::parse_query(query)
                 .get(name.as_str())
                 .and_then(|values| values.first())
                 .is_some_and(|it| same(it, value)),
-            InboundAuth::ApiKey { name, in_query: false, value } => headers
+            InboundAuth::ApiKey {
+                name,
+                in_query: false,
+                value,
+            } => headers
                 .get(name.as_str())
                 .and_then(|it| it.to_str().ok())
                 .is_some_and(|it| same(it, value)),
-            InboundAuth::Bearer(token) => authorization(headers, "bearer").is_some_and(|it| same(it, token)),
+            InboundAuth::Bearer(token) => {
+                authorization(headers, "bearer").is_some_and(|it| same(it, token))
+            }
             InboundAuth::Basic { username, password } => {
                 use base64::Engine as _;
-                let expected = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+                let expected = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{username}:{password}"));
                 authorization(headers, "basic").is_some_and(|it| same(it, &expected))
             }
         }
@@ -67,5 +78,7 @@ impl InboundAuth {
 fn authorization<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (given, credentials) = value.split_once(' ')?;
-    given.eq_ignore_ascii_case(scheme).then_some(credentials.trim())
+    given
+        .eq_ignore_ascii_case(scheme)
+        .then_some(credentials.trim())
 }

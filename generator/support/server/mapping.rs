@@ -10,7 +10,9 @@ fn select(path: &str, root: &Value) -> Value {
     if path == "$" || path == "$." {
         return root.clone();
     }
-    let Ok(compiled) = JsonPath::parse(path) else { return Value::Null };
+    let Ok(compiled) = JsonPath::parse(path) else {
+        return Value::Null;
+    };
     let nodes = compiled.query(root).all();
     match nodes.as_slice() {
         [] => Value::Null,
@@ -24,7 +26,10 @@ fn select(path: &str, root: &Value) -> Value {
 
 /// Projects `root` through one output parameter (as JSON, the capability's own form).
 pub fn project(parameter: &Value, root: &Value) -> Value {
-    let kind = parameter.get("type").and_then(Value::as_str).unwrap_or("object");
+    let kind = parameter
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("object");
     if let Some(value) = parameter.get("value").and_then(Value::as_str) {
         return Value::String(value.to_owned());
     }
@@ -32,21 +37,34 @@ pub fn project(parameter: &Value, root: &Value) -> Value {
     match kind {
         "object" => {
             let Some(properties) = parameter.get("properties").and_then(Value::as_object) else {
-                return mapping.map(|it| select(it, root)).unwrap_or_else(|| root.clone());
+                return mapping
+                    .map(|it| select(it, root))
+                    .unwrap_or_else(|| root.clone());
             };
             // Property mappings are evaluated against the response root.
-            let object: Map<String, Value> =
-                properties.iter().map(|(name, property)| (name.clone(), project(property, root))).collect();
+            let object: Map<String, Value> = properties
+                .iter()
+                .map(|(name, property)| (name.clone(), project(property, root)))
+                .collect();
             Value::Object(object)
         }
         "array" => {
-            let selected = mapping.map(|it| select(it, root)).unwrap_or_else(|| root.clone());
-            let Value::Array(elements) = selected else { return Value::Array(Vec::new()) };
+            let selected = mapping
+                .map(|it| select(it, root))
+                .unwrap_or_else(|| root.clone());
+            let Value::Array(elements) = selected else {
+                return Value::Array(Vec::new());
+            };
             let items = parameter.get("items");
             match items {
                 Some(items) if items.is_object() => {
                     // Item mappings are evaluated relative to each element.
-                    Value::Array(elements.iter().map(|element| project(items, element)).collect())
+                    Value::Array(
+                        elements
+                            .iter()
+                            .map(|element| project(items, element))
+                            .collect(),
+                    )
                 }
                 _ => Value::Array(elements),
             }
@@ -66,7 +84,10 @@ mod tests {
             "id": {"type": "string", "mapping": "$.instanceId"},
             "status": {"type": "string", "mapping": "$.runtimeStatus"}
         }});
-        let out = project(&parameter, &json!({"instanceId": "a", "runtimeStatus": "Running", "x": 1}));
+        let out = project(
+            &parameter,
+            &json!({"instanceId": "a", "runtimeStatus": "Running", "x": 1}),
+        );
         assert_eq!(out, json!({"id": "a", "status": "Running"}));
     }
 
@@ -75,7 +96,10 @@ mod tests {
         let parameter = json!({"type": "array", "mapping": "$.items", "items": {"type": "object", "properties": {
             "n": {"type": "string", "mapping": "$.name"}
         }}});
-        let out = project(&parameter, &json!({"items": [{"name": "a"}, {"name": "b"}]}));
+        let out = project(
+            &parameter,
+            &json!({"items": [{"name": "a"}, {"name": "b"}]}),
+        );
         assert_eq!(out, json!([{"n": "a"}, {"n": "b"}]));
     }
 }

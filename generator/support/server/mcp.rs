@@ -62,7 +62,9 @@ pub struct McpServer<S: 'static> {
 
 impl<S: 'static> Clone for McpServer<S> {
     fn clone(&self) -> Self {
-        McpServer { inner: self.inner.clone() }
+        McpServer {
+            inner: self.inner.clone(),
+        }
     }
 }
 
@@ -77,32 +79,64 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
         variables: BTreeMap<String, String>,
         settings: McpSettings,
     ) -> Result<McpServer<S>, String> {
-        let list: Value = serde_json::from_str(tools_json).map_err(|err| format!("mcp-tools.json: {err}"))?;
+        let list: Value =
+            serde_json::from_str(tools_json).map_err(|err| format!("mcp-tools.json: {err}"))?;
         let mut tools = Vec::new();
         let mut by_name = HashMap::new();
-        for raw in list.get("tools").and_then(Value::as_array).into_iter().flatten() {
-            let tool: Tool = serde_json::from_value(raw.clone()).map_err(|err| format!("mcp-tools.json: {err}"))?;
+        for raw in list
+            .get("tools")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let tool: Tool = serde_json::from_value(raw.clone())
+                .map_err(|err| format!("mcp-tools.json: {err}"))?;
             let Some(index) = specs.iter().position(|it| it.name == tool.name.as_ref()) else {
                 return Err(format!("tool `{}` has no binding", tool.name));
             };
-            let schema = raw.get("inputSchema").cloned().unwrap_or(json!({"type": "object"}));
+            let schema = raw
+                .get("inputSchema")
+                .cloned()
+                .unwrap_or(json!({"type": "object"}));
             let validator = jsonschema::validator_for(&schema).ok();
-            let output = specs[index].output.and_then(|it| serde_json::from_str(it).ok());
+            let output = specs[index]
+                .output
+                .and_then(|it| serde_json::from_str(it).ok());
             by_name.insert(tool.name.to_string(), (index, validator, output));
             tools.push(tool);
         }
-        Ok(McpServer { inner: Arc::new(Inner { tools, by_name, specs, upstream, rewriter, variables, settings }) })
+        Ok(McpServer {
+            inner: Arc::new(Inner {
+                tools,
+                by_name,
+                specs,
+                upstream,
+                rewriter,
+                variables,
+                settings,
+            }),
+        })
     }
 
-    async fn call(&self, name: &str, arguments: Map<String, Value>) -> Result<CallToolResult, ErrorData> {
+    async fn call(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+    ) -> Result<CallToolResult, ErrorData> {
         let inner = &self.inner;
         let Some((index, validator, output)) = inner.by_name.get(name) else {
-            return Err(ErrorData::invalid_params(format!("unknown tool: {name}"), None));
+            return Err(ErrorData::invalid_params(
+                format!("unknown tool: {name}"),
+                None,
+            ));
         };
         if let Some(validator) = validator {
             let problems = params::argument_errors(validator, &arguments);
             if !problems.is_empty() {
-                let text = format!("Invalid arguments for `{name}`:\n- {}", problems.join("\n- "));
+                let text = format!(
+                    "Invalid arguments for `{name}`:\n- {}",
+                    problems.join("\n- ")
+                );
                 return Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
             }
         }
@@ -115,10 +149,14 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
                 return Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
             }
             Err(CallError::Unreachable) => {
-                return Ok(CallToolResult::error(vec![ContentBlock::text("The upstream API could not be reached.")]));
+                return Ok(CallToolResult::error(vec![ContentBlock::text(
+                    "The upstream API could not be reached.",
+                )]));
             }
             Err(CallError::Timeout) => {
-                return Ok(CallToolResult::error(vec![ContentBlock::text("The upstream API did not answer in time.")]));
+                return Ok(CallToolResult::error(vec![ContentBlock::text(
+                    "The upstream API did not answer in time.",
+                )]));
             }
         };
         let status = response.status;
@@ -130,7 +168,9 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
                     inner.rewriter.rewrite_json(&mut value, base);
                     value.to_string()
                 }
-                None => inner.rewriter.scrub(&String::from_utf8_lossy(&response.body)),
+                None => inner
+                    .rewriter
+                    .scrub(&String::from_utf8_lossy(&response.body)),
             };
             let text = if body.is_empty() {
                 format!("The upstream API answered HTTP {status} with no body.")
@@ -144,7 +184,9 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
             return Ok(CallToolResult::success(vec![ContentBlock::text(text)]));
         }
         let Some(mut value) = json_body else {
-            let text = inner.rewriter.scrub(&String::from_utf8_lossy(&response.body));
+            let text = inner
+                .rewriter
+                .scrub(&String::from_utf8_lossy(&response.body));
             return Ok(CallToolResult::success(vec![ContentBlock::text(text)]));
         };
         if let Some(output) = output {
@@ -165,7 +207,10 @@ impl<S: Clone + Send + Sync + 'static> ServerHandler for McpServer<S> {
     fn get_info(&self) -> ServerConfig {
         let settings = &self.inner.settings;
         let config = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(settings.name.clone(), settings.version.clone()));
+            .with_server_info(Implementation::new(
+                settings.name.clone(),
+                settings.version.clone(),
+            ));
         match &settings.instructions {
             Some(instructions) => config.with_instructions(instructions.clone()),
             None => config,
@@ -190,6 +235,8 @@ impl<S: Clone + Send + Sync + 'static> ServerHandler for McpServer<S> {
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let arguments = request.arguments.unwrap_or_default();
-        self.call(request.name.as_ref(), arguments).await.map(Into::into)
+        self.call(request.name.as_ref(), arguments)
+            .await
+            .map(Into::into)
     }
 }

@@ -36,7 +36,11 @@ pub struct InputSpec {
 /// Splits a raw query string into decoded name/value pairs (`+` is a space).
 pub fn parse_query(raw: Option<&str>) -> BTreeMap<String, Vec<String>> {
     let mut res: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for pair in raw.unwrap_or_default().split('&').filter(|it| !it.is_empty()) {
+    for pair in raw
+        .unwrap_or_default()
+        .split('&')
+        .filter(|it| !it.is_empty())
+    {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         res.entry(decode(name)).or_default().push(decode(value));
     }
@@ -45,14 +49,19 @@ pub fn parse_query(raw: Option<&str>) -> BTreeMap<String, Vec<String>> {
 
 fn decode(text: &str) -> String {
     let spaced = text.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The single JSON Schema type a schema names (ignoring `null`), following nothing.
 fn schema_type(schema: &Value) -> Option<&str> {
     match schema.get("type")? {
         Value::String(ty) => Some(ty),
-        Value::Array(types) => types.iter().filter_map(Value::as_str).find(|it| *it != "null"),
+        Value::Array(types) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|it| *it != "null"),
         _ => None,
     }
 }
@@ -63,18 +72,22 @@ pub fn coerce(name: &str, text: &str, schema: &Value) -> Result<Value, Problem> 
         Some("boolean") => match text.to_ascii_lowercase().as_str() {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
-            _ => Err(Problem::invalid_parameter(name, format!("`{name}` must be `true` or `false`, got `{text}`"))),
+            _ => Err(Problem::invalid_parameter(
+                name,
+                format!("`{name}` must be `true` or `false`, got `{text}`"),
+            )),
         },
-        Some("integer") => text
-            .parse::<i64>()
-            .map(Value::from)
-            .map_err(|_| Problem::invalid_parameter(name, format!("`{name}` must be an integer, got `{text}`"))),
+        Some("integer") => text.parse::<i64>().map(Value::from).map_err(|_| {
+            Problem::invalid_parameter(name, format!("`{name}` must be an integer, got `{text}`"))
+        }),
         Some("number") => text
             .parse::<f64>()
             .ok()
             .and_then(serde_json::Number::from_f64)
             .map(Value::Number)
-            .ok_or_else(|| Problem::invalid_parameter(name, format!("`{name}` must be a number, got `{text}`"))),
+            .ok_or_else(|| {
+                Problem::invalid_parameter(name, format!("`{name}` must be a number, got `{text}`"))
+            }),
         Some("array") => {
             let items = schema.get("items").cloned().unwrap_or(Value::Null);
             let values: Result<Vec<Value>, Problem> =
@@ -100,30 +113,49 @@ impl CompiledInput {
     pub fn new(spec: &'static InputSpec) -> CompiledInput {
         let schema: Value = serde_json::from_str(spec.schema).unwrap_or(Value::Bool(true));
         let validator = jsonschema::validator_for(&schema).ok();
-        CompiledInput { spec, schema, validator }
+        CompiledInput {
+            spec,
+            schema,
+            validator,
+        }
     }
 
     /// Checks `value` against the schema; the problem names the input and every violation.
     pub fn validate(&self, value: &Value) -> Result<(), Problem> {
-        let Some(validator) = &self.validator else { return Ok(()) };
-        let errors: Vec<String> = validator.iter_errors(value).map(|it| it.to_string()).collect();
+        let Some(validator) = &self.validator else {
+            return Ok(());
+        };
+        let errors: Vec<String> = validator
+            .iter_errors(value)
+            .map(|it| it.to_string())
+            .collect();
         if errors.is_empty() {
             return Ok(());
         }
         let name = self.spec.name;
-        Err(Problem::invalid_parameter(name, format!("`{name}` is invalid: {}", errors.join("; "))))
+        Err(Problem::invalid_parameter(
+            name,
+            format!("`{name}` is invalid: {}", errors.join("; ")),
+        ))
     }
 }
 
 /// Validates a whole argument object (MCP tool arguments) against a schema; returns every
 /// problem found, as readable lines.
-pub fn argument_errors(validator: &jsonschema::Validator, arguments: &Map<String, Value>) -> Vec<String> {
+pub fn argument_errors(
+    validator: &jsonschema::Validator,
+    arguments: &Map<String, Value>,
+) -> Vec<String> {
     let instance = Value::Object(arguments.clone());
     validator
         .iter_errors(&instance)
         .map(|it| {
             let path = it.instance_path().to_string();
-            if path.is_empty() { it.to_string() } else { format!("{path}: {it}") }
+            if path.is_empty() {
+                it.to_string()
+            } else {
+                format!("{path}: {it}")
+            }
         })
         .collect()
 }
@@ -143,9 +175,15 @@ mod tests {
 
     #[test]
     fn booleans_and_integers_are_typed() {
-        assert_eq!(coerce("x", "TRUE", &json!({"type": "boolean"})).ok(), Some(json!(true)));
+        assert_eq!(
+            coerce("x", "TRUE", &json!({"type": "boolean"})).ok(),
+            Some(json!(true))
+        );
         assert!(coerce("x", "yes", &json!({"type": "boolean"})).is_err());
-        assert_eq!(coerce("n", "50", &json!({"type": "integer"})).ok(), Some(json!(50)));
+        assert_eq!(
+            coerce("n", "50", &json!({"type": "integer"})).ok(),
+            Some(json!(50))
+        );
         assert!(coerce("n", "5x", &json!({"type": "integer"})).is_err());
     }
 }

@@ -21,7 +21,12 @@ pub struct Problem {
 impl Problem {
     /// A problem with the given status, title and detail.
     pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Problem {
-        Problem { status, title, detail: detail.into(), parameter: None }
+        Problem {
+            status,
+            title,
+            detail: detail.into(),
+            parameter: None,
+        }
     }
 
     /// `400 Bad Request` about one parameter.
@@ -33,28 +38,48 @@ impl Problem {
 
     /// `404 Not Found` for a path no route serves.
     pub fn not_found(path: &str) -> Problem {
-        Problem::new(StatusCode::NOT_FOUND, "Not Found", format!("no route serves `{path}`"))
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "Not Found",
+            format!("no route serves `{path}`"),
+        )
     }
 
     /// `405 Method Not Allowed`.
     pub fn method_not_allowed(method: &str, path: &str) -> Problem {
-        Problem::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed", format!("`{method}` is not allowed on `{path}`"))
+        Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method Not Allowed",
+            format!("`{method}` is not allowed on `{path}`"),
+        )
     }
 
     /// `502 Bad Gateway`: the upstream could not be reached. Never carries transport details,
     /// which could contain the upstream URL and its credentials.
     pub fn upstream_unreachable() -> Problem {
-        Problem::new(StatusCode::BAD_GATEWAY, "Bad Gateway", "the upstream API could not be reached")
+        Problem::new(
+            StatusCode::BAD_GATEWAY,
+            "Bad Gateway",
+            "the upstream API could not be reached",
+        )
     }
 
     /// `504 Gateway Timeout`.
     pub fn upstream_timeout() -> Problem {
-        Problem::new(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout", "the upstream API did not answer in time")
+        Problem::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "Gateway Timeout",
+            "the upstream API did not answer in time",
+        )
     }
 
     /// `401 Unauthorized`.
     pub fn unauthorized() -> Problem {
-        Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", "missing or invalid credentials")
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "missing or invalid credentials",
+        )
     }
 
     /// The problem document as JSON.
@@ -76,9 +101,10 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = self.to_json().to_string();
         let mut response = (self.status, body).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         response
     }
 }

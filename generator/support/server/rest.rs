@@ -97,15 +97,27 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         });
         app = app.route(path, methods);
     }
-    app.route("/healthz", axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
-        .route("/readyz", axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ready"})) }))
-        .route(
-            "/openapi.json",
-            axum::routing::get(move || async move {
-                ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], openapi)
-            }),
-        )
-        .fallback(|request: Request| async move { Problem::not_found(request.uri().path()) })
+    app.route(
+        "/healthz",
+        axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+    )
+    .route(
+        "/readyz",
+        axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ready"})) }),
+    )
+    .route(
+        "/openapi.json",
+        axum::routing::get(move || async move {
+            (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                openapi,
+            )
+        }),
+    )
+    .fallback(|request: Request| async move { Problem::not_found(request.uri().path()) })
 }
 
 async fn handle<S: Clone + Send + Sync + 'static>(
@@ -153,13 +165,23 @@ async fn respond<S: Clone + Send + Sync + 'static>(
     let query = params::parse_query(parts.uri.query());
     let path_values: BTreeMap<&str, String> = path
         .iter()
-        .map(|(name, value)| (name, percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned()))
+        .map(|(name, value)| {
+            (
+                name,
+                percent_encoding::percent_decode_str(value)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )
+        })
         .collect();
     let mut inputs = Map::new();
     for input in &route.inputs {
         let spec = input.spec;
         let value = match spec.location {
-            Location::Path => path_values.get(spec.name).map(|it| params::coerce(spec.name, it, &input.schema)).transpose()?,
+            Location::Path => path_values
+                .get(spec.name)
+                .map(|it| params::coerce(spec.name, it, &input.schema))
+                .transpose()?,
             Location::Query => match query.get(spec.name) {
                 Some(values) => Some(params::coerce(spec.name, &values.join(","), &input.schema)?),
                 None => None,
@@ -174,54 +196,104 @@ async fn respond<S: Clone + Send + Sync + 'static>(
         };
         let Some(value) = value else {
             if spec.required && spec.location != Location::Body {
-                return Err(Problem::invalid_parameter(spec.name, format!("`{}` is required", spec.name)));
+                return Err(Problem::invalid_parameter(
+                    spec.name,
+                    format!("`{}` is required", spec.name),
+                ));
             }
             continue;
         };
         input.validate(&value)?;
         inputs.insert(spec.name.to_owned(), value);
     }
-    if let Some(input) = route.inputs.iter().find(|it| it.spec.location == Location::Body) {
-        let bytes = axum::body::to_bytes(body, ctx.body_limit).await.map_err(|_| {
-            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large", format!("the request body exceeds {} bytes", ctx.body_limit))
-        })?;
+    if let Some(input) = route
+        .inputs
+        .iter()
+        .find(|it| it.spec.location == Location::Body)
+    {
+        let bytes = axum::body::to_bytes(body, ctx.body_limit)
+            .await
+            .map_err(|_| {
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "Payload Too Large",
+                    format!("the request body exceeds {} bytes", ctx.body_limit),
+                )
+            })?;
         if bytes.is_empty() {
             if input.spec.required {
-                return Err(Problem::invalid_parameter(input.spec.name, "a JSON request body is required"));
+                return Err(Problem::invalid_parameter(
+                    input.spec.name,
+                    "a JSON request body is required",
+                ));
             }
         } else {
-            let value: Value = serde_json::from_slice(&bytes)
-                .map_err(|err| Problem::invalid_parameter(input.spec.name, format!("the request body is not valid JSON: {err}")))?;
+            let value: Value = serde_json::from_slice(&bytes).map_err(|err| {
+                Problem::invalid_parameter(
+                    input.spec.name,
+                    format!("the request body is not valid JSON: {err}"),
+                )
+            })?;
             input.validate(&value)?;
             inputs.insert(input.spec.name.to_owned(), value);
         }
     }
     let arguments = upstream::arguments(route.spec.arguments, &inputs, &ctx.variables);
-    let response = (route.spec.call)(ctx.upstream.clone(), arguments).await.map_err(|err| match err {
-        CallError::InvalidArgument { name, message } => Problem::invalid_parameter(&name, format!("`{name}`: {message}")),
-        CallError::Unreachable => Problem::upstream_unreachable(),
-        CallError::Timeout => Problem::upstream_timeout(),
-    })?;
-    Ok(pass_through(ctx, route.output.as_ref(), response, &public_base))
+    let response = (route.spec.call)(ctx.upstream.clone(), arguments)
+        .await
+        .map_err(|err| match err {
+            CallError::InvalidArgument { name, message } => {
+                Problem::invalid_parameter(&name, format!("`{name}`: {message}"))
+            }
+            CallError::Unreachable => Problem::upstream_unreachable(),
+            CallError::Timeout => Problem::upstream_timeout(),
+        })?;
+    Ok(pass_through(
+        ctx,
+        route.output.as_ref(),
+        response,
+        &public_base,
+    ))
 }
 
 /// The origin clients reached this server at: `X-Forwarded-Proto`/`X-Forwarded-Host` when a
 /// proxy set them, else `Host`.
 pub fn public_base(headers: &HeaderMap) -> String {
-    let get = |name: &str| headers.get(name).and_then(|it| it.to_str().ok()).map(|it| it.split(',').next().unwrap_or(it).trim().to_owned());
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|it| it.to_str().ok())
+            .map(|it| it.split(',').next().unwrap_or(it).trim().to_owned())
+    };
     let scheme = get("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
-    let host = get("x-forwarded-host").or_else(|| get("host")).unwrap_or_else(|| "localhost".to_owned());
+    let host = get("x-forwarded-host")
+        .or_else(|| get("host"))
+        .unwrap_or_else(|| "localhost".to_owned());
     format!("{scheme}://{host}")
 }
 
-const HOP_BY_HOP: &[&str] = &["connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "content-length", "proxy-authenticate"];
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "content-length",
+    "proxy-authenticate",
+];
 
 fn is_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|it| it.to_str().ok())
         .map(|it| {
-            let essence = it.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let essence = it
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             essence == "application/json" || essence.ends_with("+json")
         })
         .unwrap_or(false)
@@ -229,14 +301,22 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// Builds the response from the upstream one: same status, headers with URLs rewritten, body
 /// projected or passed through with URLs rewritten and secrets removed.
-fn pass_through(ctx: &RestContext<impl Sized>, output: Option<&Value>, upstream: UpstreamResponse, public_base: &str) -> Response {
+fn pass_through(
+    ctx: &RestContext<impl Sized>,
+    output: Option<&Value>,
+    upstream: UpstreamResponse,
+    public_base: &str,
+) -> Response {
     let mut headers = HeaderMap::new();
     for (name, value) in &upstream.headers {
         if HOP_BY_HOP.contains(&name.as_str()) {
             continue;
         }
         let Ok(text) = value.to_str() else { continue };
-        let rewritten = ctx.rewriter.rewrite_url(text, public_base).unwrap_or_else(|| ctx.rewriter.scrub(text));
+        let rewritten = ctx
+            .rewriter
+            .rewrite_url(text, public_base)
+            .unwrap_or_else(|| ctx.rewriter.scrub(text));
         if let Ok(value) = HeaderValue::from_str(&rewritten) {
             headers.append(HeaderName::from(name), value);
         }

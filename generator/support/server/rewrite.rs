@@ -33,9 +33,19 @@ const REDACTED: &str = "[redacted]";
 impl Rewriter {
     /// `upstream_base` is the base URL requests go to; `secret_params` the query parameters
     /// that carry credentials; `secrets` the credential values themselves.
-    pub fn new(upstream_base: &str, links: &'static [RouteLink], secret_params: Vec<String>, secrets: Vec<String>) -> Rewriter {
+    pub fn new(
+        upstream_base: &str,
+        links: &'static [RouteLink],
+        secret_params: Vec<String>,
+        secrets: Vec<String>,
+    ) -> Rewriter {
         let secrets = secrets.into_iter().filter(|it| it.len() >= 4).collect();
-        Rewriter { upstream_base: upstream_base.trim_end_matches('/').to_owned(), links, secret_params, secrets }
+        Rewriter {
+            upstream_base: upstream_base.trim_end_matches('/').to_owned(),
+            links,
+            secret_params,
+            secrets,
+        }
     }
 
     /// Rewrites one URL. Returns `None` when `text` is not an absolute http(s) URL.
@@ -54,9 +64,13 @@ impl Rewriter {
         };
         let relative = strip_prefix_ignore_case(location, &self.upstream_base)
             .filter(|rest| rest.is_empty() || rest.starts_with('/'));
-        let linked = relative.and_then(|path| self.link_for(path).map(|(link, values)| (link, values)));
+        let linked = relative.and_then(|path| self.link_for(path));
         let mut res = match &linked {
-            Some((link, values)) => format!("{}{}", public_base.trim_end_matches('/'), fill(link.exposed_path, link, values)),
+            Some((link, values)) => format!(
+                "{}{}",
+                public_base.trim_end_matches('/'),
+                fill(link.exposed_path, link, values)
+            ),
             None => location.to_owned(),
         };
         let pairs: Vec<String> = query
@@ -65,14 +79,27 @@ impl Rewriter {
             .filter(|it| !it.is_empty())
             .filter_map(|pair| {
                 let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                if self.secret_params.iter().any(|it| it.eq_ignore_ascii_case(name)) {
+                if self
+                    .secret_params
+                    .iter()
+                    .any(|it| it.eq_ignore_ascii_case(name))
+                {
                     return None;
                 }
                 let name = match &linked {
-                    Some((link, _)) => link.query.iter().find(|(from, _)| *from == name).map(|it| it.1).unwrap_or(name),
+                    Some((link, _)) => link
+                        .query
+                        .iter()
+                        .find(|(from, _)| *from == name)
+                        .map(|it| it.1)
+                        .unwrap_or(name),
                     None => name,
                 };
-                Some(if pair.contains('=') { format!("{name}={value}") } else { name.to_owned() })
+                Some(if pair.contains('=') {
+                    format!("{name}={value}")
+                } else {
+                    name.to_owned()
+                })
             })
             .collect();
         if !pairs.is_empty() {
@@ -95,8 +122,13 @@ impl Rewriter {
             }
             let mut values = Vec::new();
             for (pattern, segment) in template.iter().zip(&segments) {
-                match pattern.strip_prefix('{').and_then(|it| it.strip_suffix('}')) {
-                    Some(var) if !segment.is_empty() => values.push((var_name(link, var), (*segment).to_owned())),
+                match pattern
+                    .strip_prefix('{')
+                    .and_then(|it| it.strip_suffix('}'))
+                {
+                    Some(var) if !segment.is_empty() => {
+                        values.push((var_name(link, var), (*segment).to_owned()))
+                    }
                     Some(_) => continue 'links,
                     None if pattern.eq_ignore_ascii_case(segment) => {}
                     None => continue 'links,
@@ -117,8 +149,12 @@ impl Rewriter {
                     *text = self.scrub(text);
                 }
             }
-            Value::Array(items) => items.iter_mut().for_each(|it| self.rewrite_json(it, public_base)),
-            Value::Object(object) => object.values_mut().for_each(|it| self.rewrite_json(it, public_base)),
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|it| self.rewrite_json(it, public_base)),
+            Value::Object(object) => object
+                .values_mut()
+                .for_each(|it| self.rewrite_json(it, public_base)),
             _ => {}
         }
     }
@@ -130,7 +166,9 @@ impl Rewriter {
             if res.contains(secret.as_str()) {
                 res = res.replace(secret.as_str(), REDACTED);
             }
-            let encoded = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC).to_string();
+            let encoded =
+                percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string();
             if encoded != *secret && res.contains(encoded.as_str()) {
                 res = res.replace(encoded.as_str(), REDACTED);
             }
@@ -140,12 +178,20 @@ impl Rewriter {
 
     /// Whether `bytes` contain a secret value.
     pub fn leaks(&self, bytes: &[u8]) -> bool {
-        self.secrets.iter().any(|secret| bytes.windows(secret.len()).any(|window| window == secret.as_bytes()))
+        self.secrets.iter().any(|secret| {
+            bytes
+                .windows(secret.len())
+                .any(|window| window == secret.as_bytes())
+        })
     }
 }
 
 fn var_name(link: &RouteLink, consumed: &str) -> &'static str {
-    link.variables.iter().find(|(from, _)| *from == consumed).map(|it| it.1).unwrap_or("")
+    link.variables
+        .iter()
+        .find(|(from, _)| *from == consumed)
+        .map(|it| it.1)
+        .unwrap_or("")
 }
 
 fn fill(template: &str, _link: &RouteLink, values: &[(&'static str, String)]) -> String {
@@ -160,7 +206,8 @@ fn fill(template: &str, _link: &RouteLink, values: &[(&'static str, String)]) ->
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
 }
 
 #[cfg(test)]
@@ -175,21 +222,36 @@ mod tests {
     }];
 
     fn rewriter() -> Rewriter {
-        Rewriter::new("http://127.0.0.1:7071", LINKS, vec!["code".into()], vec!["s3cret-key".into()])
+        Rewriter::new(
+            "http://127.0.0.1:7071",
+            LINKS,
+            vec!["code".into()],
+            vec!["s3cret-key".into()],
+        )
     }
 
     #[test]
     fn linked_urls_move_to_the_public_route_without_the_key() {
         let url = "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/a%20b/terminate?reason={text}&taskHub=H&code=s3cret-key";
-        let res = rewriter().rewrite_url(url, "http://proxy:8080").expect("a URL");
-        assert_eq!(res, "http://proxy:8080/v1/runtime/webhooks/durabletask/instances/a%20b/terminate?reason={text}&taskHub=H");
+        let res = rewriter()
+            .rewrite_url(url, "http://proxy:8080")
+            .expect("a URL");
+        assert_eq!(
+            res,
+            "http://proxy:8080/v1/runtime/webhooks/durabletask/instances/a%20b/terminate?reason={text}&taskHub=H"
+        );
     }
 
     #[test]
     fn unlinked_urls_only_lose_the_key() {
         let url = "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/x/restart?code=s3cret-key&taskHub=H";
-        let res = rewriter().rewrite_url(url, "http://proxy:8080").expect("a URL");
-        assert_eq!(res, "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/x/restart?taskHub=H");
+        let res = rewriter()
+            .rewrite_url(url, "http://proxy:8080")
+            .expect("a URL");
+        assert_eq!(
+            res,
+            "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/x/restart?taskHub=H"
+        );
     }
 
     #[test]

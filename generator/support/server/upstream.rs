@@ -76,7 +76,9 @@ pub fn arguments(
             ArgSource::Input(name) => inputs.get(*name).cloned(),
             ArgSource::Literal(json) => serde_json::from_str(json).ok(),
             ArgSource::Secret(name) => variables.get(*name).map(|it| Value::String(it.clone())),
-            ArgSource::Template(template) => Some(Value::String(render(template, inputs, variables))),
+            ArgSource::Template(template) => {
+                Some(Value::String(render(template, inputs, variables)))
+            }
         };
         if let Some(value) = value {
             res.insert(spec.consumed.to_owned(), value);
@@ -86,7 +88,11 @@ pub fn arguments(
 }
 
 /// Renders `{{name}}` placeholders (inputs first, then variables; missing names render empty).
-fn render(template: &str, inputs: &Map<String, Value>, variables: &BTreeMap<String, String>) -> String {
+fn render(
+    template: &str,
+    inputs: &Map<String, Value>,
+    variables: &BTreeMap<String, String>,
+) -> String {
     let mut res = String::new();
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
@@ -111,19 +117,31 @@ fn render(template: &str, inputs: &Map<String, Value>, variables: &BTreeMap<Stri
 
 /// Converts one argument to the client's parameter type.
 pub fn convert<T: serde::de::DeserializeOwned>(name: &str, value: Value) -> Result<T, CallError> {
-    serde_json::from_value(value).map_err(|err| CallError::InvalidArgument { name: name.to_owned(), message: err.to_string() })
+    serde_json::from_value(value).map_err(|err| CallError::InvalidArgument {
+        name: name.to_owned(),
+        message: err.to_string(),
+    })
 }
 
 /// Takes and converts a required argument.
-pub fn required<T: serde::de::DeserializeOwned>(args: &mut Map<String, Value>, name: &str) -> Result<T, CallError> {
+pub fn required<T: serde::de::DeserializeOwned>(
+    args: &mut Map<String, Value>,
+    name: &str,
+) -> Result<T, CallError> {
     match args.remove(name) {
         Some(value) => convert(name, value),
-        None => Err(CallError::InvalidArgument { name: name.to_owned(), message: "is required".to_owned() }),
+        None => Err(CallError::InvalidArgument {
+            name: name.to_owned(),
+            message: "is required".to_owned(),
+        }),
     }
 }
 
 /// Takes and converts an optional argument.
-pub fn optional<T: serde::de::DeserializeOwned>(args: &mut Map<String, Value>, name: &str) -> Result<Option<T>, CallError> {
+pub fn optional<T: serde::de::DeserializeOwned>(
+    args: &mut Map<String, Value>,
+    name: &str,
+) -> Result<Option<T>, CallError> {
     match args.remove(name) {
         Some(Value::Null) | None => Ok(None),
         Some(value) => convert(name, value).map(Some),

@@ -374,7 +374,7 @@ fn mcp_tool(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], tool: &McpTool, pointer
     let (output_schema, wrap_result) = match (&output, consumed_op.openapi.as_ref()) {
         (OutputShape::Passthrough, Some(openapi)) if !openapi.success_without_body => {
             match openapi.success_schema.as_ref() {
-                Some(schema) if root_type(schema) == Some("object") => (Some(schema.clone()), false),
+                Some(schema) if root_type(schema) == Some("object") => (Some(inline_root(schema)), false),
                 Some(schema) => (Some(wrap_schema(schema)), true),
                 None => (None, false),
             }
@@ -413,6 +413,20 @@ fn root_type(schema: &Value) -> Option<&str> {
         current = schema.get("$defs")?.get(name)?;
     }
     None
+}
+
+/// MCP requires `type: object` at the root of an output schema: a root that is only a `$ref`
+/// into its own `$defs` is replaced by the definition (which stays in `$defs` for recursion).
+fn inline_root(schema: &Value) -> Value {
+    let target = schema.get("$ref").and_then(Value::as_str).and_then(|it| it.strip_prefix("#/$defs/"));
+    let Some(definition) = target.and_then(|name| schema.get("$defs")?.get(name)) else {
+        return schema.clone();
+    };
+    let mut res = definition.clone();
+    if let (Value::Object(object), Some(defs)) = (&mut res, schema.get("$defs")) {
+        object.insert("$defs".to_owned(), defs.clone());
+    }
+    res
 }
 
 /// Moves the `$defs` of `schema` into `defs` and returns the schema without them.

@@ -1,0 +1,191 @@
+//! `openapi.json`: an OpenAPI 3.1 document of a capability's exposed REST surface, served by the
+//! generated server at `GET /openapi.json`.
+//!
+//! Paths, parameters and bodies come from the exposed operations; responses are the consumed
+//! OpenAPI operation's (the server passes upstream statuses through) plus what the server itself
+//! answers: `400`, `413`, `502`, `504` (and `401` with inbound authentication) as
+//! `application/problem+json`. Schemas are the inputs' JSON Schemas with their `$defs` moved
+//! into `components/schemas`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::model::capability::{CapabilityModel, Input, Location, RestAdapter, RestOperation};
+
+/// The file name inside the server crate.
+pub const FILE: &str = "openapi.json";
+
+struct Components {
+    schemas: BTreeMap<String, Value>,
+}
+
+impl Components {
+    /// Moves `$defs` into `components/schemas` and rewrites references to them.
+    fn adopt(&mut self, schema: &Value) -> Value {
+        let mut schema = schema.clone();
+        if let Some(Value::Object(defs)) = schema.as_object_mut().and_then(|it| it.remove("$defs")) {
+            for (name, def) in defs {
+                let def = rewrite_refs(def);
+                self.schemas.entry(name).or_insert(def);
+            }
+        }
+        rewrite_refs(schema)
+    }
+}
+
+fn rewrite_refs(value: Value) -> Value {
+    match value {
+        Value::Object(object) => Value::Object(
+            object
+                .into_iter()
+                .map(|(key, value)| {
+                    let value = match (key.as_str(), value) {
+                        ("$ref", Value::String(target)) => {
+                            Value::String(target.replacen("#/$defs/", "#/components/schemas/", 1))
+                        }
+                        (_, other) => rewrite_refs(other),
+                    };
+                    (key, value)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(rewrite_refs).collect()),
+        other => other,
+    }
+}
+
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    })
+}
+
+fn parameter(components: &mut Components, input: &Input) -> Value {
+    let location = match input.location {
+        Location::Path => "path",
+        Location::Query => "query",
+        Location::Header => "header",
+        Location::Cookie => "cookie",
+        Location::Body => "query",
+    };
+    let mut param = json!({
+        "name": input.name,
+        "in": location,
+        "required": input.required || input.location == Location::Path,
+        "schema": components.adopt(&input.schema),
+    });
+    if let Some(description) = &input.description {
+        param["description"] = json!(description);
+    }
+    param
+}
+
+fn operation(components: &mut Components, model: &CapabilityModel, adapter: &RestAdapter, op: &RestOperation) -> Value {
+    let consumed = &model.consumes[op.call.api].operations[op.call.index];
+    let mut responses = Map::new();
+    if let Some(openapi) = &consumed.openapi {
+        for response in &openapi.responses {
+            let mut entry = json!({"description": if response.description.is_empty() { "Upstream response" } else { &response.description }});
+            if let (Some(media), Some(schema)) = (&response.media_type, &response.schema) {
+                entry["content"] = json!({ media: {"schema": components.adopt(schema)} });
+            }
+            if !response.headers.is_empty() {
+                let headers: Map<String, Value> = response
+                    .headers
+                    .iter()
+                    .map(|(name, schema)| (name.clone(), json!({"schema": components.adopt(schema)})))
+                    .collect();
+                entry["headers"] = Value::Object(headers);
+            }
+            responses.insert(response.status.clone(), entry);
+        }
+    }
+    if !responses.keys().any(|it| it.starts_with('2')) {
+        responses.insert("200".to_owned(), json!({"description": "Upstream response, passed through"}));
+    }
+    for (status, description) in [
+        ("400", "Invalid request parameters or body"),
+        ("413", "Request body too large"),
+        ("502", "The upstream API could not be reached"),
+        ("504", "The upstream API did not answer in time"),
+    ] {
+        responses.entry(status.to_owned()).or_insert_with(|| problem_response(description));
+    }
+    if adapter.inbound_auth.is_some() {
+        responses.entry("401".to_owned()).or_insert_with(|| problem_response("Missing or invalid credentials"));
+    }
+    let parameters: Vec<Value> = op
+        .inputs
+        .iter()
+        .filter(|it| it.location != Location::Body)
+        .map(|it| parameter(components, it))
+        .collect();
+    let summary = op.summary.clone().or_else(|| op.description.clone()).unwrap_or_else(|| op.name.clone());
+    let mut res = json!({
+        "operationId": op.name,
+        "summary": summary,
+        "description": op.description.clone().unwrap_or_else(|| summary.clone()),
+        "tags": [adapter.namespace],
+        "parameters": parameters,
+        "responses": responses,
+    });
+    if let Some(body) = op.inputs.iter().find(|it| it.location == Location::Body) {
+        let mut request_body = json!({
+            "required": body.required,
+            "content": {"application/json": {"schema": components.adopt(&body.schema)}},
+        });
+        if let Some(description) = &body.description {
+            request_body["description"] = json!(description);
+        }
+        res["requestBody"] = request_body;
+    }
+    res
+}
+
+/// The OpenAPI document of the capability's REST adapters.
+pub fn document(model: &CapabilityModel, crate_version: &str) -> Value {
+    let mut components = Components { schemas: BTreeMap::new() };
+    components.schemas.insert(
+        "Problem".to_owned(),
+        json!({
+            "type": "object",
+            "description": "An RFC 9457 problem document",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "instance": {"type": "string"}
+            },
+            "required": ["title", "status"]
+        }),
+    );
+    let mut paths: Map<String, Value> = Map::new();
+    let mut tags = Vec::new();
+    let mut servers = Vec::new();
+    for adapter in &model.rest {
+        tags.push(json!({"name": adapter.namespace, "description": format!("Operations of the `{}` REST adapter", adapter.namespace)}));
+        servers.push(json!({"url": format!("http://localhost:{}", adapter.port), "description": "Local server"}));
+        for op in &adapter.operations {
+            let entry = paths.entry(op.path.clone()).or_insert_with(|| json!({}));
+            entry[op.method.to_lowercase()] = operation(&mut components, model, adapter, op);
+        }
+    }
+    let title = model.label.clone().unwrap_or_else(|| "REST adapter".to_owned());
+    let description = model.description.clone().unwrap_or_else(|| title.clone());
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": title,
+            "description": description,
+            "version": crate_version,
+            "contact": {"name": "Generated by capgen", "url": "https://github.com/capgen"}
+        },
+        "servers": servers,
+        "tags": tags,
+        "paths": paths,
+        "components": {"schemas": components.schemas},
+    })
+}
