@@ -3,6 +3,15 @@
 # Usage: bash tests/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
+
+echo "== setup: Node tools (Prism, Spectral, MCP inspector) and Python tools (mcp, pytest, schemathesis)"
+(cd tests/tools && npm ci --no-audit --no-fund --loglevel=error)
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+export PATH="$root/tests/tools/node_modules/.bin:$PATH"
 
 echo "== lint: clippy (all crates, generated ones included, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -16,5 +25,16 @@ cargo fmt $hand_written --check
 echo "== drift: generated/ matches specs/"
 cargo xtask codegen --check
 
-echo "== tests"
+echo "== build: every binary (the end-to-end tests start them as processes)"
+cargo build --workspace --bins --locked
+
+echo "== tests: Rust"
 cargo test --workspace --locked
+
+echo "== tests: OpenAPI lint of the generated REST surfaces (Spectral, spectral:oas)"
+for doc in generated/*/openapi.json; do
+  spectral lint "$doc" --ruleset tests/spectral.yaml --fail-severity=warn
+done
+
+echo "== tests: Python (real MCP clients, schemathesis) against the generated servers and the test upstream"
+.venv/bin/python -m pytest tests/python -q

@@ -44,6 +44,10 @@ Nothing is written when any input has an error.")]
     Check(CheckArgs),
     /// Print the joined intermediate model as stable, sorted JSON.
     Ir(InputArgs),
+    /// Print the OpenAPI document with its overlays applied, as JSON (the effective contract).
+    #[command(after_help = "Example:
+  capgen bundle --openapi api.yaml --overlay fixes.yaml > effective.json")]
+    Bundle(InputArgs),
 }
 
 #[derive(Args)]
@@ -105,6 +109,7 @@ fn main() -> ExitCode {
             run_check(args.inputs)
         }
         Command::Ir(args) => run_ir(args),
+        Command::Bundle(args) => run_bundle(args),
     }
 }
 
@@ -179,6 +184,25 @@ fn run_ir(inputs: InputArgs) -> ExitCode {
         return finish(&diags, inputs.format);
     };
     let text = serde_json::to_string_pretty(&ir).unwrap_or_default();
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+    finish(&diags, inputs.format)
+}
+
+fn run_bundle(inputs: InputArgs) -> ExitCode {
+    let plan = match plan_from(&inputs) {
+        Ok(plan) => plan,
+        Err(diagnostic) => return finish(&single(diagnostic), inputs.format),
+    };
+    let Some(openapi) = &plan.openapi else {
+        return usage("nothing to bundle: give --openapi or a --manifest with an [openapi] section");
+    };
+    let mut diags = Diagnostics::new();
+    let overlays: Vec<&std::path::Path> = plan.overlays.iter().map(|it| it.as_path()).collect();
+    let Some(doc) = capgen::load::openapi::with_overlays(openapi, &overlays, &mut diags) else {
+        return finish(&diags, inputs.format);
+    };
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{text}");
     finish(&diags, inputs.format)

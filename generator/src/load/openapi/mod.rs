@@ -71,6 +71,20 @@ pub fn load(path: &Path, overlays: &[&Path], diags: &mut Diagnostics) -> Option<
     load_file(file, &overlay_files, diags)
 }
 
+/// The document at `path` with `overlays` applied, as written otherwise (no normalisation, no
+/// bundling): what `capgen bundle` prints. `None` when a file cannot be read or an overlay fails.
+pub fn with_overlays(path: &Path, overlays: &[&Path], diags: &mut Diagnostics) -> Option<Value> {
+    let file = SourceFile::read(path).map_err(|it| diags.push(it)).ok()?;
+    let mut raw = file.parse().map_err(|it| diags.push(it)).ok()?;
+    for overlay in overlays {
+        let overlay = SourceFile::read(overlay).map_err(|it| diags.push(it)).ok()?;
+        if !overlay::apply(&overlay, &mut raw, diags) {
+            return None;
+        }
+    }
+    Some(raw)
+}
+
 /// Like [`load`], for files already read.
 pub fn load_file(
     file: Arc<SourceFile>,
