@@ -28,10 +28,15 @@ impl Drift {
 /// The manifests under `specs/`, sorted, as paths relative to the repository root.
 fn manifests(root: &Path) -> Result<Vec<PathBuf>, String> {
     let specs = root.join("specs");
-    let entries = std::fs::read_dir(&specs).map_err(|err| format!("cannot read {}: {err}", specs.display()))?;
+    let entries = std::fs::read_dir(&specs)
+        .map_err(|err| format!("cannot read {}: {err}", specs.display()))?;
     let mut res: Vec<PathBuf> = entries
         .filter_map(Result::ok)
-        .map(|it| PathBuf::from("specs").join(it.file_name()).join("capgen.toml"))
+        .map(|it| {
+            PathBuf::from("specs")
+                .join(it.file_name())
+                .join("capgen.toml")
+        })
         .filter(|it| root.join(it).is_file())
         .collect();
     res.sort();
@@ -42,7 +47,8 @@ fn manifests(root: &Path) -> Result<Vec<PathBuf>, String> {
 /// relative to `generated/`.
 pub fn expected(root: &Path) -> Result<BTreeMap<String, String>, String> {
     // Paths inside diagnostics and generated files stay relative to the repository root.
-    std::env::set_current_dir(root).map_err(|err| format!("cannot enter {}: {err}", root.display()))?;
+    std::env::set_current_dir(root)
+        .map_err(|err| format!("cannot enter {}: {err}", root.display()))?;
     let mut files = BTreeMap::new();
     for manifest in manifests(Path::new("."))? {
         let mut diags = Diagnostics::new();
@@ -50,7 +56,11 @@ pub fn expected(root: &Path) -> Result<BTreeMap<String, String>, String> {
         let output = pipeline::generate(&plan, &mut diags);
         let rendered: Vec<String> = diags.sorted().into_iter().map(|it| it.render()).collect();
         let Some(output) = output else {
-            return Err(format!("{} has errors:\n{}", manifest.display(), rendered.join("\n")));
+            return Err(format!(
+                "{} has errors:\n{}",
+                manifest.display(),
+                rendered.join("\n")
+            ));
         };
         for (path, contents) in output.files() {
             if files.insert(path.to_owned(), contents.to_owned()).is_some() {
@@ -65,7 +75,9 @@ fn on_disk(dir: &Path) -> BTreeSet<String> {
     let mut res = BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(current) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&current) else { continue };
+        let Ok(entries) = std::fs::read_dir(&current) else {
+            continue;
+        };
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
             if path.is_dir() {
@@ -85,19 +97,33 @@ pub fn compare(generated: &Path, expected: &BTreeMap<String, String>) -> Drift {
     for (path, contents) in expected {
         match std::fs::read_to_string(generated.join(path)) {
             Ok(actual) if actual.replace("\r\n", "\n") == *contents => {}
-            Ok(actual) => drift.stale.push((path.clone(), short_diff(&actual, contents))),
+            Ok(actual) => drift
+                .stale
+                .push((path.clone(), short_diff(&actual, contents))),
             Err(_) => drift.missing.push(path.clone()),
         }
     }
-    drift.leftover = present.into_iter().filter(|it| !expected.contains_key(it)).collect();
+    drift.leftover = present
+        .into_iter()
+        .filter(|it| !expected.contains_key(it))
+        .collect();
     drift
 }
 
 fn short_diff(actual: &str, expected: &str) -> String {
     let diff = similar::TextDiff::from_lines(actual, expected);
-    let text = diff.unified_diff().context_radius(2).header("committed", "generated").to_string();
+    let text = diff
+        .unified_diff()
+        .context_radius(2)
+        .header("committed", "generated")
+        .to_string();
     let lines: Vec<&str> = text.lines().collect();
-    let mut res = lines.iter().take(40).copied().collect::<Vec<_>>().join("\n");
+    let mut res = lines
+        .iter()
+        .take(40)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n");
     if lines.len() > 40 {
         res.push_str(&format!("\n… {} more diff lines", lines.len() - 40));
     }
@@ -105,13 +131,19 @@ fn short_diff(actual: &str, expected: &str) -> String {
 }
 
 /// Brings `generated` in line with `expected`.
-pub fn apply(generated: &Path, expected: &BTreeMap<String, String>, drift: &Drift) -> Result<(), String> {
+pub fn apply(
+    generated: &Path,
+    expected: &BTreeMap<String, String>,
+    drift: &Drift,
+) -> Result<(), String> {
     let write = |path: &str| -> Result<(), String> {
         let target = generated.join(path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|err| format!("{}: {err}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|err| format!("{}: {err}", parent.display()))?;
         }
-        std::fs::write(&target, &expected[path]).map_err(|err| format!("{}: {err}", target.display()))
+        std::fs::write(&target, &expected[path])
+            .map_err(|err| format!("{}: {err}", target.display()))
     };
     for (path, _) in &drift.stale {
         write(path)?;
@@ -128,7 +160,9 @@ pub fn apply(generated: &Path, expected: &BTreeMap<String, String>, drift: &Drif
 }
 
 fn remove_empty_dirs(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
         if path.is_dir() {
@@ -148,14 +182,19 @@ pub fn report(drift: &Drift) -> String {
         out.push_str(&format!("missing: generated/{path}\n"));
     }
     for path in &drift.leftover {
-        out.push_str(&format!("left over: generated/{path} (no spec produces it any more)\n"));
+        out.push_str(&format!(
+            "left over: generated/{path} (no spec produces it any more)\n"
+        ));
     }
     out
 }
 
 /// The repository root (the parent of this crate's directory).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -171,7 +210,11 @@ mod tests {
             Err(err) => panic!("generation failed:\n{err}"),
         };
         let drift = compare(&root.join("generated"), &expected);
-        assert!(drift.is_clean(), "generated/ is out of date; run `cargo xtask codegen`:\n{}", report(&drift));
+        assert!(
+            drift.is_clean(),
+            "generated/ is out of date; run `cargo xtask codegen`:\n{}",
+            report(&drift)
+        );
     }
 
     #[test]

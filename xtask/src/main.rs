@@ -1,8 +1,10 @@
 //! Project automation, run as `cargo xtask <command>`.
 //!
 //! - `codegen [--check]`: regenerate `generated/` from `specs/`, or fail when it is stale.
+//! - `sandbox`: run the Durable Functions test double with both generated servers against it.
 
 mod codegen;
+mod sandbox;
 
 use std::process::ExitCode;
 
@@ -23,11 +25,15 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Start the Durable Functions test double and both generated servers against it (local
+    /// sandbox: REST on 8080/8081, MCP on 9090/9091). Ctrl-C stops everything.
+    Sandbox,
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Codegen { check } => run_codegen(check),
+        Command::Sandbox => sandbox::run(&codegen::repo_root()),
     }
 }
 
@@ -49,7 +55,9 @@ fn run_codegen(check: bool) -> ExitCode {
     if check {
         eprint!("{}", codegen::report(&drift));
         let n = drift.stale.len() + drift.missing.len() + drift.leftover.len();
-        eprintln!("error: {n} generated file(s) out of date; run `cargo xtask codegen` and commit the result");
+        eprintln!(
+            "error: {n} generated file(s) out of date; run `cargo xtask codegen` and commit the result"
+        );
         return ExitCode::from(1);
     }
     if let Err(err) = codegen::apply(&generated, &expected, &drift) {
