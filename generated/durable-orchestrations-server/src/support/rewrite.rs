@@ -129,7 +129,7 @@ impl Rewriter {
                     .and_then(|it| it.strip_suffix('}'))
                 {
                     Some(var) if !segment.is_empty() => {
-                        values.push((var_name(link, var), (*segment).to_owned()))
+                        values.push((var_name(link, var), reencode_segment(segment)))
                     }
                     Some(_) => continue 'links,
                     None if pattern.eq_ignore_ascii_case(segment) => {}
@@ -206,6 +206,36 @@ fn fill(template: &str, _link: &RouteLink, values: &[(&'static str, String)]) ->
     res
 }
 
+/// What a path segment of a rewritten URL escapes: everything that is not an RFC 3986 `pchar`,
+/// and `+` (so that no one reads it as a space). `{` and `}` stay: upstreams put placeholders
+/// such as `{eventName}` into their links.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'+')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'|');
+
+/// An upstream path segment as a segment of this server's routes. Upstream links may encode
+/// segments as HTML forms do (.NET `WebUtility.UrlEncode`: a space is `+`, a plus is `%2B`),
+/// while this server decodes path segments per RFC 3986 (`+` is a plus), so the segment is
+/// decoded and encoded again: `my+id` becomes `my%20id`, `a%2Bb` stays `a%2Bb`.
+fn reencode_segment(segment: &str) -> String {
+    let spaced = segment.replace('+', " ");
+    let decoded = percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy();
+    percent_encoding::utf8_percent_encode(&decoded, SEGMENT).to_string()
+}
+
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
@@ -241,6 +271,18 @@ mod tests {
         assert_eq!(
             res,
             "http://proxy:8080/v1/runtime/webhooks/durabletask/instances/a%20b/terminate?reason={text}&taskHub=H"
+        );
+    }
+
+    #[test]
+    fn form_encoded_segments_are_encoded_for_this_server() {
+        let url = "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/my+id%2Bx/terminate?reason={text}";
+        let res = rewriter()
+            .rewrite_url(url, "http://proxy:8080")
+            .expect("a URL");
+        assert_eq!(
+            res,
+            "http://proxy:8080/v1/runtime/webhooks/durabletask/instances/my%20id%2Bx/terminate?reason={text}"
         );
     }
 
