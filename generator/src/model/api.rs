@@ -1213,3 +1213,6 @@ fn paging(params: &[Param], responses: &[Response]) -> Option<Paging> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests;

@@ -26,13 +26,41 @@ pub fn is_keyword(name: &str) -> bool {
 
 /// A type name (`UpperCamelCase`): `pet-store.Order` becomes `PetStoreOrder`.
 pub fn type_name(raw: &str) -> String {
-    let res = raw.to_upper_camel_case();
+    let res = split_digit_runs(raw).to_upper_camel_case();
     let res = if res.is_empty() {
         "Type".to_owned()
     } else {
         res
     };
     finish_camel(res, "Type")
+}
+
+/// A name joined from parts that are already type names (`Entity` + `EntityId`): kept as it is
+/// when it is a valid identifier, so `T` + `B` stays `TB` rather than being re-cased to `Tb`.
+pub fn joined_type_name(joined: &str) -> String {
+    let valid = joined.starts_with(|it: char| it.is_ascii_uppercase())
+        && joined
+            .chars()
+            .all(|it| it.is_ascii_alphanumeric() || it == '_');
+    if valid {
+        finish_camel(joined.to_owned(), "Type")
+    } else {
+        type_name(joined)
+    }
+}
+
+/// `200Response` has no word boundary for heck between `0` and `R`; add one.
+fn split_digit_runs(raw: &str) -> String {
+    let mut res = String::with_capacity(raw.len() + 4);
+    let mut previous: Option<char> = None;
+    for ch in raw.chars() {
+        if previous.is_some_and(|it| it.is_ascii_digit()) && ch.is_ascii_uppercase() {
+            res.push('_');
+        }
+        res.push(ch);
+        previous = Some(ch);
+    }
+    res
 }
 
 /// A field, parameter or method name (`snake_case`): `runtimeStatus` becomes `runtime_status`,

@@ -54,8 +54,22 @@ pub fn module(
     let client_docs = docs::own(&format!(
         "A client of {title}.\n\nCreate it with [`Client::new`] or [`Client::with_base_url`], set credentials with the `with_*`\nmethods, then call one method per operation. Cloning is cheap: clones share the connection\npool and the credentials. Credentials never appear in `Debug` output or in errors."
     ));
-    let constructors = constructors(api);
-    let (credentials, setters, execute) = credentials(schemes);
+    let constructors = constructors(api, !schemes.is_empty());
+    let default_impl = match api.servers.first() {
+        Some(server) if server.url.contains("://") && server.variables.is_empty() => quote! {
+            impl Default for Client {
+                fn default() -> Client {
+                    Client::new()
+                }
+            }
+        },
+        _ => TokenStream::new(),
+    };
+    let used: std::collections::BTreeSet<&str> = ops
+        .iter()
+        .flat_map(|(op, _)| op.security.iter().flatten().map(String::as_str))
+        .collect();
+    let (credentials, setters, execute) = credentials(schemes, &used, !ops.is_empty());
     let methods = ops.iter().map(|(op, _)| method(api, op));
     quote! {
         #client_docs
@@ -76,6 +90,7 @@ pub fn module(
         }
 
         #credentials
+        #default_impl
 
         impl Client {
             #constructors
@@ -103,7 +118,12 @@ pub fn module(
     }
 }
 
-fn constructors(api: &Api) -> TokenStream {
+fn constructors(api: &Api, has_credentials: bool) -> TokenStream {
+    let no_credentials = if has_credentials {
+        quote!(Credentials::default())
+    } else {
+        quote!(Credentials)
+    };
     let others: Vec<String> = api
         .servers
         .iter()
@@ -128,7 +148,7 @@ fn constructors(api: &Api) -> TokenStream {
     let with_base = quote! {
         #with_base_docs
         pub fn with_base_url(base_url: impl Into<String>) -> Client {
-            Client { http: reqwest::Client::new(), base_url: base_url.into(), credentials: Credentials::default() }
+            Client { http: reqwest::Client::new(), base_url: base_url.into(), credentials: #no_credentials }
         }
     };
     let Some(server) = api.servers.first() else {
@@ -219,11 +239,71 @@ fn constructors(api: &Api) -> TokenStream {
 }
 
 /// The credential store, its setters and the `execute` method applying credentials.
-fn credentials(schemes: &[SecurityScheme]) -> (TokenStream, TokenStream, TokenStream) {
-    if schemes.is_empty() {
+fn credentials(
+    schemes: &[SecurityScheme],
+    used: &std::collections::BTreeSet<&str>,
+    has_operations: bool,
+) -> (TokenStream, TokenStream, TokenStream) {
+    if schemes.is_empty() || !has_operations {
+        let fields = schemes.iter().map(|scheme| {
+            let field = format_ident!("{}", scheme.rust_name);
+            match scheme.kind {
+                SecurityKind::Basic => quote!(#field: Option<(String, String)>,),
+                _ => quote!(#field: Option<String>,),
+            }
+        });
+        let configured = schemes.iter().map(|scheme| {
+            let field = format_ident!("{}", scheme.rust_name);
+            let name = &scheme.name;
+            quote! {
+                if self.#field.is_some() {
+                    res.push(#name);
+                }
+            }
+        });
+        let setters = schemes.iter().map(|scheme| {
+            let field = format_ident!("{}", scheme.rust_name);
+            let setter = format_ident!("with_{}", scheme.rust_name);
+            let docs = docs::own(&format!("Sets the `{}` credential: {}.\n\nThe API has no operations that use it.", scheme.name.replace('`', "'"), scheme_summary(scheme)));
+            match scheme.kind {
+                SecurityKind::Basic => quote! {
+                    #docs
+                    pub fn #setter(mut self, username: impl Into<String>, password: impl Into<String>) -> Client {
+                        self.credentials.#field = Some((username.into(), password.into()));
+                        self
+                    }
+                },
+                _ => quote! {
+                    #docs
+                    pub fn #setter(mut self, key: impl Into<String>) -> Client {
+                        self.credentials.#field = Some(key.into());
+                        self
+                    }
+                },
+            }
+        });
+        if !schemes.is_empty() {
+            let store = quote! {
+                /// The credentials set on a client, one per security scheme.
+                #[derive(Clone, Default)]
+                struct Credentials {
+                    #(#fields)*
+                }
+
+                impl Credentials {
+                    /// The names of the schemes with a credential (never the credentials).
+                    fn configured(&self) -> Vec<&'static str> {
+                        let mut res = Vec::new();
+                        #(#configured)*
+                        res
+                    }
+                }
+            };
+            return (store, quote!(#(#setters)*), TokenStream::new());
+        }
         let store = quote! {
             /// The API declares no credentials.
-            #[derive(Clone, Default)]
+            #[derive(Clone)]
             struct Credentials;
 
             impl Credentials {
@@ -242,6 +322,20 @@ fn credentials(schemes: &[SecurityScheme]) -> (TokenStream, TokenStream, TokenSt
                 request.send(&self.http, &self.base_url).await
             }
         };
+        if !has_operations {
+            let store = quote! {
+                /// The API declares no credentials.
+                #[derive(Clone)]
+                struct Credentials;
+
+                impl Credentials {
+                    fn configured(&self) -> [&'static str; 0] {
+                        []
+                    }
+                }
+            };
+            return (store, TokenStream::new(), TokenStream::new());
+        }
         return (store, TokenStream::new(), execute);
     }
     let mut fields = Vec::new();
@@ -255,13 +349,16 @@ fn credentials(schemes: &[SecurityScheme]) -> (TokenStream, TokenStream, TokenSt
         let variant = format_ident!("{}", names::type_name(&scheme.rust_name));
         let setter = format_ident!("with_{}", scheme.rust_name);
         let name = &scheme.name;
-        variants.push(quote!(#variant,));
+        let in_use = used.contains(scheme.name.as_str());
+        if in_use {
+            variants.push(quote!(#variant,));
+            has.push(quote!(Scheme::#variant => self.#field.is_some(),));
+        }
         configured.push(quote! {
             if self.#field.is_some() {
                 res.push(#name);
             }
         });
-        has.push(quote!(Scheme::#variant => self.#field.is_some(),));
         let mut text = format!(
             "Sets the `{}` credential: {}.",
             name.replace('`', "'"),
@@ -283,10 +380,14 @@ fn credentials(schemes: &[SecurityScheme]) -> (TokenStream, TokenStream, TokenSt
                     ApiKeyLocation::Header => quote!(request.raw_header(#key, value)),
                     ApiKeyLocation::Cookie => quote!(request.cookie(#key, value.as_str(), false)),
                 };
-                apply.push(quote! {
-                    Scheme::#variant => {
-                        if let Some(value) = &self.#field {
-                            #put;
+                apply.push(if !in_use {
+                    TokenStream::new()
+                } else {
+                    quote! {
+                        Scheme::#variant => {
+                            if let Some(value) = &self.#field {
+                                #put;
+                            }
                         }
                     }
                 });
@@ -300,13 +401,13 @@ fn credentials(schemes: &[SecurityScheme]) -> (TokenStream, TokenStream, TokenSt
             }
             SecurityKind::Basic => {
                 fields.push(quote!(#field: Option<(String, String)>,));
-                apply.push(quote! {
+                apply.push(if !in_use { TokenStream::new() } else { quote! {
                     Scheme::#variant => {
                         if let Some((username, password)) = &self.#field {
                             request.authorization(Authorization::Basic { username: username.clone(), password: password.clone() });
                         }
                     }
-                });
+                }});
                 setters.push(quote! {
                     #setter_docs
                     pub fn #setter(mut self, username: impl Into<String>, password: impl Into<String>) -> Client {
@@ -317,10 +418,14 @@ fn credentials(schemes: &[SecurityScheme]) -> (TokenStream, TokenStream, TokenSt
             }
             SecurityKind::Bearer => {
                 fields.push(quote!(#field: Option<String>,));
-                apply.push(quote! {
-                    Scheme::#variant => {
-                        if let Some(token) = &self.#field {
-                            request.authorization(Authorization::Bearer(token.clone()));
+                apply.push(if !in_use {
+                    TokenStream::new()
+                } else {
+                    quote! {
+                        Scheme::#variant => {
+                            if let Some(token) = &self.#field {
+                                request.authorization(Authorization::Bearer(token.clone()));
+                            }
                         }
                     }
                 });

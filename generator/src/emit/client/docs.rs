@@ -129,17 +129,19 @@ pub fn sanitize(text: &str) -> String {
 
 /// The width of a list marker (`- `, `* `, `+ `, `1. `) at the start of `line`.
 fn list_marker_width(line: &str) -> Option<usize> {
-    if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
-        return Some(2);
-    }
-    let digits = line.chars().take_while(char::is_ascii_digit).count();
-    if digits > 0 && digits < 10 {
+    let marker = if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("+ ") {
+        1
+    } else {
+        let digits = line.chars().take_while(char::is_ascii_digit).count();
         let rest = &line[digits..];
-        if rest.starts_with(". ") || rest.starts_with(") ") {
-            return Some(digits + 2);
+        if digits == 0 || digits >= 10 || !(rest.starts_with(". ") || rest.starts_with(") ")) {
+            return None;
         }
-    }
-    None
+        digits + 1
+    };
+    // Continuation lines align with the item's text, after the marker's spaces.
+    let spaces = line[marker..].chars().take_while(|it| *it == ' ').count();
+    Some(marker + spaces)
 }
 
 /// Escapes one line outside code spans: brackets that are not links, `<` that does not start
@@ -312,6 +314,8 @@ mod tests {
     #[test]
     fn lazy_list_continuations_are_indented() {
         assert_eq!(sanitize("- one\ntwo\n\nthree"), "- one\n  two\n\nthree");
+        assert_eq!(sanitize("*   one\ntwo"), "*   one\n    two");
+        assert_eq!(sanitize("10. ten\nmore"), "10. ten\n    more");
         assert_eq!(sanitize("> quote\nafter"), "> quote\n\nafter");
     }
 }

@@ -203,6 +203,7 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
     let operations_file = quote! {
         //! One request builder per operation (returned by the [`crate::Client`] methods),
         //! with its success type and its error enum.
+        #![allow(deprecated)]
         #operations_uses
         #operations_body
     };
@@ -256,6 +257,7 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
     );
     let client_file = quote! {
         //! The client: base URL, HTTP client, credentials, and one method per operation.
+        #![allow(deprecated)]
         #client_uses
         #client_body
     };

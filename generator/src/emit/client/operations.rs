@@ -580,7 +580,7 @@ fn error_enum(api: &Api, op: &Operation) -> TokenStream {
         });
         display.push(quote!(#error::#variant(response) => write_status(f, #method_name, response.status(), response.message()),));
         status.push(quote!(#error::#variant(response) => Some(response.status()),));
-        raw.push(quote!(#error::#variant(response) => Some(&response.raw),));
+        raw.push(quote!(#error::#variant(response) => Some(response.raw()),));
     }
     let with_err = format!("{method_name}: {{err}}");
     let docs = docs::own(&format!(

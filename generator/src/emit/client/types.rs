@@ -61,6 +61,7 @@ pub fn module(space: &TypeSpace) -> TokenStream {
         //! Objects are structs with the wire names kept through `serde(rename)`; optional members
         //! are `Option`s that are left out when `None`. String enums keep values this client does
         //! not know in a fallback variant, so a server that adds a value does not break decoding.
+        #![allow(deprecated)]
         #(#items)*
     }
 }

@@ -215,7 +215,7 @@ impl<'a> Lowerer<'a> {
             self.space.defs[id.0].kind = kind;
             return id;
         }
-        let name = self.names.claim(&names::type_name(hint));
+        let name = self.names.claim(&names::joined_type_name(hint));
         self.push_def(TypeDef {
             id: TypeId(0),
             name,
