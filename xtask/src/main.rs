@@ -2,7 +2,9 @@
 //!
 //! - `codegen [--check]`: regenerate `generated/` from `specs/`, or fail when it is stale.
 //! - `sandbox`: run the Durable Functions test double with both generated servers against it.
+//! - `bench proxy`: throughput and latency through a generated server vs direct.
 
+mod bench;
 mod codegen;
 mod sandbox;
 
@@ -28,12 +30,30 @@ enum Command {
     /// Start the Durable Functions test double and both generated servers against it (local
     /// sandbox: REST on 8080/8081, MCP on 9090/9091). Ctrl-C stops everything.
     Sandbox,
+    /// Benchmarks (release builds; results as Markdown on stdout).
+    Bench {
+        #[command(subcommand)]
+        what: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Throughput and latency through a generated server vs directly against the upstream (wrk).
+    Proxy {
+        /// Seconds per wrk run.
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+    },
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Codegen { check } => run_codegen(check),
         Command::Sandbox => sandbox::run(&codegen::repo_root()),
+        Command::Bench {
+            what: Bench::Proxy { seconds },
+        } => bench::proxy(&codegen::repo_root(), seconds),
     }
 }
 

@@ -1,0 +1,233 @@
+//! `cargo xtask bench proxy`: throughput and latency through a generated server versus directly
+//! against the same upstream, in one run, with `wrk` (Debian package `wrk`) as load generator.
+//!
+//! Everything runs on loopback: the release build of the Durable Functions test double, the
+//! release build of `durable-orchestrations-server` in front of it, and `wrk` at 1 and 64
+//! connections against `GET …/instances/{id}` of a completed instance, directly and through
+//! the proxy. Results are printed as a Markdown table with the machine they were measured on.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::Duration;
+
+struct Processes(Vec<Child>);
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// One `wrk` run.
+#[derive(Debug, Clone, Copy)]
+pub struct Measurement {
+    pub requests_per_second: f64,
+    pub p50_us: f64,
+    pub p99_us: f64,
+}
+
+fn release_binary(root: &Path, name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    target.join("release").join(name)
+}
+
+/// Parses `12.34us`, `1.20ms`, `2.00s` into microseconds.
+fn micros(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let (number, factor) = if let Some(it) = text.strip_suffix("us") {
+        (it, 1.0)
+    } else if let Some(it) = text.strip_suffix("ms") {
+        (it, 1000.0)
+    } else if let Some(it) = text.strip_suffix('s') {
+        (it, 1_000_000.0)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|it| it * factor)
+}
+
+/// Reads requests/second and the 50th/99th latency percentiles from `wrk --latency` output.
+pub fn parse_wrk(output: &str) -> Option<Measurement> {
+    let mut rps = None;
+    let mut p50 = None;
+    let mut p99 = None;
+    for line in output.lines() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("Requests/sec:") {
+            rps = rest.trim().parse::<f64>().ok();
+        } else if let Some(rest) = line.strip_prefix("50%") {
+            p50 = micros(rest);
+        } else if let Some(rest) = line.strip_prefix("99%") {
+            p99 = micros(rest);
+        }
+    }
+    Some(Measurement {
+        requests_per_second: rps?,
+        p50_us: p50?,
+        p99_us: p99?,
+    })
+}
+
+fn wrk(url: &str, connections: u32, seconds: u32) -> Result<Measurement, String> {
+    let threads = connections.clamp(1, 2).to_string();
+    let output = Command::new("wrk")
+        .args([
+            "-t",
+            &threads,
+            "-c",
+            &connections.to_string(),
+            "-d",
+            &format!("{seconds}s"),
+            "--latency",
+            url,
+        ])
+        .output()
+        .map_err(|err| format!("cannot run wrk (install the Debian package `wrk`): {err}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if text.contains("Non-2xx") {
+        return Err(format!("{url} answered non-2xx during the run:\n{text}"));
+    }
+    parse_wrk(&text).ok_or_else(|| format!("cannot read wrk output:\n{text}"))
+}
+
+fn wait_for(url: &str) -> bool {
+    for _ in 0..100 {
+        let ok = Command::new("curl")
+            .args(["-sf", "-o", "/dev/null", url])
+            .status()
+            .map(|it| it.success());
+        if ok.unwrap_or(false) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|it| {
+            it.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism()
+        .map(|it| it.get())
+        .unwrap_or(0);
+    format!("{cores} cores ({cpu}), {}", std::env::consts::OS)
+}
+
+pub fn proxy(root: &Path, seconds: u32) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let built = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "durable-functions-fake",
+            "-p",
+            "durable-orchestrations-server",
+        ])
+        .status();
+    if !built.map(|it| it.success()).unwrap_or(false) {
+        eprintln!("error: release build failed");
+        return ExitCode::from(1);
+    }
+    let key = "bench-key-0123456789";
+    let (upstream, rest, mcp) = ("127.0.0.1:17171", "127.0.0.1:18080", "127.0.0.1:19090");
+    let mut processes = Processes(Vec::new());
+    let fake = Command::new(release_binary(root, "durable-functions-fake"))
+        .args(["--addr", upstream, "--key", key])
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::null())
+        .spawn();
+    let server = Command::new(release_binary(root, "durable-orchestrations-server"))
+        .args([
+            "--upstream-url",
+            &format!("http://{upstream}"),
+            "--rest-addr",
+            rest,
+            "--mcp-addr",
+            mcp,
+        ])
+        .env("DURABLE_FUNCTIONS_API_KEY", key)
+        .stderr(Stdio::null())
+        .spawn();
+    match (fake, server) {
+        (Ok(fake), Ok(server)) => processes.0.extend([fake, server]),
+        _ => {
+            eprintln!("error: cannot start the fake or the server");
+            return ExitCode::from(1);
+        }
+    }
+    if !wait_for(&format!("http://{rest}/healthz")) {
+        eprintln!("error: the server did not come up");
+        return ExitCode::from(1);
+    }
+    let _ = Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-X", "POST", "-H", "content-type: application/json", "-d", "{\"n\":1}"])
+        .arg(format!("http://{upstream}/runtime/webhooks/durabletask/orchestrators/Echo/bench-instance?code={key}"))
+        .status();
+    std::thread::sleep(Duration::from_millis(500));
+    let direct = format!(
+        "http://{upstream}/runtime/webhooks/durabletask/instances/bench-instance?code={key}"
+    );
+    let proxied = format!("http://{rest}/v1/runtime/webhooks/durabletask/instances/bench-instance");
+    println!(
+        "# cargo xtask bench proxy\n\nMachine: {}. Each run {seconds} s of `wrk --latency`.",
+        machine()
+    );
+    println!(
+        "Request: `GET …/instances/{{id}}` of a completed instance (200, JSON status, no URLs in it).\n"
+    );
+    println!(
+        "| connections | direct req/s | proxied req/s | ratio | direct p50 | proxied p50 | added p50 | direct p99 | proxied p99 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for connections in [1u32, 64] {
+        let (direct_run, proxied_run) = match (
+            wrk(&direct, connections, seconds),
+            wrk(&proxied, connections, seconds),
+        ) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(err), _) | (_, Err(err)) => {
+                eprintln!("error: {err}");
+                return ExitCode::from(1);
+            }
+        };
+        println!(
+            "| {connections} | {:.0} | {:.0} | {:.0} % | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs |",
+            direct_run.requests_per_second,
+            proxied_run.requests_per_second,
+            100.0 * proxied_run.requests_per_second / direct_run.requests_per_second,
+            direct_run.p50_us,
+            proxied_run.p50_us,
+            proxied_run.p50_us - direct_run.p50_us,
+            direct_run.p99_us,
+            proxied_run.p99_us,
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrk_output_is_read() {
+        let text = "Running 1s test\n  Latency Distribution\n     50%   61.00us\n     75%   80.00us\n     90%    1.20ms\n     99%    2.50ms\n  1000 requests in 1.00s\nRequests/sec:  12345.67\nTransfer/sec: 1MB\n";
+        let it = parse_wrk(text).expect("parsed");
+        assert_eq!(it.requests_per_second, 12345.67);
+        assert_eq!(it.p50_us, 61.0);
+        assert_eq!(it.p99_us, 2500.0);
+    }
+}
