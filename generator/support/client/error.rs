@@ -136,20 +136,6 @@ impl fmt::Debug for RawResponse {
     }
 }
 
-/// Writes `operation: 404 Not Found: message` for error displays.
-pub(crate) fn write_status(
-    f: &mut fmt::Formatter<'_>,
-    operation: &str,
-    status: StatusCode,
-    message: Option<String>,
-) -> fmt::Result {
-    write!(f, "{operation}: {status}")?;
-    if let Some(message) = message {
-        write!(f, ": {message}")?;
-    }
-    Ok(())
-}
-
 /// A documented error response: the body decoded leniently as the documented type, and the
 /// response as received. Small to move around (the parts live on the heap).
 #[derive(Clone, Debug)]

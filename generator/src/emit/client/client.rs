@@ -238,70 +238,56 @@ fn constructors(api: &Api, has_credentials: bool) -> TokenStream {
     }
 }
 
-/// The credential store, its setters and the `execute` method applying credentials.
-fn credentials(
+/// Credentials when no operation applies any: a store for the setters (if the API declares
+/// schemes) and, when there are operations, an `execute` that sends without credentials.
+fn unused_credentials(
     schemes: &[SecurityScheme],
-    used: &std::collections::BTreeSet<&str>,
     has_operations: bool,
 ) -> (TokenStream, TokenStream, TokenStream) {
-    if schemes.is_empty() || !has_operations {
-        let fields = schemes.iter().map(|scheme| {
-            let field = format_ident!("{}", scheme.rust_name);
-            match scheme.kind {
-                SecurityKind::Basic => quote!(#field: Option<(String, String)>,),
-                _ => quote!(#field: Option<String>,),
-            }
-        });
-        let configured = schemes.iter().map(|scheme| {
-            let field = format_ident!("{}", scheme.rust_name);
-            let name = &scheme.name;
-            quote! {
-                if self.#field.is_some() {
-                    res.push(#name);
-                }
-            }
-        });
-        let setters = schemes.iter().map(|scheme| {
-            let field = format_ident!("{}", scheme.rust_name);
-            let setter = format_ident!("with_{}", scheme.rust_name);
-            let docs = docs::own(&format!("Sets the `{}` credential: {}.\n\nThe API has no operations that use it.", scheme.name.replace('`', "'"), scheme_summary(scheme)));
-            match scheme.kind {
-                SecurityKind::Basic => quote! {
-                    #docs
-                    pub fn #setter(mut self, username: impl Into<String>, password: impl Into<String>) -> Client {
-                        self.credentials.#field = Some((username.into(), password.into()));
-                        self
-                    }
-                },
-                _ => quote! {
-                    #docs
-                    pub fn #setter(mut self, key: impl Into<String>) -> Client {
-                        self.credentials.#field = Some(key.into());
-                        self
-                    }
-                },
-            }
-        });
-        if !schemes.is_empty() {
-            let store = quote! {
-                /// The credentials set on a client, one per security scheme.
-                #[derive(Clone, Default)]
-                struct Credentials {
-                    #(#fields)*
-                }
-
-                impl Credentials {
-                    /// The names of the schemes with a credential (never the credentials).
-                    fn configured(&self) -> Vec<&'static str> {
-                        let mut res = Vec::new();
-                        #(#configured)*
-                        res
-                    }
-                }
-            };
-            return (store, quote!(#(#setters)*), TokenStream::new());
+    let fields = schemes.iter().map(|scheme| {
+        let field = format_ident!("{}", scheme.rust_name);
+        match scheme.kind {
+            SecurityKind::Basic => quote!(#field: Option<(String, String)>,),
+            _ => quote!(#field: Option<String>,),
         }
-        let store = quote! {
+    });
+    let configured = schemes.iter().map(|scheme| {
+        let field = format_ident!("{}", scheme.rust_name);
+        let name = &scheme.name;
+        quote! {
+            if self.#field.is_some() {
+                res.push(#name);
+            }
+        }
+    });
+    let setters = schemes.iter().map(|scheme| {
+        let field = format_ident!("{}", scheme.rust_name);
+        let setter = format_ident!("with_{}", scheme.rust_name);
+        let text = format!(
+            "Sets the `{}` credential: {}.\n\nNo operation of the API asks for it, so it is not sent.",
+            scheme.name.replace('`', "'"),
+            scheme_summary(scheme)
+        );
+        let docs = docs::own(&text);
+        match scheme.kind {
+            SecurityKind::Basic => quote! {
+                #docs
+                pub fn #setter(mut self, username: impl Into<String>, password: impl Into<String>) -> Client {
+                    self.credentials.#field = Some((username.into(), password.into()));
+                    self
+                }
+            },
+            _ => quote! {
+                #docs
+                pub fn #setter(mut self, key: impl Into<String>) -> Client {
+                    self.credentials.#field = Some(key.into());
+                    self
+                }
+            },
+        }
+    });
+    let mut store = if schemes.is_empty() {
+        quote! {
             /// The API declares no credentials.
             #[derive(Clone)]
             struct Credentials;
@@ -311,32 +297,51 @@ fn credentials(
                     []
                 }
             }
+        }
+    } else {
+        quote! {
+            /// The credentials set on a client, one per security scheme.
+            #[derive(Clone, Default)]
+            struct Credentials {
+                #(#fields)*
+            }
 
-            /// The API's security schemes (it declares none).
+            impl Credentials {
+                /// The names of the schemes with a credential (never the credentials).
+                fn configured(&self) -> Vec<&'static str> {
+                    let mut res = Vec::new();
+                    #(#configured)*
+                    res
+                }
+            }
+        }
+    };
+    let mut execute = TokenStream::new();
+    if has_operations {
+        store.extend(quote! {
+            /// The API's security schemes that operations apply (none).
             #[derive(Clone, Copy, Debug)]
             pub(crate) enum Scheme {}
-        };
-        let execute = quote! {
+        });
+        execute = quote! {
+            /// Sends a request (no operation applies credentials).
             pub(crate) async fn execute(&self, request: RequestParts, security: &[&[Scheme]]) -> Result<RawResponse, Error> {
                 let _ = security;
                 request.send(&self.http, &self.base_url).await
             }
         };
-        if !has_operations {
-            let store = quote! {
-                /// The API declares no credentials.
-                #[derive(Clone)]
-                struct Credentials;
+    }
+    (store, quote!(#(#setters)*), execute)
+}
 
-                impl Credentials {
-                    fn configured(&self) -> [&'static str; 0] {
-                        []
-                    }
-                }
-            };
-            return (store, TokenStream::new(), TokenStream::new());
-        }
-        return (store, TokenStream::new(), execute);
+/// The credential store, its setters and the `execute` method applying credentials.
+fn credentials(
+    schemes: &[SecurityScheme],
+    used: &std::collections::BTreeSet<&str>,
+    has_operations: bool,
+) -> (TokenStream, TokenStream, TokenStream) {
+    if used.is_empty() {
+        return unused_credentials(schemes, has_operations);
     }
     let mut fields = Vec::new();
     let mut variants = Vec::new();

@@ -116,7 +116,26 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
         .iter()
         .map(|(op, security)| operations::operation(api, op, security))
         .collect();
-    let operations_body = quote!(#(#operations_body)*);
+    let write_status = if ops.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            /// Writes `operation: 404 Not Found: message` for error displays.
+            fn write_status(
+                f: &mut std::fmt::Formatter<'_>,
+                operation: &str,
+                status: reqwest::StatusCode,
+                message: Option<String>,
+            ) -> std::fmt::Result {
+                write!(f, "{operation}: {status}")?;
+                if let Some(message) = message {
+                    write!(f, ": {message}")?;
+                }
+                Ok(())
+            }
+        }
+    };
+    let operations_body = quote!(#(#operations_body)* #write_status);
     let operations_uses = imports(
         &operations_body,
         &[
@@ -178,12 +197,6 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
                 "TransportError",
                 quote!(
                     use crate::error::TransportError;
-                ),
-            ),
-            (
-                "write_status",
-                quote!(
-                    use crate::error::write_status;
                 ),
             ),
             (
@@ -305,21 +318,35 @@ fn space_members(text: &str) -> String {
     const STARTS: &[&str] = &[
         "///", "#[", "pub ", "pub(", "fn ", "async ", "const ", "type ", "impl", "enum ", "struct ",
     ];
+    let lines: Vec<&str> = text.lines().collect();
     let mut out = String::with_capacity(text.len() + text.len() / 20);
     let mut previous = "";
-    for line in text.lines() {
+    for (idx, line) in lines.iter().copied().enumerate() {
+        let next = lines.get(idx + 1).copied().unwrap_or("");
         let trimmed = line.trim_start();
         let indent = line.len() - trimmed.len();
         let previous_trimmed = previous.trim_start();
         let previous_indent = previous.len() - previous_trimmed.len();
+        if line.is_empty() {
+            // rust_file's spacing puts a blank line after any top-level line ending with `;`,
+            // doc lines (`&lt;`, code in examples) and `mod` declarations included.
+            let in_docs = previous_trimmed.starts_with("///")
+                || (previous.starts_with("//!") && next.starts_with("//!"));
+            let in_mods = is_mod(previous) && is_mod(next);
+            if in_docs || in_mods {
+                continue;
+            }
+        }
         let starts_item = STARTS.iter().any(|it| trimmed.starts_with(it));
         let after_block =
             previous_trimmed == "}" && previous_indent == indent && indent > 0 && starts_item;
         let after_docs =
             previous.starts_with("//!") && !line.starts_with("//!") && !line.is_empty();
+        let after_inner =
+            previous.starts_with("#![") && !line.starts_with("#![") && !line.is_empty();
         let after_uses =
             previous.starts_with("use ") && !line.starts_with("use ") && !line.is_empty();
-        if after_block || after_docs || after_uses {
+        if after_block || after_docs || after_inner || after_uses {
             out.push('\n');
         }
         out.push_str(line);
@@ -329,16 +356,29 @@ fn space_members(text: &str) -> String {
     out
 }
 
-/// The `use` lines among `candidates` whose name occurs in `body`.
+fn is_mod(line: &str) -> bool {
+    (line.starts_with("mod ") || line.starts_with("pub mod ")) && line.ends_with(';')
+}
+
+/// The `use` lines among `candidates` whose name is an identifier in `body` (not in a string
+/// or a doc comment).
 fn imports(body: &TokenStream, candidates: &[(&str, TokenStream)]) -> TokenStream {
-    let text = body.to_string();
-    let words: BTreeSet<&str> = text
-        .split(|it: char| !(it.is_alphanumeric() || it == '_'))
-        .filter(|it| !it.is_empty())
-        .collect();
+    fn collect(tokens: TokenStream, out: &mut BTreeSet<String>) {
+        for tree in tokens {
+            match tree {
+                proc_macro2::TokenTree::Group(group) => collect(group.stream(), out),
+                proc_macro2::TokenTree::Ident(ident) => {
+                    out.insert(ident.to_string());
+                }
+                proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => {}
+            }
+        }
+    }
+    let mut idents = BTreeSet::new();
+    collect(body.clone(), &mut idents);
     let uses = candidates
         .iter()
-        .filter(|(name, _)| words.contains(name))
+        .filter(|(name, _)| idents.contains(*name))
         .map(|(_, it)| it);
     quote!(#(#uses)*)
 }
@@ -548,7 +588,8 @@ struct ManifestView {
     multipart: bool,
     example: String,
     operations: Vec<OperationView>,
-    schemes: Vec<String>,
+    /// ` (`with_a`, `with_b`)` or empty.
+    schemes_text: String,
 }
 
 #[derive(Serialize)]
@@ -609,11 +650,16 @@ fn manifest_view(
                     .replace('|', "\\|"),
             })
             .collect(),
-        schemes: api
-            .security_schemes
-            .iter()
-            .map(|it| format!("with_{}", it.rust_name))
-            .collect(),
+        schemes_text: if api.security_schemes.is_empty() {
+            String::new()
+        } else {
+            let setters: Vec<String> = api
+                .security_schemes
+                .iter()
+                .map(|it| format!("`with_{}`", it.rust_name))
+                .collect();
+            format!(" ({})", setters.join(", "))
+        },
     }
 }
 

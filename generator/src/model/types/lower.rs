@@ -189,6 +189,7 @@ impl<'a> Lowerer<'a> {
     /// Post-processing: discriminator fields, cyclic aliases, boxing. Returns the finished space.
     pub fn finish(mut self, diags: &mut Diagnostics) -> TypeSpace {
         mark_discriminators(&mut self.space);
+        order_untagged(&mut self.space);
         break_alias_cycles(&mut self.space);
         box_cycles(&mut self.space);
         diags.extend(self.diags);
@@ -1022,6 +1023,36 @@ fn mark_discriminators(space: &mut TypeSpace) {
                 field.discriminator = true;
                 field.required = false;
             }
+        }
+    }
+}
+
+/// serde tries the variants of an untagged enum in order and takes the first that fits, so an
+/// object with few required members would swallow one with more: variants are ordered by
+/// required members, most first (stable otherwise).
+fn order_untagged(space: &mut TypeSpace) {
+    let required_count = |space: &TypeSpace, ty: &TypeRef| match space.resolve(ty) {
+        TypeRef::Named(id) => match space.get(*id).map(|it| &it.kind) {
+            Some(TypeKind::Struct(it)) => it.fields.iter().filter(|f| f.required).count(),
+            _ => 0,
+        },
+        _ => 0,
+    };
+    for idx in 0..space.defs.len() {
+        let TypeKind::Union(union) = &space.defs[idx].kind else {
+            continue;
+        };
+        if union.tag.is_some() {
+            continue;
+        }
+        let mut keyed: Vec<(usize, UnionVariant)> = union
+            .variants
+            .iter()
+            .map(|it| (required_count(space, &it.ty), it.clone()))
+            .collect();
+        keyed.sort_by_key(|it| std::cmp::Reverse(it.0));
+        if let TypeKind::Union(union) = &mut space.defs[idx].kind {
+            union.variants = keyed.into_iter().map(|it| it.1).collect();
         }
     }
 }

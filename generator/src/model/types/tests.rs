@@ -142,6 +142,33 @@ fn one_of_without_discriminator_is_untagged_with_named_variants() {
 }
 
 #[test]
+fn untagged_variants_with_more_required_members_come_first() {
+    let (space, _) = lower(
+        "3.0.3",
+        r#"
+    Shape:
+      oneOf:
+        - type: string
+        - $ref: '#/components/schemas/Loose'
+        - $ref: '#/components/schemas/Strict'
+    Loose:
+      type: object
+      required: [a]
+      properties: {a: {type: string}}
+    Strict:
+      type: object
+      required: [a, b]
+      properties: {a: {type: string}, b: {type: string}}
+"#,
+    );
+    let TypeKind::Union(shape) = &space.by_name("Shape").expect("Shape").kind else {
+        panic!()
+    };
+    let names: Vec<&str> = shape.variants.iter().map(|it| it.name.as_str()).collect();
+    assert_eq!(names, vec!["Strict", "Loose", "String"]);
+}
+
+#[test]
 fn all_of_chains_merge_into_one_struct() {
     let (space, diags) = lower(
         "3.0.3",
