@@ -36,5 +36,8 @@ for doc in generated/*/openapi.json; do
   spectral lint "$doc" --ruleset tests/spectral.yaml --fail-severity=warn
 done
 
+echo "== tests: the test upstream and Prism against the OpenAPI contract (seed + overlay)"
+.venv/bin/python -m pytest tests/contract -q -p no:cacheprovider
+
 echo "== tests: Python (real MCP clients, schemathesis) against the generated servers and the test upstream"
-.venv/bin/python -m pytest tests/python -q
+.venv/bin/python -m pytest tests/python -q -p no:cacheprovider

@@ -48,6 +48,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         call: crate::operations::listentities,
         output: None,
         wrap_result: true,
+        result_headers: &["x-ms-continuation-token"],
     },
     crate::support::mcp::ToolSpec {
         name: "get-entity",
@@ -72,6 +73,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         call: crate::operations::getentity,
         output: None,
         wrap_result: true,
+        result_headers: &[],
     },
     crate::support::mcp::ToolSpec {
         name: "signal-entity",
@@ -104,5 +106,6 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         call: crate::operations::signalentity,
         output: None,
         wrap_result: false,
+        result_headers: &[],
     },
 ];

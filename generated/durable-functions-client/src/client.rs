@@ -2,6 +2,8 @@
 
 //! The client: base URL, HTTP client, credentials, and one method per operation.
 
+#![allow(deprecated)]
+
 use crate::encoding::RequestParts;
 use crate::error::Error;
 use crate::error::RawResponse;
@@ -170,6 +172,8 @@ impl Client {
             function_name: function_name.into(),
             task_hub: None,
             connection: None,
+            timeout: None,
+            polling_interval: None,
             body: None,
         }
     }
@@ -191,6 +195,8 @@ impl Client {
             instance_id: instance_id.into(),
             task_hub: None,
             connection: None,
+            timeout: None,
+            polling_interval: None,
             body: None,
         }
     }
@@ -463,6 +469,8 @@ impl Client {
             restart_with_new_instance_id: None,
             task_hub: None,
             connection: None,
+            timeout: None,
+            polling_interval: None,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! so `a b/c+d?e#f%g` arrives intact.
 
 #![allow(dead_code)]
+
 use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::{HeaderName, HeaderValue};

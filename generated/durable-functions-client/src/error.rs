@@ -97,7 +97,7 @@ impl RawResponse {
     /// `body: None`, never an error.
     pub fn error_json<T: DeserializeOwned>(self) -> ErrorResponse<T> {
         let body = serde_json::from_slice(&self.parts.body).ok();
-        ErrorResponse { body, raw: self }
+        ErrorResponse::new(body, self)
     }
 
     /// An error response with a text body.
@@ -106,13 +106,13 @@ impl RawResponse {
             .ok()
             .filter(|it| !it.is_empty())
             .map(str::to_owned);
-        ErrorResponse { body, raw: self }
+        ErrorResponse::new(body, self)
     }
 
     /// An error response with a binary body.
     pub fn error_bytes(self) -> ErrorResponse<Bytes> {
         let body = Some(self.parts.body.clone()).filter(|it| !it.is_empty());
-        ErrorResponse { body, raw: self }
+        ErrorResponse::new(body, self)
     }
 
     /// A human-readable message from a JSON error body, whatever its shape: a bare JSON
@@ -170,39 +170,54 @@ impl fmt::Debug for RawResponse {
     }
 }
 
-/// Writes `operation: 404 Not Found: message` for error displays.
-pub(crate) fn write_status(
-    f: &mut fmt::Formatter<'_>,
-    operation: &str,
-    status: StatusCode,
-    message: Option<String>,
-) -> fmt::Result {
-    write!(f, "{operation}: {status}")?;
-    if let Some(message) = message {
-        write!(f, ": {message}")?;
-    }
-    Ok(())
-}
-
 /// A documented error response: the body decoded leniently as the documented type, and the
-/// response as received.
+/// response as received. Small to move around (the parts live on the heap).
 #[derive(Clone, Debug)]
 pub struct ErrorResponse<T> {
-    /// The body as the documented type; `None` when it was empty or did not match.
-    pub body: Option<T>,
-    /// The response as received.
-    pub raw: RawResponse,
+    parts: Box<ErrorParts<T>>,
+}
+
+#[derive(Clone, Debug)]
+struct ErrorParts<T> {
+    body: Option<T>,
+    raw: RawResponse,
 }
 
 impl<T> ErrorResponse<T> {
+    fn new(body: Option<T>, raw: RawResponse) -> ErrorResponse<T> {
+        ErrorResponse {
+            parts: Box::new(ErrorParts { body, raw }),
+        }
+    }
+
+    /// The body as the documented type; `None` when it was empty or did not match.
+    pub fn body(&self) -> Option<&T> {
+        self.parts.body.as_ref()
+    }
+
+    /// The body as the documented type, taken out.
+    pub fn into_body(self) -> Option<T> {
+        self.parts.body
+    }
+
+    /// The response as received.
+    pub fn raw(&self) -> &RawResponse {
+        &self.parts.raw
+    }
+
+    /// The response as received, taken out.
+    pub fn into_raw(self) -> RawResponse {
+        self.parts.raw
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.raw.status()
+        self.parts.raw.status()
     }
 
     /// A human-readable message from the body, if it has one (see [`RawResponse::message`]).
     pub fn message(&self) -> Option<String> {
-        self.raw.message()
+        self.parts.raw.message()
     }
 }
 

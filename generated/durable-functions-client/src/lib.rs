@@ -10,20 +10,16 @@
 //!
 //! ```no_run
 //! use durable_functions_client::Client;
-
 //!
 //! async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //!     let client = Client::new("myfuncapp")
 //!         .with_system_key("secret");
-
 //!     let items = client.list_instances()
 //!         .show_input(true)
 //!         .pages()
 //!         .collect_all()
 //!         .await?;
-
 //!     println!("{} items", items.len());
-
 //!     Ok(())
 //! }
 //! ```
@@ -40,16 +36,12 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
 mod client;
-
 mod encoding;
-
 mod error;
-
 pub mod operations;
-
 mod paging;
-
 pub mod types;
 
 pub use client::Client;

@@ -3,6 +3,8 @@
 //! One request builder per operation (returned by the [`crate::Client`] methods),
 //! with its success type and its error enum.
 
+#![allow(deprecated)]
+
 use crate::client::Client;
 use crate::client::Scheme;
 use crate::encoding::RequestParts;
@@ -13,7 +15,6 @@ use crate::error::ErrorResponse;
 use crate::error::RawResponse;
 use crate::error::RequestError;
 use crate::error::TransportError;
-use crate::error::write_status;
 use crate::paging::PageTokens;
 use crate::types;
 
@@ -29,6 +30,8 @@ pub struct StartOrchestration<'a> {
     pub(crate) function_name: String,
     pub(crate) task_hub: Option<String>,
     pub(crate) connection: Option<String>,
+    pub(crate) timeout: Option<f64>,
+    pub(crate) polling_interval: Option<f64>,
     pub(crate) body: Option<serde_json::Value>,
 }
 
@@ -57,6 +60,30 @@ impl StartOrchestration<'_> {
         self
     }
 
+    /// Seconds to wait for completion before answering 202 (needs `pollingInterval`).
+    pub fn timeout(mut self, value: impl Into<f64>) -> Self {
+        self.timeout = Some(value.into());
+        self
+    }
+
+    /// Sets or clears `timeout` (see [`Self::timeout`]).
+    pub fn maybe_timeout(mut self, value: Option<f64>) -> Self {
+        self.timeout = value;
+        self
+    }
+
+    /// Seconds between status checks while waiting (not more than `timeout`).
+    pub fn polling_interval(mut self, value: impl Into<f64>) -> Self {
+        self.polling_interval = Some(value.into());
+        self
+    }
+
+    /// Sets or clears `pollingInterval` (see [`Self::polling_interval`]).
+    pub fn maybe_polling_interval(mut self, value: Option<f64>) -> Self {
+        self.polling_interval = value;
+        self
+    }
+
     /// The `application/json` request body.
     pub fn body(mut self, value: impl Into<serde_json::Value>) -> Self {
         self.body = Some(value.into());
@@ -77,6 +104,8 @@ impl StartOrchestration<'_> {
         request.path_param("functionName", &self.function_name, Style::Simple, false);
         request.query("taskHub", &self.task_hub, Style::Form, true);
         request.query("connection", &self.connection, Style::Form, true);
+        request.query("timeout", &self.timeout, Style::Form, true);
+        request.query("pollingInterval", &self.polling_interval, Style::Form, true);
         request.accept("application/json");
         if let Some(body) = self.body {
             request.json(&body, "application/json");
@@ -96,12 +125,13 @@ impl StartOrchestration<'_> {
         let response = self.send_raw().await?;
         match response.status().as_u16() {
             202 => {
-                Ok(StartOrchestrationSuccess {
+                Ok(StartOrchestrationSuccess::Accepted {
                     location: response.header_as("Location"),
                     retry_after: response.header_as("Retry-After"),
                     body: response.json()?,
                 })
             }
+            200 => Ok(StartOrchestrationSuccess::Ok(response.json()?)),
             400 => Err(StartOrchestrationError::BadRequest(response.error_json())),
             401 => Err(StartOrchestrationError::Unauthorized(response.error_json())),
             409 => Err(StartOrchestrationError::Conflict(response.error_json())),
@@ -113,17 +143,25 @@ impl StartOrchestration<'_> {
     }
 }
 
-/// The `202` response of \[`StartOrchestration`\].
-///
-/// The orchestration was scheduled.
+/// The success responses of [`StartOrchestration`], one variant per documented status.
 #[derive(Clone, Debug, PartialEq)]
-pub struct StartOrchestrationSuccess {
-    /// The status query URL of the instance (poll it with GET).
-    pub location: Option<String>,
-    /// Seconds to wait before polling `Location`.
-    pub retry_after: Option<i32>,
-    /// The response body.
-    pub body: types::StartResponse,
+#[allow(clippy::large_enum_variant)]
+pub enum StartOrchestrationSuccess {
+    /// `202`
+    ///
+    /// The orchestration was scheduled.
+    Accepted {
+        /// The status query URL of the instance (poll it with GET).
+        location: Option<String>,
+        /// Seconds to wait before polling `Location`.
+        retry_after: Option<i32>,
+        /// The response body.
+        body: types::StartResponse,
+    },
+    /// `200`
+    ///
+    /// The orchestration finished within `timeout`: its output (Completed), or its status payload (Failed, Terminated, Canceled).
+    Ok(serde_json::Value),
 }
 
 /// Why [`StartOrchestration`] failed: a documented error status, or a failure of any request.
@@ -177,10 +215,12 @@ impl StartOrchestrationError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            StartOrchestrationError::BadRequest(response) => Some(&response.raw),
-            StartOrchestrationError::Unauthorized(response) => Some(&response.raw),
-            StartOrchestrationError::Conflict(response) => Some(&response.raw),
-            StartOrchestrationError::InternalServerError(response) => Some(&response.raw),
+            StartOrchestrationError::BadRequest(response) => Some(response.raw()),
+            StartOrchestrationError::Unauthorized(response) => Some(response.raw()),
+            StartOrchestrationError::Conflict(response) => Some(response.raw()),
+            StartOrchestrationError::InternalServerError(response) => {
+                Some(response.raw())
+            }
             StartOrchestrationError::UnexpectedStatus(response) => Some(response),
             StartOrchestrationError::Decode(err) => Some(&err.response),
             StartOrchestrationError::Request(_)
@@ -284,6 +324,8 @@ pub struct StartOrchestrationWithId<'a> {
     pub(crate) instance_id: String,
     pub(crate) task_hub: Option<String>,
     pub(crate) connection: Option<String>,
+    pub(crate) timeout: Option<f64>,
+    pub(crate) polling_interval: Option<f64>,
     pub(crate) body: Option<serde_json::Value>,
 }
 
@@ -312,6 +354,30 @@ impl StartOrchestrationWithId<'_> {
         self
     }
 
+    /// Seconds to wait for completion before answering 202 (needs `pollingInterval`).
+    pub fn timeout(mut self, value: impl Into<f64>) -> Self {
+        self.timeout = Some(value.into());
+        self
+    }
+
+    /// Sets or clears `timeout` (see [`Self::timeout`]).
+    pub fn maybe_timeout(mut self, value: Option<f64>) -> Self {
+        self.timeout = value;
+        self
+    }
+
+    /// Seconds between status checks while waiting (not more than `timeout`).
+    pub fn polling_interval(mut self, value: impl Into<f64>) -> Self {
+        self.polling_interval = Some(value.into());
+        self
+    }
+
+    /// Sets or clears `pollingInterval` (see [`Self::polling_interval`]).
+    pub fn maybe_polling_interval(mut self, value: Option<f64>) -> Self {
+        self.polling_interval = value;
+        self
+    }
+
     /// The `application/json` request body.
     pub fn body(mut self, value: impl Into<serde_json::Value>) -> Self {
         self.body = Some(value.into());
@@ -334,6 +400,8 @@ impl StartOrchestrationWithId<'_> {
         request.path_param("instanceId", &self.instance_id, Style::Simple, false);
         request.query("taskHub", &self.task_hub, Style::Form, true);
         request.query("connection", &self.connection, Style::Form, true);
+        request.query("timeout", &self.timeout, Style::Form, true);
+        request.query("pollingInterval", &self.polling_interval, Style::Form, true);
         request.accept("application/json");
         if let Some(body) = self.body {
             request.json(&body, "application/json");
@@ -353,12 +421,13 @@ impl StartOrchestrationWithId<'_> {
         let response = self.send_raw().await?;
         match response.status().as_u16() {
             202 => {
-                Ok(StartOrchestrationWithIdSuccess {
+                Ok(StartOrchestrationWithIdSuccess::Accepted {
                     location: response.header_as("Location"),
                     retry_after: response.header_as("Retry-After"),
                     body: response.json()?,
                 })
             }
+            200 => Ok(StartOrchestrationWithIdSuccess::Ok(response.json()?)),
             400 => Err(StartOrchestrationWithIdError::BadRequest(response.error_json())),
             401 => {
                 Err(StartOrchestrationWithIdError::Unauthorized(response.error_json()))
@@ -376,17 +445,25 @@ impl StartOrchestrationWithId<'_> {
     }
 }
 
-/// The `202` response of \[`StartOrchestrationWithId`\].
-///
-/// The orchestration was scheduled.
+/// The success responses of [`StartOrchestrationWithId`], one variant per documented status.
 #[derive(Clone, Debug, PartialEq)]
-pub struct StartOrchestrationWithIdSuccess {
-    /// The status query URL of the instance (poll it with GET).
-    pub location: Option<String>,
-    /// Seconds to wait before polling `Location`.
-    pub retry_after: Option<i32>,
-    /// The response body.
-    pub body: types::StartResponse,
+#[allow(clippy::large_enum_variant)]
+pub enum StartOrchestrationWithIdSuccess {
+    /// `202`
+    ///
+    /// The orchestration was scheduled.
+    Accepted {
+        /// The status query URL of the instance (poll it with GET).
+        location: Option<String>,
+        /// Seconds to wait before polling `Location`.
+        retry_after: Option<i32>,
+        /// The response body.
+        body: types::StartResponse,
+    },
+    /// `200`
+    ///
+    /// The orchestration finished within `timeout`: its output (Completed), or its status payload (Failed, Terminated, Canceled).
+    Ok(serde_json::Value),
 }
 
 /// Why [`StartOrchestrationWithId`] failed: a documented error status, or a failure of any request.
@@ -444,11 +521,11 @@ impl StartOrchestrationWithIdError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            StartOrchestrationWithIdError::BadRequest(response) => Some(&response.raw),
-            StartOrchestrationWithIdError::Unauthorized(response) => Some(&response.raw),
-            StartOrchestrationWithIdError::Conflict(response) => Some(&response.raw),
+            StartOrchestrationWithIdError::BadRequest(response) => Some(response.raw()),
+            StartOrchestrationWithIdError::Unauthorized(response) => Some(response.raw()),
+            StartOrchestrationWithIdError::Conflict(response) => Some(response.raw()),
             StartOrchestrationWithIdError::InternalServerError(response) => {
-                Some(&response.raw)
+                Some(response.raw())
             }
             StartOrchestrationWithIdError::UnexpectedStatus(response) => Some(response),
             StartOrchestrationWithIdError::Decode(err) => Some(&err.response),
@@ -722,6 +799,7 @@ impl ListInstances<'_> {
                 })
             }
             401 => Err(ListInstancesError::Unauthorized(response.error_json())),
+            500 => Err(ListInstancesError::InternalServerError(response.error_json())),
             _ => Err(ListInstancesError::UnexpectedStatus(response)),
         }
     }
@@ -745,6 +823,10 @@ pub enum ListInstancesError {
     ///
     /// The Functions host rejected the request: the system key (`code`) is missing or invalid. The body is empty.
     Unauthorized(ErrorResponse<serde_json::Value>),
+    /// `500`
+    ///
+    /// An exception in the extension (e.g. a duplicate instance id on older versions, suspending a suspended instance, resuming a running one).
+    InternalServerError(ErrorResponse<types::ErrorBody>),
     /// A status the API description does not list for this operation.
     UnexpectedStatus(RawResponse),
     /// The request could not be built.
@@ -760,6 +842,7 @@ impl ListInstancesError {
     pub fn status(&self) -> Option<reqwest::StatusCode> {
         match self {
             ListInstancesError::Unauthorized(response) => Some(response.status()),
+            ListInstancesError::InternalServerError(response) => Some(response.status()),
             ListInstancesError::UnexpectedStatus(response) => Some(response.status()),
             ListInstancesError::Decode(err) => Some(err.response.status()),
             ListInstancesError::Request(_) | ListInstancesError::Transport(_) => None,
@@ -769,7 +852,8 @@ impl ListInstancesError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            ListInstancesError::Unauthorized(response) => Some(&response.raw),
+            ListInstancesError::Unauthorized(response) => Some(response.raw()),
+            ListInstancesError::InternalServerError(response) => Some(response.raw()),
             ListInstancesError::UnexpectedStatus(response) => Some(response),
             ListInstancesError::Decode(err) => Some(&err.response),
             ListInstancesError::Request(_) | ListInstancesError::Transport(_) => None,
@@ -781,6 +865,9 @@ impl std::fmt::Display for ListInstancesError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ListInstancesError::Unauthorized(response) => {
+                write_status(f, "list_instances", response.status(), response.message())
+            }
+            ListInstancesError::InternalServerError(response) => {
                 write_status(f, "list_instances", response.status(), response.message())
             }
             ListInstancesError::UnexpectedStatus(response) => {
@@ -1019,9 +1106,9 @@ impl PurgeInstancesError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            PurgeInstancesError::NotFound(response) => Some(&response.raw),
-            PurgeInstancesError::BadRequest(response) => Some(&response.raw),
-            PurgeInstancesError::Unauthorized(response) => Some(&response.raw),
+            PurgeInstancesError::NotFound(response) => Some(response.raw()),
+            PurgeInstancesError::BadRequest(response) => Some(response.raw()),
+            PurgeInstancesError::Unauthorized(response) => Some(response.raw()),
             PurgeInstancesError::UnexpectedStatus(response) => Some(response),
             PurgeInstancesError::Decode(err) => Some(&err.response),
             PurgeInstancesError::Request(_) | PurgeInstancesError::Transport(_) => None,
@@ -1289,9 +1376,9 @@ impl GetInstanceStatusError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            GetInstanceStatusError::NotFound(response) => Some(&response.raw),
-            GetInstanceStatusError::Unauthorized(response) => Some(&response.raw),
-            GetInstanceStatusError::InternalServerError(response) => Some(&response.raw),
+            GetInstanceStatusError::NotFound(response) => Some(response.raw()),
+            GetInstanceStatusError::Unauthorized(response) => Some(response.raw()),
+            GetInstanceStatusError::InternalServerError(response) => Some(response.raw()),
             GetInstanceStatusError::UnexpectedStatus(response) => Some(response),
             GetInstanceStatusError::Decode(err) => Some(&err.response),
             GetInstanceStatusError::Request(_) | GetInstanceStatusError::Transport(_) => {
@@ -1491,10 +1578,10 @@ impl PurgeInstanceError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            PurgeInstanceError::NotFound(response) => Some(&response.raw),
-            PurgeInstanceError::BadRequest(response) => Some(&response.raw),
-            PurgeInstanceError::Unauthorized(response) => Some(&response.raw),
-            PurgeInstanceError::PreconditionFailed(response) => Some(&response.raw),
+            PurgeInstanceError::NotFound(response) => Some(response.raw()),
+            PurgeInstanceError::BadRequest(response) => Some(response.raw()),
+            PurgeInstanceError::Unauthorized(response) => Some(response.raw()),
+            PurgeInstanceError::PreconditionFailed(response) => Some(response.raw()),
             PurgeInstanceError::UnexpectedStatus(response) => Some(response),
             PurgeInstanceError::Decode(err) => Some(&err.response),
             PurgeInstanceError::Request(_) | PurgeInstanceError::Transport(_) => None,
@@ -1674,10 +1761,10 @@ impl RaiseEventError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            RaiseEventError::NotFound(response) => Some(&response.raw),
-            RaiseEventError::Gone(response) => Some(&response.raw),
-            RaiseEventError::BadRequest(response) => Some(&response.raw),
-            RaiseEventError::Unauthorized(response) => Some(&response.raw),
+            RaiseEventError::NotFound(response) => Some(response.raw()),
+            RaiseEventError::Gone(response) => Some(response.raw()),
+            RaiseEventError::BadRequest(response) => Some(response.raw()),
+            RaiseEventError::Unauthorized(response) => Some(response.raw()),
             RaiseEventError::UnexpectedStatus(response) => Some(response),
             RaiseEventError::Decode(err) => Some(&err.response),
             RaiseEventError::Request(_) | RaiseEventError::Transport(_) => None,
@@ -1872,10 +1959,10 @@ impl TerminateInstanceError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            TerminateInstanceError::NotFound(response) => Some(&response.raw),
-            TerminateInstanceError::Gone(response) => Some(&response.raw),
-            TerminateInstanceError::Unauthorized(response) => Some(&response.raw),
-            TerminateInstanceError::InternalServerError(response) => Some(&response.raw),
+            TerminateInstanceError::NotFound(response) => Some(response.raw()),
+            TerminateInstanceError::Gone(response) => Some(response.raw()),
+            TerminateInstanceError::Unauthorized(response) => Some(response.raw()),
+            TerminateInstanceError::InternalServerError(response) => Some(response.raw()),
             TerminateInstanceError::UnexpectedStatus(response) => Some(response),
             TerminateInstanceError::Decode(err) => Some(&err.response),
             TerminateInstanceError::Request(_) | TerminateInstanceError::Transport(_) => {
@@ -2097,10 +2184,10 @@ impl SuspendInstanceError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            SuspendInstanceError::NotFound(response) => Some(&response.raw),
-            SuspendInstanceError::Gone(response) => Some(&response.raw),
-            SuspendInstanceError::Unauthorized(response) => Some(&response.raw),
-            SuspendInstanceError::InternalServerError(response) => Some(&response.raw),
+            SuspendInstanceError::NotFound(response) => Some(response.raw()),
+            SuspendInstanceError::Gone(response) => Some(response.raw()),
+            SuspendInstanceError::Unauthorized(response) => Some(response.raw()),
+            SuspendInstanceError::InternalServerError(response) => Some(response.raw()),
             SuspendInstanceError::UnexpectedStatus(response) => Some(response),
             SuspendInstanceError::Decode(err) => Some(&err.response),
             SuspendInstanceError::Request(_) | SuspendInstanceError::Transport(_) => None,
@@ -2314,10 +2401,10 @@ impl ResumeInstanceError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            ResumeInstanceError::NotFound(response) => Some(&response.raw),
-            ResumeInstanceError::Gone(response) => Some(&response.raw),
-            ResumeInstanceError::Unauthorized(response) => Some(&response.raw),
-            ResumeInstanceError::InternalServerError(response) => Some(&response.raw),
+            ResumeInstanceError::NotFound(response) => Some(response.raw()),
+            ResumeInstanceError::Gone(response) => Some(response.raw()),
+            ResumeInstanceError::Unauthorized(response) => Some(response.raw()),
+            ResumeInstanceError::InternalServerError(response) => Some(response.raw()),
             ResumeInstanceError::UnexpectedStatus(response) => Some(response),
             ResumeInstanceError::Decode(err) => Some(&err.response),
             ResumeInstanceError::Request(_) | ResumeInstanceError::Transport(_) => None,
@@ -2518,12 +2605,12 @@ impl RewindInstanceError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            RewindInstanceError::Gone(response) => Some(&response.raw),
-            RewindInstanceError::Unauthorized(response) => Some(&response.raw),
-            RewindInstanceError::NotFound(response) => Some(&response.raw),
-            RewindInstanceError::PreconditionFailed(response) => Some(&response.raw),
-            RewindInstanceError::InternalServerError(response) => Some(&response.raw),
-            RewindInstanceError::NotImplemented(response) => Some(&response.raw),
+            RewindInstanceError::Gone(response) => Some(response.raw()),
+            RewindInstanceError::Unauthorized(response) => Some(response.raw()),
+            RewindInstanceError::NotFound(response) => Some(response.raw()),
+            RewindInstanceError::PreconditionFailed(response) => Some(response.raw()),
+            RewindInstanceError::InternalServerError(response) => Some(response.raw()),
+            RewindInstanceError::NotImplemented(response) => Some(response.raw()),
             RewindInstanceError::UnexpectedStatus(response) => Some(response),
             RewindInstanceError::Decode(err) => Some(&err.response),
             RewindInstanceError::Request(_) | RewindInstanceError::Transport(_) => None,
@@ -2695,8 +2782,8 @@ impl GetEntityError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            GetEntityError::NotFound(response) => Some(&response.raw),
-            GetEntityError::Unauthorized(response) => Some(&response.raw),
+            GetEntityError::NotFound(response) => Some(response.raw()),
+            GetEntityError::Unauthorized(response) => Some(response.raw()),
             GetEntityError::UnexpectedStatus(response) => Some(response),
             GetEntityError::Decode(err) => Some(&err.response),
             GetEntityError::Request(_) | GetEntityError::Transport(_) => None,
@@ -2891,9 +2978,9 @@ impl SignalEntityError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            SignalEntityError::NotFound(response) => Some(&response.raw),
-            SignalEntityError::BadRequest(response) => Some(&response.raw),
-            SignalEntityError::Unauthorized(response) => Some(&response.raw),
+            SignalEntityError::NotFound(response) => Some(response.raw()),
+            SignalEntityError::BadRequest(response) => Some(response.raw()),
+            SignalEntityError::Unauthorized(response) => Some(response.raw()),
             SignalEntityError::UnexpectedStatus(response) => Some(response),
             SignalEntityError::Decode(err) => Some(&err.response),
             SignalEntityError::Request(_) | SignalEntityError::Transport(_) => None,
@@ -3111,6 +3198,7 @@ impl ListEntities<'_> {
                 })
             }
             401 => Err(ListEntitiesError::Unauthorized(response.error_json())),
+            500 => Err(ListEntitiesError::InternalServerError(response.error_json())),
             _ => Err(ListEntitiesError::UnexpectedStatus(response)),
         }
     }
@@ -3134,6 +3222,10 @@ pub enum ListEntitiesError {
     ///
     /// The Functions host rejected the request: the system key (`code`) is missing or invalid. The body is empty.
     Unauthorized(ErrorResponse<serde_json::Value>),
+    /// `500`
+    ///
+    /// An exception in the extension (e.g. a duplicate instance id on older versions, suspending a suspended instance, resuming a running one).
+    InternalServerError(ErrorResponse<types::ErrorBody>),
     /// A status the API description does not list for this operation.
     UnexpectedStatus(RawResponse),
     /// The request could not be built.
@@ -3149,6 +3241,7 @@ impl ListEntitiesError {
     pub fn status(&self) -> Option<reqwest::StatusCode> {
         match self {
             ListEntitiesError::Unauthorized(response) => Some(response.status()),
+            ListEntitiesError::InternalServerError(response) => Some(response.status()),
             ListEntitiesError::UnexpectedStatus(response) => Some(response.status()),
             ListEntitiesError::Decode(err) => Some(err.response.status()),
             ListEntitiesError::Request(_) | ListEntitiesError::Transport(_) => None,
@@ -3158,7 +3251,8 @@ impl ListEntitiesError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            ListEntitiesError::Unauthorized(response) => Some(&response.raw),
+            ListEntitiesError::Unauthorized(response) => Some(response.raw()),
+            ListEntitiesError::InternalServerError(response) => Some(response.raw()),
             ListEntitiesError::UnexpectedStatus(response) => Some(response),
             ListEntitiesError::Decode(err) => Some(&err.response),
             ListEntitiesError::Request(_) | ListEntitiesError::Transport(_) => None,
@@ -3170,6 +3264,9 @@ impl std::fmt::Display for ListEntitiesError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ListEntitiesError::Unauthorized(response) => {
+                write_status(f, "list_entities", response.status(), response.message())
+            }
+            ListEntitiesError::InternalServerError(response) => {
                 write_status(f, "list_entities", response.status(), response.message())
             }
             ListEntitiesError::UnexpectedStatus(response) => {
@@ -3269,6 +3366,8 @@ pub struct RestartInstance<'a> {
     pub(crate) restart_with_new_instance_id: Option<bool>,
     pub(crate) task_hub: Option<String>,
     pub(crate) connection: Option<String>,
+    pub(crate) timeout: Option<f64>,
+    pub(crate) polling_interval: Option<f64>,
 }
 
 impl RestartInstance<'_> {
@@ -3308,6 +3407,30 @@ impl RestartInstance<'_> {
         self
     }
 
+    /// Seconds to wait for completion before answering 202 (needs `pollingInterval`).
+    pub fn timeout(mut self, value: impl Into<f64>) -> Self {
+        self.timeout = Some(value.into());
+        self
+    }
+
+    /// Sets or clears `timeout` (see [`Self::timeout`]).
+    pub fn maybe_timeout(mut self, value: Option<f64>) -> Self {
+        self.timeout = value;
+        self
+    }
+
+    /// Seconds between status checks while waiting (not more than `timeout`).
+    pub fn polling_interval(mut self, value: impl Into<f64>) -> Self {
+        self.polling_interval = Some(value.into());
+        self
+    }
+
+    /// Sets or clears `pollingInterval` (see [`Self::polling_interval`]).
+    pub fn maybe_polling_interval(mut self, value: Option<f64>) -> Self {
+        self.polling_interval = value;
+        self
+    }
+
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
@@ -3324,6 +3447,8 @@ impl RestartInstance<'_> {
             );
         request.query("taskHub", &self.task_hub, Style::Form, true);
         request.query("connection", &self.connection, Style::Form, true);
+        request.query("timeout", &self.timeout, Style::Form, true);
+        request.query("pollingInterval", &self.polling_interval, Style::Form, true);
         request.accept("application/json");
         self.client
             .execute(request, &[&[Scheme::SystemKey], &[Scheme::FunctionsKey]])
@@ -3338,12 +3463,13 @@ impl RestartInstance<'_> {
         let response = self.send_raw().await?;
         match response.status().as_u16() {
             202 => {
-                Ok(RestartInstanceSuccess {
+                Ok(RestartInstanceSuccess::Accepted {
                     location: response.header_as("Location"),
                     retry_after: response.header_as("Retry-After"),
                     body: response.json()?,
                 })
             }
+            200 => Ok(RestartInstanceSuccess::Ok(response.json()?)),
             400 => Err(RestartInstanceError::BadRequest(response.error_json())),
             401 => Err(RestartInstanceError::Unauthorized(response.error_json())),
             409 => Err(RestartInstanceError::Conflict(response.error_json())),
@@ -3353,17 +3479,25 @@ impl RestartInstance<'_> {
     }
 }
 
-/// The `202` response of \[`RestartInstance`\].
-///
-/// The orchestration was scheduled.
+/// The success responses of [`RestartInstance`], one variant per documented status.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RestartInstanceSuccess {
-    /// The status query URL of the instance (poll it with GET).
-    pub location: Option<String>,
-    /// Seconds to wait before polling `Location`.
-    pub retry_after: Option<i32>,
-    /// The response body.
-    pub body: types::StartResponse,
+#[allow(clippy::large_enum_variant)]
+pub enum RestartInstanceSuccess {
+    /// `202`
+    ///
+    /// The orchestration was scheduled.
+    Accepted {
+        /// The status query URL of the instance (poll it with GET).
+        location: Option<String>,
+        /// Seconds to wait before polling `Location`.
+        retry_after: Option<i32>,
+        /// The response body.
+        body: types::StartResponse,
+    },
+    /// `200`
+    ///
+    /// The orchestration finished within `timeout`: its output (Completed), or its status payload (Failed, Terminated, Canceled).
+    Ok(serde_json::Value),
 }
 
 /// Why [`RestartInstance`] failed: a documented error status, or a failure of any request.
@@ -3414,10 +3548,10 @@ impl RestartInstanceError {
     /// The response as received, when there was one.
     pub fn raw_response(&self) -> Option<&RawResponse> {
         match self {
-            RestartInstanceError::BadRequest(response) => Some(&response.raw),
-            RestartInstanceError::Unauthorized(response) => Some(&response.raw),
-            RestartInstanceError::Conflict(response) => Some(&response.raw),
-            RestartInstanceError::InternalServerError(response) => Some(&response.raw),
+            RestartInstanceError::BadRequest(response) => Some(response.raw()),
+            RestartInstanceError::Unauthorized(response) => Some(response.raw()),
+            RestartInstanceError::Conflict(response) => Some(response.raw()),
+            RestartInstanceError::InternalServerError(response) => Some(response.raw()),
             RestartInstanceError::UnexpectedStatus(response) => Some(response),
             RestartInstanceError::Decode(err) => Some(&err.response),
             RestartInstanceError::Request(_) | RestartInstanceError::Transport(_) => None,
@@ -3499,4 +3633,18 @@ impl From<DecodeError> for RestartInstanceError {
     fn from(err: DecodeError) -> Self {
         RestartInstanceError::Decode(err)
     }
+}
+
+/// Writes `operation: 404 Not Found: message` for error displays.
+fn write_status(
+    f: &mut std::fmt::Formatter<'_>,
+    operation: &str,
+    status: reqwest::StatusCode,
+    message: Option<String>,
+) -> std::fmt::Result {
+    write!(f, "{operation}: {status}")?;
+    if let Some(message) = message {
+        write!(f, ": {message}")?;
+    }
+    Ok(())
 }

@@ -6,6 +6,8 @@
 //! are `Option`s that are left out when `None`. String enums keep values this client does
 //! not know in a fallback variant, so a server that adds a value does not break decoding.
 
+#![allow(deprecated)]
+
 /// The `StartResponse` schema.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StartResponse {

@@ -284,6 +284,10 @@ pub fn startorchestration(
             )
             .maybe_task_hub(upstream::optional::<String>(&mut args, "taskHub")?)
             .maybe_connection(upstream::optional::<String>(&mut args, "connection")?)
+            .maybe_timeout(upstream::optional::<f64>(&mut args, "timeout")?)
+            .maybe_polling_interval(
+                upstream::optional::<f64>(&mut args, "pollingInterval")?,
+            )
             .maybe_body(upstream::optional::<serde_json::Value>(&mut args, "body")?);
         let response = request.send_raw().await.map_err(call_error)?;
         let (status, headers, body) = response.into_parts();
@@ -309,6 +313,10 @@ pub fn startorchestrationwithid(
             )
             .maybe_task_hub(upstream::optional::<String>(&mut args, "taskHub")?)
             .maybe_connection(upstream::optional::<String>(&mut args, "connection")?)
+            .maybe_timeout(upstream::optional::<f64>(&mut args, "timeout")?)
+            .maybe_polling_interval(
+                upstream::optional::<f64>(&mut args, "pollingInterval")?,
+            )
             .maybe_body(upstream::optional::<serde_json::Value>(&mut args, "body")?);
         let response = request.send_raw().await.map_err(call_error)?;
         let (status, headers, body) = response.into_parts();

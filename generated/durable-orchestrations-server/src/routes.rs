@@ -583,6 +583,18 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
                 schema: "{\"type\":\"string\"}",
             },
             crate::support::params::InputSpec {
+                name: "timeout",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"number\"}",
+            },
+            crate::support::params::InputSpec {
+                name: "pollingInterval",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"number\"}",
+            },
+            crate::support::params::InputSpec {
                 name: "body",
                 location: crate::support::params::Location::Body,
                 required: false,
@@ -605,6 +617,14 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             crate::support::upstream::ArgSpec {
                 consumed: "connection",
                 source: crate::support::upstream::ArgSource::Input("connection"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "timeout",
+                source: crate::support::upstream::ArgSource::Input("timeout"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "pollingInterval",
+                source: crate::support::upstream::ArgSource::Input("pollingInterval"),
             },
         ],
         call: crate::operations::startorchestration,
@@ -640,6 +660,18 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
                 schema: "{\"type\":\"string\"}",
             },
             crate::support::params::InputSpec {
+                name: "timeout",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"number\"}",
+            },
+            crate::support::params::InputSpec {
+                name: "pollingInterval",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"number\"}",
+            },
+            crate::support::params::InputSpec {
                 name: "body",
                 location: crate::support::params::Location::Body,
                 required: false,
@@ -666,6 +698,14 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             crate::support::upstream::ArgSpec {
                 consumed: "connection",
                 source: crate::support::upstream::ArgSource::Input("connection"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "timeout",
+                source: crate::support::upstream::ArgSource::Input("timeout"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "pollingInterval",
+                source: crate::support::upstream::ArgSource::Input("pollingInterval"),
             },
         ],
         call: crate::operations::startorchestrationwithid,
@@ -753,12 +793,22 @@ pub static LINKS: &[RouteLink] = &[
         consumed_path: "/runtime/webhooks/durabletask/orchestrators/{functionName}",
         exposed_path: "/v1/runtime/webhooks/durabletask/orchestrators/{functionname}",
         variables: &[("functionName", "functionname")],
-        query: &[("taskHub", "taskHub"), ("connection", "connection")],
+        query: &[
+            ("taskHub", "taskHub"),
+            ("connection", "connection"),
+            ("timeout", "timeout"),
+            ("pollingInterval", "pollingInterval"),
+        ],
     },
     crate::support::rewrite::RouteLink {
         consumed_path: "/runtime/webhooks/durabletask/orchestrators/{functionName}/{instanceId}",
         exposed_path: "/v1/runtime/webhooks/durabletask/orchestrators/{functionname}/{instanceid}",
         variables: &[("functionName", "functionname"), ("instanceId", "instanceid")],
-        query: &[("taskHub", "taskHub"), ("connection", "connection")],
+        query: &[
+            ("taskHub", "taskHub"),
+            ("connection", "connection"),
+            ("timeout", "timeout"),
+            ("pollingInterval", "pollingInterval"),
+        ],
     },
 ];

@@ -50,6 +50,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         call: crate::operations::listinstances,
         output: None,
         wrap_result: true,
+        result_headers: &["x-ms-continuation-token"],
     },
     crate::support::mcp::ToolSpec {
         name: "purge-multiple-instance-histories",
@@ -78,6 +79,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         call: crate::operations::purgeinstances,
         output: None,
         wrap_result: false,
+        result_headers: &[],
     },
     crate::support::mcp::ToolSpec {
         name: "get-instance-status",
@@ -116,6 +118,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         call: crate::operations::getinstancestatus,
         output: None,
         wrap_result: false,
+        result_headers: &[],
     },
     crate::support::mcp::ToolSpec {
         name: "purge-single-instance-history",
@@ -136,6 +139,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         call: crate::operations::purgeinstance,
         output: None,
         wrap_result: false,
+        result_headers: &[],
     },
     crate::support::mcp::ToolSpec {
         name: "raise-event",
@@ -164,6 +168,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         call: crate::operations::raiseevent,
         output: None,
         wrap_result: false,
+        result_headers: &[],
     },
     crate::support::mcp::ToolSpec {
         name: "resume-instance",
@@ -188,6 +193,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         call: crate::operations::resumeinstance,
         output: None,
         wrap_result: false,
+        result_headers: &[],
     },
     crate::support::mcp::ToolSpec {
         name: "rewind-instance-preview",
@@ -212,6 +218,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         call: crate::operations::rewindinstance,
         output: None,
         wrap_result: false,
+        result_headers: &[],
     },
     crate::support::mcp::ToolSpec {
         name: "suspend-instance",
@@ -236,6 +243,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         call: crate::operations::suspendinstance,
         output: None,
         wrap_result: false,
+        result_headers: &[],
     },
     crate::support::mcp::ToolSpec {
         name: "terminate-instance",
@@ -260,6 +268,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         call: crate::operations::terminateinstance,
         output: None,
         wrap_result: false,
+        result_headers: &[],
     },
     crate::support::mcp::ToolSpec {
         name: "start-orchestration",
@@ -280,10 +289,19 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
                 consumed: "connection",
                 source: crate::support::upstream::ArgSource::Input("connection"),
             },
+            crate::support::upstream::ArgSpec {
+                consumed: "timeout",
+                source: crate::support::upstream::ArgSource::Input("timeout"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "pollingInterval",
+                source: crate::support::upstream::ArgSource::Input("pollingInterval"),
+            },
         ],
         call: crate::operations::startorchestration,
         output: None,
         wrap_result: false,
+        result_headers: &[],
     },
     crate::support::mcp::ToolSpec {
         name: "start-orchestration-explicit-instance-id",
@@ -308,9 +326,18 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
                 consumed: "connection",
                 source: crate::support::upstream::ArgSource::Input("connection"),
             },
+            crate::support::upstream::ArgSpec {
+                consumed: "timeout",
+                source: crate::support::upstream::ArgSource::Input("timeout"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "pollingInterval",
+                source: crate::support::upstream::ArgSource::Input("pollingInterval"),
+            },
         ],
         call: crate::operations::startorchestrationwithid,
         output: None,
         wrap_result: false,
+        result_headers: &[],
     },
 ];

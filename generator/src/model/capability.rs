@@ -244,8 +244,12 @@ pub struct Tool {
     pub input_schema: Value,
     /// Present only when every success can satisfy it; see [`Tool::wrap_result`].
     pub output_schema: Option<Value>,
-    /// Whether results are wrapped as `{"result": …}` to give them an object root.
+    /// Whether results are wrapped as `{"result": …}` to give them an object root (and room for
+    /// [`Tool::result_headers`]).
     pub wrap_result: bool,
+    /// Response headers documented on the operation's successes (a paging token, `Location`,
+    /// `Retry-After`), returned beside the result as `{"headers": {…}}`.
+    pub result_headers: Vec<String>,
     pub annotations: Annotations,
     pub call: Call,
     /// The tool's arguments (their schema is in `input_schema`).

@@ -274,6 +274,12 @@ pub fn public_base(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
 const HOP_BY_HOP: &[&str] = &[
     "connection",
     "keep-alive",
@@ -323,8 +329,15 @@ fn pass_through(
             headers.append(HeaderName::from(name), value);
         }
     }
+    // A body without URLs or secrets, and no mapping to apply, goes out as received: no JSON
+    // round trip on the hot path.
+    let untouched = output.is_none()
+        && !contains(&upstream.body, b"://")
+        && !ctx.rewriter.leaks(&upstream.body);
     let body = if upstream.body.is_empty() {
         Body::empty()
+    } else if untouched {
+        Body::from(upstream.body)
     } else if is_json(&upstream.headers) {
         match serde_json::from_slice::<Value>(&upstream.body) {
             Ok(mut value) => {

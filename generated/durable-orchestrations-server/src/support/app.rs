@@ -194,7 +194,7 @@ pub async fn run<S: Clone + Send + Sync + 'static>(
         .public_url
         .clone()
         .or_else(|| options.rest_addr.map(|it| format!("http://{it}")))
-        .unwrap_or_else(|| "http://localhost".to_owned());
+        .unwrap_or_default();
     let settings = crate::support::mcp::McpSettings {
         name: spec.mcp_name.to_owned(),
         version: spec.version.to_owned(),

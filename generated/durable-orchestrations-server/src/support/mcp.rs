@@ -33,6 +33,8 @@ pub struct ToolSpec<S: 'static> {
     pub output: Option<&'static str>,
     /// Whether results are wrapped as `{"result": …}` (the advertised output schema says so).
     pub wrap_result: bool,
+    /// Response headers returned beside a wrapped result as `{"headers": {…}}`.
+    pub result_headers: &'static [&'static str],
 }
 
 /// Server identity and behaviour.
@@ -43,7 +45,8 @@ pub struct McpSettings {
     pub version: String,
     /// `instructions`, from the adapter's description.
     pub instructions: Option<String>,
-    /// Where management URLs in results should point (the REST adapter's public address).
+    /// Where management URLs in results should point (the REST adapter's public address);
+    /// empty when no REST adapter is served, and URLs then only lose their credentials.
     pub public_base: String,
 }
 
@@ -196,7 +199,28 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
         }
         inner.rewriter.rewrite_json(&mut value, base);
         Ok(if spec.wrap_result {
-            CallToolResult::structured(json!({ "result": value }))
+            let mut wrapped = json!({ "result": value });
+            let headers: Map<String, Value> = spec
+                .result_headers
+                .iter()
+                .filter_map(|name| {
+                    let text = response
+                        .headers
+                        .get(*name)?
+                        .to_str()
+                        .ok()
+                        .filter(|it| !it.is_empty())?;
+                    let text = inner
+                        .rewriter
+                        .rewrite_url(text, base)
+                        .unwrap_or_else(|| inner.rewriter.scrub(text));
+                    Some(((*name).to_owned(), Value::String(text)))
+                })
+                .collect();
+            if !headers.is_empty() {
+                wrapped["headers"] = Value::Object(headers);
+            }
+            CallToolResult::structured(wrapped)
         } else if value.is_object() {
             CallToolResult::structured(value)
         } else {

@@ -50,7 +50,8 @@ impl Rewriter {
         }
     }
 
-    /// Rewrites one URL. Returns `None` when `text` is not an absolute http(s) URL.
+    /// Rewrites one URL to `public_base` (or, when it is empty, only removes the credentials).
+    /// Returns `None` when `text` is not an absolute http(s) URL.
     pub fn rewrite_url(&self, text: &str, public_base: &str) -> Option<String> {
         let lower = text.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://")) {
@@ -66,7 +67,10 @@ impl Rewriter {
         };
         let relative = strip_prefix_ignore_case(location, &self.upstream_base)
             .filter(|rest| rest.is_empty() || rest.starts_with('/'));
-        let linked = relative.and_then(|path| self.link_for(path));
+        // Without a public base (no REST adapter is served) URLs keep their target.
+        let linked = relative
+            .filter(|_| !public_base.is_empty())
+            .and_then(|path| self.link_for(path));
         let mut res = match &linked {
             Some((link, values)) => format!(
                 "{}{}",

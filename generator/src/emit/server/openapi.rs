@@ -105,16 +105,31 @@ fn operation(components: &mut Components, model: &CapabilityModel, adapter: &Res
     if !responses.keys().any(|it| it.starts_with('2')) {
         responses.insert("200".to_owned(), json!({"description": "Upstream response, passed through"}));
     }
-    for (status, description) in [
+    let mut own = vec![
         ("400", "Invalid request parameters or body"),
         ("413", "Request body too large"),
         ("502", "The upstream API could not be reached"),
         ("504", "The upstream API did not answer in time"),
-    ] {
-        responses.entry(status.to_owned()).or_insert_with(|| problem_response(description));
-    }
+    ];
     if adapter.inbound_auth.is_some() {
-        responses.entry("401".to_owned()).or_insert_with(|| problem_response("Missing or invalid credentials"));
+        own.push(("401", "Missing or invalid credentials"));
+    }
+    for (status, description) in own {
+        match responses.get_mut(status) {
+            // The upstream documents this status too: both bodies are possible.
+            Some(existing) => {
+                let problem = json!({"schema": {"$ref": "#/components/schemas/Problem"}});
+                match existing.get_mut("content").and_then(Value::as_object_mut) {
+                    Some(content) => {
+                        content.insert("application/problem+json".to_owned(), problem);
+                    }
+                    None => existing["content"] = json!({"application/problem+json": problem}),
+                }
+            }
+            None => {
+                responses.insert(status.to_owned(), problem_response(description));
+            }
+        }
     }
     let parameters: Vec<Value> = op
         .inputs

@@ -136,6 +136,7 @@ pub fn tools(model: &CapabilityModel, calls: &Calls) -> TokenStream {
             let args = arguments(&tool.arguments);
             let output = output(&tool.output);
             let wrap = tool.wrap_result;
+            let headers = &tool.result_headers;
             Some(quote! {
                 crate::support::mcp::ToolSpec {
                     name: #name,
@@ -143,6 +144,7 @@ pub fn tools(model: &CapabilityModel, calls: &Calls) -> TokenStream {
                     call: crate::operations::#call,
                     output: #output,
                     wrap_result: #wrap,
+                    result_headers: &[#(#headers),*],
                 }
             })
         })

@@ -371,16 +371,20 @@ fn mcp_tool(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], tool: &McpTool, pointer
         ctx.report(Diagnostic::note(Code::InferredInput, message), format!("{pointer}/name"));
     }
     let output = output_shape(&tool.output_parameters);
+    let result_headers = success_headers(&consumed_op);
     let (output_schema, wrap_result) = match (&output, consumed_op.openapi.as_ref()) {
         (OutputShape::Passthrough, Some(openapi)) if !openapi.success_without_body => {
             match openapi.success_schema.as_ref() {
+                // Objects are returned as they are; anything else gets an object root, which also
+                // leaves room for the response headers (a paging token).
                 Some(schema) if root_type(schema) == Some("object") => (Some(inline_root(schema)), false),
-                Some(schema) => (Some(wrap_schema(schema)), true),
+                Some(schema) => (Some(wrap_schema(schema, &result_headers)), true),
                 None => (None, false),
             }
         }
         _ => (None, false),
     };
+    let result_headers = if wrap_result { result_headers } else { Vec::new() };
     let hints = tool.hints.clone().unwrap_or_default();
     Some(Tool {
         name: name.clone(),
@@ -389,6 +393,7 @@ fn mcp_tool(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], tool: &McpTool, pointer
         input_schema: input_schema(&inputs),
         output_schema,
         wrap_result,
+        result_headers,
         annotations: Annotations {
             read_only_hint: hints.read_only_or_default(),
             destructive_hint: hints.destructive_or_default(),
@@ -466,10 +471,34 @@ fn input_schema(inputs: &[Input]) -> Value {
     schema
 }
 
-fn wrap_schema(schema: &Value) -> Value {
+/// Headers documented on any 2xx response, in document order.
+fn success_headers(op: &crate::model::capability::ConsumedOperation) -> Vec<String> {
+    let mut res: Vec<String> = Vec::new();
+    let responses = op.openapi.iter().flat_map(|it| it.responses.iter());
+    for response in responses.filter(|it| it.status.starts_with('2')) {
+        for (name, _) in &response.headers {
+            if !res.iter().any(|it| it.eq_ignore_ascii_case(name)) {
+                res.push(name.clone());
+            }
+        }
+    }
+    res
+}
+
+fn wrap_schema(schema: &Value, headers: &[String]) -> Value {
     let mut defs = Map::new();
     let inner = hoist_defs(schema, &mut defs);
     let mut res = json!({"type": "object", "properties": {"result": inner}, "required": ["result"]});
+    if !headers.is_empty() {
+        let properties: Map<String, Value> =
+            headers.iter().map(|name| (name.clone(), json!({"type": "string"}))).collect();
+        res["properties"]["headers"] = json!({
+            "type": "object",
+            "description": "Response headers of the upstream API that matter to the caller (paging tokens, polling hints)",
+            "properties": properties,
+            "additionalProperties": false,
+        });
+    }
     if !defs.is_empty() {
         res["$defs"] = Value::Object(defs);
     }

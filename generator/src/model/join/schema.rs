@@ -89,6 +89,19 @@ fn resolve_response<'a>(spec: &'a OpenAPI, response: &'a ReferenceOr<Response>) 
     }
 }
 
+fn resolve_header<'a>(spec: &'a OpenAPI, header: &'a ReferenceOr<openapiv3::Header>) -> Option<&'a openapiv3::Header> {
+    match header {
+        ReferenceOr::Item(it) => Some(it),
+        ReferenceOr::Reference { reference } => {
+            let name = reference.strip_prefix("#/components/headers/")?;
+            match spec.components.as_ref()?.headers.get(name)? {
+                ReferenceOr::Item(it) => Some(it),
+                ReferenceOr::Reference { .. } => None,
+            }
+        }
+    }
+}
+
 /// A parameter as the join sees it.
 pub struct ParamInfo {
     pub name: String,
@@ -215,7 +228,7 @@ pub fn responses(doc: &OpenApiDocument, found: &Found<'_>) -> Vec<ResponseInfo> 
             .headers
             .iter()
             .filter_map(|(name, header)| {
-                let ReferenceOr::Item(header) = header else { return None };
+                let header = resolve_header(&doc.spec, header)?;
                 let schema = match &header.format {
                     ParameterSchemaOrContent::Schema(schema) => serde_json::to_value(schema).unwrap_or(json!({})),
                     ParameterSchemaOrContent::Content(_) => json!({}),
