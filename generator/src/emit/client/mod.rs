@@ -363,12 +363,21 @@ fn is_mod(line: &str) -> bool {
 /// The `use` lines among `candidates` whose name is an identifier in `body` (not in a string
 /// or a doc comment).
 fn imports(body: &TokenStream, candidates: &[(&str, TokenStream)]) -> TokenStream {
+    /// Collects identifiers; a module name counts only as the head of a path (`types::X`), since
+    /// a parameter may be called `types` too.
     fn collect(tokens: TokenStream, out: &mut BTreeSet<String>) {
-        for tree in tokens {
+        let trees: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
+        for (idx, tree) in trees.iter().enumerate() {
             match tree {
                 proc_macro2::TokenTree::Group(group) => collect(group.stream(), out),
                 proc_macro2::TokenTree::Ident(ident) => {
-                    out.insert(ident.to_string());
+                    let name = ident.to_string();
+                    let next = trees.get(idx + 1);
+                    if matches!(next, Some(proc_macro2::TokenTree::Punct(it)) if it.as_char() == ':')
+                    {
+                        out.insert(format!("{name}::"));
+                    }
+                    out.insert(name);
                 }
                 proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => {}
             }
@@ -378,7 +387,10 @@ fn imports(body: &TokenStream, candidates: &[(&str, TokenStream)]) -> TokenStrea
     collect(body.clone(), &mut idents);
     let uses = candidates
         .iter()
-        .filter(|(name, _)| idents.contains(*name))
+        .filter(|(name, _)| match *name {
+            "types" | "operations" => idents.contains(&format!("{name}::")),
+            _ => idents.contains(*name),
+        })
         .map(|(_, it)| it);
     quote!(#(#uses)*)
 }
@@ -469,10 +481,20 @@ fn lib(api: &Api, config: &ClientConfig, paging: bool) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    // Auto traits (`Send`, `RefUnwindSafe`, …) are proven through every level of nesting; deep
+    // schema graphs (Stripe's) overflow the default limit of 128 in rustdoc.
+    let depth = nesting_depth(&api.types);
+    let recursion_limit = if depth > 12 {
+        let limit = (depth * 8).next_power_of_two().max(256).to_string();
+        quote!(#![recursion_limit = #limit])
+    } else {
+        TokenStream::new()
+    };
     quote! {
         #(#![doc = #doc_lines])*
         #![deny(missing_docs)]
         #![forbid(unsafe_code)]
+        #recursion_limit
 
         mod client;
         mod encoding;
@@ -486,6 +508,78 @@ fn lib(api: &Api, config: &ClientConfig, paging: bool) -> TokenStream {
         /// The HTTP library the client uses, for building a custom [`reqwest::Client`] or multipart forms.
         pub use reqwest;
     }
+}
+
+/// The longest chain of definitions containing one another (through any container), cycles
+/// cut: how deep the compiler must look to prove an auto trait.
+fn nesting_depth(space: &crate::model::types::TypeSpace) -> usize {
+    use crate::model::types::TypeKind;
+    fn targets(ty: &TypeRef, out: &mut Vec<usize>) {
+        match ty {
+            TypeRef::Named(id) => out.push(id.0),
+            TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) => {
+                targets(inner, out)
+            }
+            TypeRef::Scalar(_) => {}
+        }
+    }
+    let edges: Vec<Vec<usize>> = space
+        .defs
+        .iter()
+        .map(|def| {
+            let mut out = Vec::new();
+            match &def.kind {
+                TypeKind::Struct(it) => {
+                    for field in &it.fields {
+                        targets(&field.ty, &mut out);
+                    }
+                    if let Some(extra) = &it.additional {
+                        targets(&extra.value, &mut out);
+                    }
+                }
+                TypeKind::Union(it) => {
+                    for variant in &it.variants {
+                        targets(&variant.ty, &mut out);
+                    }
+                }
+                TypeKind::Alias { target } | TypeKind::Newtype { target } => {
+                    targets(target, &mut out)
+                }
+                TypeKind::Enum(_) => {}
+            }
+            out
+        })
+        .collect();
+    // Iterative DFS with memoised depths; an edge back onto the stack counts as depth 0.
+    let n = edges.len();
+    let mut depth: Vec<Option<usize>> = vec![None; n];
+    let mut on_stack = vec![false; n];
+    for start in 0..n {
+        if depth[start].is_some() {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        on_stack[start] = true;
+        while let Some((node, next)) = stack.pop() {
+            if next < edges[node].len() {
+                stack.push((node, next + 1));
+                let child = edges[node][next];
+                if child < n && depth[child].is_none() && !on_stack[child] {
+                    on_stack[child] = true;
+                    stack.push((child, 0));
+                }
+                continue;
+            }
+            let deepest = edges[node]
+                .iter()
+                .filter_map(|it| depth.get(*it).copied().flatten())
+                .max()
+                .unwrap_or(0);
+            depth[node] = Some(deepest + 1);
+            on_stack[node] = false;
+        }
+    }
+    depth.into_iter().flatten().max().unwrap_or(0)
 }
 
 /// A usage example for the crate docs and the README: construct, authenticate, call one
