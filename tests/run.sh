@@ -31,6 +31,14 @@ cargo build --workspace --bins --locked
 echo "== tests: Rust"
 cargo test --workspace --locked
 
+echo "== corpus: a representative subset of real-world documents generates and compiles"
+if [ -d ../shared/corpus ]; then
+  cargo xtask corpus --quick
+else
+  echo "error: ../shared/corpus is missing (CI clones the project beside shared/)" >&2
+  exit 1
+fi
+
 echo "== tests: OpenAPI lint of the generated REST surfaces (Spectral, spectral:oas)"
 for doc in generated/*/openapi.json; do
   spectral lint "$doc" --ruleset tests/spectral.yaml --fail-severity=warn

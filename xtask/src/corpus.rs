@@ -1,0 +1,403 @@
+//! `cargo xtask corpus [--quick]`: capgen against real-world documents.
+//!
+//! Generates a client for every OpenAPI document of the corpus (`../shared/corpus/openapi`) and
+//! client + servers + tools for every (OpenAPI, capability) pair (`../shared/corpus/pairs`),
+//! each with the release `capgen` binary as its own process (wall time and peak memory from
+//! GNU `time`), then `cargo check`s every generated crate in one temporary workspace with a
+//! shared target directory. Prints one Markdown row per document: version, operations, types,
+//! generation time, peak memory, result (compiles / rejected with a code / compile error /
+//! panic). Exits 1 on a panic or a compile error.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use capgen::load::diagnostics::Diagnostics;
+
+/// Documents CI runs with `--quick`: small and large, 3.0 and 3.1, a pair with capabilities.
+const QUICK: &[&str] = &[
+    "openapi/naftiko-fw-petstore-3.1.yaml",
+    "openapi/oai-v31-tictactoe.yaml",
+    "openapi/progenitor-keeper.json",
+    "openapi/openapiv3-petstore-discriminated.yaml",
+    "openapi/openapiv3-petstore.yaml",
+    "openapi/oas3rs-issue-318.yaml",
+    "pairs/openuv",
+];
+
+struct Case {
+    name: String,
+    openapi: PathBuf,
+    capabilities: Vec<PathBuf>,
+}
+
+struct Row {
+    name: String,
+    version: String,
+    operations: usize,
+    types: usize,
+    seconds: f64,
+    peak_mb: f64,
+    outcome: Outcome,
+}
+
+enum Outcome {
+    Generated(Vec<String>),
+    Rejected(String),
+    Panic(String),
+}
+
+fn cases(corpus: &Path, quick: bool) -> Vec<Case> {
+    let mut res = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus.join("openapi"))
+        .map(|it| it.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    for path in files {
+        let relative = format!(
+            "openapi/{}",
+            path.file_name().and_then(|it| it.to_str()).unwrap_or("")
+        );
+        if quick && !QUICK.contains(&relative.as_str()) {
+            continue;
+        }
+        let name = path
+            .file_stem()
+            .and_then(|it| it.to_str())
+            .unwrap_or("doc")
+            .to_owned();
+        res.push(Case {
+            name,
+            openapi: path,
+            capabilities: Vec::new(),
+        });
+    }
+    let mut pairs: Vec<PathBuf> = std::fs::read_dir(corpus.join("pairs"))
+        .map(|it| it.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    pairs.sort();
+    for dir in pairs {
+        let provider = dir
+            .file_name()
+            .and_then(|it| it.to_str())
+            .unwrap_or("pair")
+            .to_owned();
+        if quick && !QUICK.contains(&format!("pairs/{provider}").as_str()) {
+            continue;
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|it| it.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        entries.sort();
+        let openapi = entries.iter().find(|it| {
+            it.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("openapi"))
+        });
+        let Some(openapi) = openapi else { continue };
+        let capabilities = entries
+            .iter()
+            .filter(|it| {
+                it.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("capability"))
+            })
+            .cloned()
+            .collect();
+        res.push(Case {
+            name: format!("pair-{provider}"),
+            openapi: openapi.clone(),
+            capabilities,
+        });
+    }
+    res
+}
+
+fn crate_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("corpus-{}", cleaned.trim_matches('-'))
+}
+
+/// Operations and types, counted in-process from the API model.
+fn counts(path: &Path) -> (String, usize, usize) {
+    let mut diags = Diagnostics::new();
+    match capgen::load::openapi::load(path, &[], &mut diags) {
+        Some(doc) => {
+            let api = capgen::model::api::lower(&doc, &mut diags);
+            (
+                doc.version.clone(),
+                api.operations.len(),
+                api.types.defs.len(),
+            )
+        }
+        None => ("?".to_owned(), 0, 0),
+    }
+}
+
+fn generate(capgen: &Path, case: &Case, out: &Path) -> (f64, f64, Outcome) {
+    let timing = out.join(format!("{}.time", case.name));
+    let mut command = Command::new("/usr/bin/time");
+    command.args(["-f", "%e %M", "-o"]).arg(&timing).arg(capgen);
+    command.arg("generate").arg("--openapi").arg(&case.openapi);
+    for capability in &case.capabilities {
+        command.arg("--capability").arg(capability);
+    }
+    command
+        .arg("--client-crate")
+        .arg(crate_name(&case.name))
+        .arg("--out")
+        .arg(out.join(&case.name))
+        .arg("--format")
+        .arg("json");
+    let output = match command.output() {
+        Ok(it) => it,
+        Err(err) => {
+            return (
+                0.0,
+                0.0,
+                Outcome::Panic(format!("cannot run capgen: {err}")),
+            );
+        }
+    };
+    let measured = std::fs::read_to_string(&timing).unwrap_or_default();
+    let mut fields = measured
+        .split_whitespace()
+        .rev()
+        .take(2)
+        .collect::<Vec<_>>();
+    fields.reverse();
+    let seconds = fields.first().and_then(|it| it.parse().ok()).unwrap_or(0.0);
+    let peak_mb = fields
+        .get(1)
+        .and_then(|it| it.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let outcome = match output.status.code() {
+        Some(0) => {
+            let crates = std::fs::read_dir(out.join(&case.name))
+                .map(|it| {
+                    it.filter_map(Result::ok)
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            Outcome::Generated(crates)
+        }
+        Some(1) => {
+            let json = stderr
+                .lines()
+                .find(|it| it.starts_with('['))
+                .unwrap_or("[]");
+            let diagnostics: Vec<serde_json::Value> =
+                serde_json::from_str(json).unwrap_or_default();
+            let codes: BTreeSet<String> = diagnostics
+                .iter()
+                .filter(|it| it["severity"] == "error")
+                .filter_map(|it| it["code"].as_str().map(str::to_owned))
+                .collect();
+            let first = diagnostics.iter().find(|it| it["severity"] == "error");
+            let place = first
+                .map(|it| {
+                    format!(
+                        " at {}:{}",
+                        it["line"].as_u64().unwrap_or(0),
+                        it["column"].as_u64().unwrap_or(0)
+                    )
+                })
+                .unwrap_or_default();
+            Outcome::Rejected(format!(
+                "{}{place}",
+                codes.into_iter().collect::<Vec<_>>().join(" ")
+            ))
+        }
+        _ => Outcome::Panic(
+            stderr
+                .lines()
+                .find(|it| it.contains("panicked"))
+                .unwrap_or("abnormal exit")
+                .to_owned(),
+        ),
+    };
+    (seconds, peak_mb, outcome)
+}
+
+/// `cargo check`s every generated crate; returns the crates that failed.
+fn check(
+    target: &Path,
+    out: &Path,
+    crates: &[(String, PathBuf)],
+) -> Result<BTreeSet<String>, String> {
+    if crates.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let members: Vec<String> = crates
+        .iter()
+        .map(|(_, dir)| format!("    {:?},", dir.strip_prefix(out).unwrap_or(dir)))
+        .collect();
+    let manifest = format!(
+        "[workspace]\nresolver = \"3\"\nmembers = [\n{}\n]\n",
+        members.join("\n")
+    );
+    std::fs::write(out.join("Cargo.toml"), manifest).map_err(|err| err.to_string())?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .current_dir(out)
+        .env("CARGO_TARGET_DIR", target)
+        .args([
+            "check",
+            "--workspace",
+            "--keep-going",
+            "--message-format",
+            "json",
+        ])
+        .output()
+        .map_err(|err| err.to_string())?;
+    let mut failed = BTreeSet::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if message["reason"] == "compiler-message" && message["message"]["level"] == "error" {
+            let package = message["package_id"].as_str().unwrap_or("");
+            if let Some((name, _)) = crates.iter().find(|(name, _)| {
+                package.contains(&format!("/{name}#")) || package.contains(&format!("{name}@"))
+            }) {
+                failed.insert(name.clone());
+            }
+        }
+    }
+    if !output.status.success() && failed.is_empty() {
+        return Err(String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .rev()
+            .take(20)
+            .collect::<Vec<_>>()
+            .join("\n"));
+    }
+    Ok(failed)
+}
+
+pub fn run(root: &Path, corpus: &Path, quick: bool) -> ExitCode {
+    // The full run measures the release build; `--quick` (CI) reuses the debug build and the
+    // workspace's target directory, so it adds little to a test run.
+    let profile = if quick { "debug" } else { "release" };
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut build = Command::new(&cargo);
+    build.current_dir(root).args(["build", "-p", "capgen"]);
+    if !quick {
+        build.arg("--release");
+    }
+    if !build.status().map(|it| it.success()).unwrap_or(false) {
+        eprintln!("error: building capgen failed");
+        return ExitCode::from(1);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let capgen = target.join(profile).join("capgen");
+    let out = std::env::temp_dir().join(format!("capgen-corpus-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    if std::fs::create_dir_all(&out).is_err() {
+        eprintln!("error: cannot create {}", out.display());
+        return ExitCode::from(1);
+    }
+    let cases = cases(corpus, quick);
+    if cases.is_empty() {
+        eprintln!("error: no corpus documents under {}", corpus.display());
+        return ExitCode::from(1);
+    }
+    let mut rows = Vec::new();
+    let mut crates = Vec::new();
+    for case in &cases {
+        let (version, operations, types) = counts(&case.openapi);
+        let (seconds, peak_mb, outcome) = generate(&capgen, case, &out);
+        if let Outcome::Generated(names) = &outcome {
+            for name in names {
+                crates.push((name.clone(), out.join(&case.name).join(name)));
+            }
+        }
+        rows.push(Row {
+            name: case.name.clone(),
+            version,
+            operations,
+            types,
+            seconds,
+            peak_mb,
+            outcome,
+        });
+    }
+    let check_target = if quick {
+        target.clone()
+    } else {
+        target.join("corpus")
+    };
+    let failed = match check(&check_target, &out, &crates) {
+        Ok(it) => it,
+        Err(err) => {
+            eprintln!("error: cargo check did not run:\n{err}");
+            return ExitCode::from(1);
+        }
+    };
+    println!("| document | version | operations | types | generation | peak memory | result |");
+    println!("|---|---|---|---|---|---|---|");
+    let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
+    for row in &rows {
+        let result = match &row.outcome {
+            Outcome::Generated(names) => {
+                let broken: Vec<&String> = names.iter().filter(|it| failed.contains(*it)).collect();
+                if broken.is_empty() {
+                    *tally.entry("compiles").or_default() += 1;
+                    format!(
+                        "compiles ({} crate{})",
+                        names.len(),
+                        if names.len() == 1 { "" } else { "s" }
+                    )
+                } else {
+                    *tally.entry("compile error").or_default() += 1;
+                    format!(
+                        "**compile error** in {}",
+                        broken
+                            .iter()
+                            .map(|it| it.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            }
+            Outcome::Rejected(codes) => {
+                *tally.entry("rejected").or_default() += 1;
+                format!("rejected: {codes}")
+            }
+            Outcome::Panic(message) => {
+                *tally.entry("panic").or_default() += 1;
+                format!("**panic**: {message}")
+            }
+        };
+        println!(
+            "| {} | {} | {} | {} | {:.2} s | {:.0} MB | {} |",
+            row.name, row.version, row.operations, row.types, row.seconds, row.peak_mb, result
+        );
+    }
+    let summary: Vec<String> = tally.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    println!(
+        "\n{} documents ({profile} build of capgen): {}",
+        rows.len(),
+        summary.join(", ")
+    );
+    let _ = std::fs::remove_dir_all(&out);
+    if tally.contains_key("panic") || tally.contains_key("compile error") {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
