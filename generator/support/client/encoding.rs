@@ -17,7 +17,11 @@ use serde_json::Value;
 use crate::error::{Error, RawResponse, RequestError, TransportError};
 
 /// Everything but the unreserved characters of RFC 3986 is encoded.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// How a parameter is serialised (OpenAPI `style`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,8 +94,16 @@ impl RequestParts {
     }
 
     /// Appends a path parameter, percent-encoded.
-    pub(crate) fn path_param<T: Serialize + ?Sized>(&mut self, name: &str, value: &T, style: Style, explode: bool) {
-        let Some(value) = self.value(name, value) else { return };
+    pub(crate) fn path_param<T: Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        value: &T,
+        style: Style,
+        explode: bool,
+    ) {
+        let Some(value) = self.value(name, value) else {
+            return;
+        };
         let encoded = match style {
             Style::Label => {
                 let separator = if explode { "." } else { "," };
@@ -105,39 +117,65 @@ impl RequestParts {
     }
 
     /// Adds a query parameter (absent when the value is `None`).
-    pub(crate) fn query<T: Serialize + ?Sized>(&mut self, name: &str, value: &T, style: Style, explode: bool) {
-        let Some(value) = self.value(name, value) else { return };
+    pub(crate) fn query<T: Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        value: &T,
+        style: Style,
+        explode: bool,
+    ) {
+        let Some(value) = self.value(name, value) else {
+            return;
+        };
         let key = encode(name);
         match (&value, style) {
-            (_, Style::Json) => self.query.push(format!("{key}={}", encode(&value.to_string()))),
+            (_, Style::Json) => self
+                .query
+                .push(format!("{key}={}", encode(&value.to_string()))),
             (Value::Array(items), Style::Form) if explode => {
                 for item in items {
                     self.query.push(format!("{key}={}", encode(&scalar(item))));
                 }
             }
             (Value::Array(_), Style::SpaceDelimited) => {
-                self.query.push(format!("{key}={}", join(&value, "%20", false, encode)));
+                self.query
+                    .push(format!("{key}={}", join(&value, "%20", false, encode)));
             }
             (Value::Array(_), Style::PipeDelimited) => {
-                self.query.push(format!("{key}={}", join(&value, "|", false, encode)));
+                self.query
+                    .push(format!("{key}={}", join(&value, "|", false, encode)));
             }
             (Value::Object(members), Style::DeepObject) => {
                 for (member, item) in members {
-                    self.query.push(format!("{key}%5B{}%5D={}", encode(member), encode(&scalar(item))));
+                    self.query.push(format!(
+                        "{key}%5B{}%5D={}",
+                        encode(member),
+                        encode(&scalar(item))
+                    ));
                 }
             }
             (Value::Object(members), Style::Form) if explode => {
                 for (member, item) in members {
-                    self.query.push(format!("{}={}", encode(member), encode(&scalar(item))));
+                    self.query
+                        .push(format!("{}={}", encode(member), encode(&scalar(item))));
                 }
             }
-            _ => self.query.push(format!("{key}={}", join(&value, ",", false, encode))),
+            _ => self
+                .query
+                .push(format!("{key}={}", join(&value, ",", false, encode))),
         }
     }
 
     /// Adds a header parameter (absent when the value is `None`).
-    pub(crate) fn header<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T, explode: bool) {
-        let Some(value) = self.value(name, value) else { return };
+    pub(crate) fn header<T: Serialize + ?Sized>(
+        &mut self,
+        name: &'static str,
+        value: &T,
+        explode: bool,
+    ) {
+        let Some(value) = self.value(name, value) else {
+            return;
+        };
         let text = join(&value, ",", explode, |it| it.to_owned());
         self.raw_header(name, &text);
     }
@@ -152,13 +190,17 @@ impl RequestParts {
                 value.set_sensitive(true);
                 self.headers.push((name, value));
             }
-            _ => self.fail(format!("header `{name}` has a value that cannot be sent in a header")),
+            _ => self.fail(format!(
+                "header `{name}` has a value that cannot be sent in a header"
+            )),
         }
     }
 
     /// Adds a cookie parameter (absent when the value is `None`).
     pub(crate) fn cookie<T: Serialize + ?Sized>(&mut self, name: &str, value: &T, explode: bool) {
-        let Some(value) = self.value(name, value) else { return };
+        let Some(value) = self.value(name, value) else {
+            return;
+        };
         self.raw_cookie(name, &join(&value, ",", explode, encode));
     }
 
@@ -169,7 +211,8 @@ impl RequestParts {
 
     /// Adds a query parameter whose value is text (API keys).
     pub(crate) fn raw_query(&mut self, name: &str, value: &str) {
-        self.query.push(format!("{}={}", encode(name), encode(value)));
+        self.query
+            .push(format!("{}={}", encode(name), encode(value)));
     }
 
     pub(crate) fn authorization(&mut self, authorization: Authorization) {
@@ -178,7 +221,10 @@ impl RequestParts {
 
     /// Sets the `Accept` header.
     pub(crate) fn accept(&mut self, media_type: &'static str) {
-        self.headers.push((reqwest::header::ACCEPT, HeaderValue::from_static(media_type)));
+        self.headers.push((
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static(media_type),
+        ));
     }
 
     /// A JSON body.
@@ -191,7 +237,9 @@ impl RequestParts {
 
     /// An `application/x-www-form-urlencoded` body: the members of the value as form fields.
     pub(crate) fn form<T: Serialize + ?Sized>(&mut self, value: &T, media_type: &'static str) {
-        let Some(value) = self.value("body", value) else { return };
+        let Some(value) = self.value("body", value) else {
+            return;
+        };
         let mut pairs = Vec::new();
         match &value {
             Value::Object(members) => {
@@ -199,9 +247,15 @@ impl RequestParts {
                     match item {
                         Value::Null => {}
                         Value::Array(items) => {
-                            pairs.extend(items.iter().map(|it| format!("{}={}", encode(member), encode(&scalar(it)))));
+                            pairs.extend(
+                                items.iter().map(|it| {
+                                    format!("{}={}", encode(member), encode(&scalar(it)))
+                                }),
+                            );
                         }
-                        other => pairs.push(format!("{}={}", encode(member), encode(&scalar(other)))),
+                        other => {
+                            pairs.push(format!("{}={}", encode(member), encode(&scalar(other))))
+                        }
                     }
                 }
             }
@@ -224,7 +278,11 @@ impl RequestParts {
     }
 
     /// Sends the request to `base_url` and reads the whole response.
-    pub(crate) async fn send(self, http: &reqwest::Client, base_url: &str) -> Result<RawResponse, Error> {
+    pub(crate) async fn send(
+        self,
+        http: &reqwest::Client,
+        base_url: &str,
+    ) -> Result<RawResponse, Error> {
         if let Some(error) = self.error {
             return Err(Error::Request(error));
         }
@@ -243,24 +301,38 @@ impl RequestParts {
                     value.set_sensitive(true);
                     request = request.header(reqwest::header::COOKIE, value);
                 }
-                Err(_) => return Err(Error::Request(RequestError::new("a cookie value cannot be sent"))),
+                Err(_) => {
+                    return Err(Error::Request(RequestError::new(
+                        "a cookie value cannot be sent",
+                    )));
+                }
             }
         }
         request = match self.authorization {
-            Some(Authorization::Basic { username, password }) => request.basic_auth(username, Some(password)),
+            Some(Authorization::Basic { username, password }) => {
+                request.basic_auth(username, Some(password))
+            }
             Some(Authorization::Bearer(token)) => request.bearer_auth(token),
             None => request,
         };
         if let Some((body, media_type)) = self.body {
-            request = request.header(reqwest::header::CONTENT_TYPE, media_type).body(body);
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, media_type)
+                .body(body);
         }
         if let Some(apply) = self.custom_body {
             request = apply(request);
         }
-        let response = request.send().await.map_err(|err| Error::Transport(TransportError::new(err)))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|err| Error::Transport(TransportError::new(err)))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|err| Error::Transport(TransportError::new(err)))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|err| Error::Transport(TransportError::new(err)))?;
         Ok(RawResponse::new(status, headers, body))
     }
 }
@@ -280,12 +352,20 @@ fn scalar(value: &Value) -> String {
 /// Arrays joined with `separator`; objects as `k,v,k,v` (or `k=v` pairs when exploded).
 fn join(value: &Value, separator: &str, explode: bool, encode: impl Fn(&str) -> String) -> String {
     match value {
-        Value::Array(items) => items.iter().map(|it| encode(&scalar(it))).collect::<Vec<_>>().join(separator),
+        Value::Array(items) => items
+            .iter()
+            .map(|it| encode(&scalar(it)))
+            .collect::<Vec<_>>()
+            .join(separator),
         Value::Object(members) => members
             .iter()
             .map(|(key, item)| {
                 let (key, item) = (encode(key), encode(&scalar(item)));
-                if explode { format!("{key}={item}") } else { format!("{key}{separator}{item}") }
+                if explode {
+                    format!("{key}={item}")
+                } else {
+                    format!("{key}{separator}{item}")
+                }
             })
             .collect::<Vec<_>>()
             .join(separator),
@@ -296,10 +376,14 @@ fn join(value: &Value, separator: &str, explode: bool, encode: impl Fn(&str) -> 
 fn matrix(name: &str, value: &Value, explode: bool) -> String {
     let name = encode(name);
     match value {
-        Value::Array(items) if explode => items.iter().map(|it| format!(";{name}={}", encode(&scalar(it)))).collect(),
-        Value::Object(members) if explode => {
-            members.iter().map(|(key, item)| format!(";{}={}", encode(key), encode(&scalar(item)))).collect()
-        }
+        Value::Array(items) if explode => items
+            .iter()
+            .map(|it| format!(";{name}={}", encode(&scalar(it))))
+            .collect(),
+        Value::Object(members) if explode => members
+            .iter()
+            .map(|(key, item)| format!(";{}={}", encode(key), encode(&scalar(item))))
+            .collect(),
         other => format!(";{name}={}", join(other, ",", false, encode)),
     }
 }

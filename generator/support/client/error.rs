@@ -26,7 +26,13 @@ struct Parts {
 impl RawResponse {
     /// A response from its parts.
     pub fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> RawResponse {
-        RawResponse { parts: Box::new(Parts { status, headers, body }) }
+        RawResponse {
+            parts: Box::new(Parts {
+                status,
+                headers,
+                body,
+            }),
+        }
     }
 
     /// The HTTP status.
@@ -68,7 +74,10 @@ impl RawResponse {
     pub fn json<T: DeserializeOwned>(self) -> Result<T, DecodeError> {
         match serde_json::from_slice(&self.parts.body) {
             Ok(value) => Ok(value),
-            Err(source) => Err(DecodeError { response: self, source: Box::new(source) }),
+            Err(source) => Err(DecodeError {
+                response: self,
+                source: Box::new(source),
+            }),
         }
     }
 
@@ -76,7 +85,10 @@ impl RawResponse {
     pub fn text(self) -> Result<String, DecodeError> {
         match String::from_utf8(self.parts.body.to_vec()) {
             Ok(text) => Ok(text),
-            Err(source) => Err(DecodeError { response: self, source: Box::new(source) }),
+            Err(source) => Err(DecodeError {
+                response: self,
+                source: Box::new(source),
+            }),
         }
     }
 
@@ -89,7 +101,10 @@ impl RawResponse {
 
     /// An error response with a text body.
     pub fn error_text(self) -> ErrorResponse<String> {
-        let body = std::str::from_utf8(&self.parts.body).ok().filter(|it| !it.is_empty()).map(str::to_owned);
+        let body = std::str::from_utf8(&self.parts.body)
+            .ok()
+            .filter(|it| !it.is_empty())
+            .map(str::to_owned);
         ErrorResponse::new(body, self)
     }
 
@@ -109,17 +124,32 @@ impl RawResponse {
         }
         let value: serde_json::Value = match serde_json::from_slice(body) {
             Ok(value) => value,
-            Err(_) => return std::str::from_utf8(body).ok().map(|it| it.trim().to_owned()).filter(|it| !it.is_empty()),
+            Err(_) => {
+                return std::str::from_utf8(body)
+                    .ok()
+                    .map(|it| it.trim().to_owned())
+                    .filter(|it| !it.is_empty());
+            }
         };
         message_of(&value)
     }
 }
 
 fn message_of(value: &serde_json::Value) -> Option<String> {
-    const KEYS: &[&str] = &["message", "Message", "ExceptionMessage", "error_description", "error", "detail", "title"];
+    const KEYS: &[&str] = &[
+        "message",
+        "Message",
+        "ExceptionMessage",
+        "error_description",
+        "error",
+        "detail",
+        "title",
+    ];
     match value {
         serde_json::Value::String(text) => Some(text.clone()).filter(|it| !it.is_empty()),
-        serde_json::Value::Object(object) => KEYS.iter().find_map(|key| object.get(*key).and_then(message_of)),
+        serde_json::Value::Object(object) => KEYS
+            .iter()
+            .find_map(|key| object.get(*key).and_then(message_of)),
         _ => None,
     }
 }
@@ -130,7 +160,15 @@ impl fmt::Debug for RawResponse {
         let preview: String = body.chars().take(512).collect();
         f.debug_struct("RawResponse")
             .field("status", &self.parts.status)
-            .field("headers", &self.parts.headers.keys().map(|it| it.as_str()).collect::<Vec<_>>())
+            .field(
+                "headers",
+                &self
+                    .parts
+                    .headers
+                    .keys()
+                    .map(|it| it.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .field("body", &preview)
             .finish()
     }
@@ -151,7 +189,9 @@ struct ErrorParts<T> {
 
 impl<T> ErrorResponse<T> {
     fn new(body: Option<T>, raw: RawResponse) -> ErrorResponse<T> {
-        ErrorResponse { parts: Box::new(ErrorParts { body, raw }) }
+        ErrorResponse {
+            parts: Box::new(ErrorParts { body, raw }),
+        }
     }
 
     /// The body as the documented type; `None` when it was empty or did not match.
@@ -220,7 +260,9 @@ pub struct RequestError {
 
 impl RequestError {
     pub(crate) fn new(message: impl Into<String>) -> RequestError {
-        RequestError { message: message.into() }
+        RequestError {
+            message: message.into(),
+        }
     }
 }
 
@@ -240,7 +282,9 @@ pub struct TransportError {
 
 impl TransportError {
     pub(crate) fn new(source: reqwest::Error) -> TransportError {
-        TransportError { source: source.without_url() }
+        TransportError {
+            source: source.without_url(),
+        }
     }
 
     /// Whether the request timed out.
@@ -276,7 +320,12 @@ pub struct DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the {} response body cannot be decoded: {}", self.response.status(), self.source)
+        write!(
+            f,
+            "the {} response body cannot be decoded: {}",
+            self.response.status(),
+            self.source
+        )
     }
 }
 

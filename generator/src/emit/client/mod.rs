@@ -373,7 +373,7 @@ fn imports(body: &TokenStream, candidates: &[(&str, TokenStream)]) -> TokenStrea
                 proc_macro2::TokenTree::Ident(ident) => {
                     let name = ident.to_string();
                     let next = trees.get(idx + 1);
-                    if matches!(next, Some(proc_macro2::TokenTree::Punct(it)) if it.as_char() == ':')
+                    if matches!(next, Some(proc_macro2::TokenTree::Punct(it)) if it.as_char() == ':' && it.spacing() == proc_macro2::Spacing::Joint)
                     {
                         out.insert(format!("{name}::"));
                     }
