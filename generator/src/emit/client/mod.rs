@@ -5,7 +5,7 @@
 //! Cargo.toml, README.md     templates/client/*.jinja
 //! src/lib.rs               crate docs with a working example, re-exports
 //! src/types.rs             the type space (types.rs here)
-//! src/client.rs            Client: base URL, credentials, one method per operation (client.rs)
+//! src/client.rs            Client: base URL, credentials, one method per operation (client_struct.rs)
 //! src/operations.rs        per operation: request builder, success type, error enum, pager
 //! src/error.rs, encoding.rs, paging.rs
 //!                          hand-written support, generator/support/client/, identical in every crate
@@ -21,7 +21,7 @@
 //!     .send_raw().await                       // Result<RawResponse, Error>: status, headers, bytes
 //! ```
 
-mod client;
+mod client_struct;
 pub mod docs;
 pub mod operations;
 pub mod types;
@@ -93,7 +93,7 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
         for name in &extra {
             op.security.push(vec![name.clone()]);
         }
-        let security = client::security_tokens(&schemes, &op.security);
+        let security = client_struct::security_tokens(&schemes, &op.security);
         ops.push((op, security));
     }
     let mut files = Vec::new();
@@ -226,7 +226,7 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
         operations_file,
         diags,
     );
-    let client_body = client::module(api, &schemes, &ops);
+    let client_body = client_struct::module(api, &schemes, &ops);
     let client_uses = imports(
         &client_body,
         &[

@@ -192,7 +192,7 @@ fn constructors(api: &Api, has_credentials: bool) -> TokenStream {
     });
     let mut text = format!("A client of `{}`{described}.", url.replace('`', "'"));
     if !server.variables.is_empty() {
-        text.push_str("\n");
+        text.push('\n');
         for variable in &server.variables {
             let mut line = format!(
                 "\n- `{}`: the `{{{}}}` part",
