@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Seeds fuzz/corpus/<target>/ from ../shared/corpus, the bad-input catalogue and specs/.
+
+Usage: python3 fuzz/seed.py [SHARED_CORPUS]   (default: ../shared/corpus next to the repository)
+
+The corpora are not committed (fuzz/.gitignore); run this before `cargo +nightly fuzz run`.
+Documents over 200 KB are skipped (slow to fuzz); pipeline seeds are an OpenAPI document, a NUL
+byte and a capability (optionally another NUL byte and an overlay), at most 64 KiB in all.
+"""
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+FUZZ = Path(__file__).resolve().parent
+REPO = FUZZ.parent
+SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO.parent / "shared" / "corpus"
+MAX_DOC = 200 * 1024
+MAX_PAIR = 64 * 1024
+
+try:
+    import yaml  # optional: YAML seeds are also converted to JSON for the `openapi_json` target
+except ImportError:
+    yaml = None
+
+
+def add(target, data):
+    out = FUZZ / "corpus" / target
+    out.mkdir(parents=True, exist_ok=True)
+    (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
+
+
+def small(path, limit=MAX_DOC):
+    return path.is_file() and path.stat().st_size <= limit
+
+
+def files(directory, *patterns):
+    for pattern in patterns:
+        yield from sorted(Path(directory).glob(pattern))
+
+
+def to_json(data):
+    if yaml is None:
+        return None
+    try:
+        return json.dumps(yaml.safe_load(data), indent=1, default=str).encode()
+    except Exception:
+        return None
+
+
+catalogue = REPO / "tests" / "catalogue"
+spec = REPO / "specs" / "durable-functions"
+openapi_yaml = [p for p in files(SHARED / "openapi", "*.yaml", "*.yml") if small(p)]
+openapi_yaml += [p for p in files(SHARED / "pairs", "*/openapi-*") if small(p)]
+openapi_yaml += list(files(catalogue, "*/openapi.yaml", "*/common.yaml", "*/overlay.yaml"))
+openapi_yaml += [spec / "openapi.yaml", FUZZ / "seeds" / "openapi.yaml"]
+openapi_json = [p for p in files(SHARED / "openapi", "*.json") if small(p)]
+openapi_json += list(files(catalogue, "*/openapi.json"))
+capabilities = list(files(SHARED / "naftiko", "*.yml", "*.yaml"))
+capabilities += list(files(SHARED / "pairs", "*/capability-*"))
+capabilities += list(files(catalogue, "*/capability.yaml", "*/capability.json"))
+capabilities += list(files(spec, "*.naftiko.yaml")) + list(files(REPO / "generator" / "tests" / "capability", "*.yaml"))
+capabilities += [FUZZ / "seeds" / "capability.yaml"]
+
+for path in openapi_yaml:
+    data = path.read_bytes()
+    add("openapi_yaml", data)
+    converted = to_json(data)
+    if converted is not None and len(converted) <= MAX_DOC:
+        add("openapi_json", converted)
+for path in openapi_json:
+    add("openapi_json", path.read_bytes())
+for path in capabilities:
+    add("capability", path.read_bytes())
+
+pairs = [(FUZZ / "seeds" / "openapi.yaml", FUZZ / "seeds" / "capability.yaml", None)]
+for api in files(SHARED / "pairs", "*/openapi-*"):
+    pairs += [(api, cap, None) for cap in files(api.parent, "capability-*")]
+pairs += [(spec / "openapi.yaml", cap, spec / "overlay.yaml") for cap in files(spec, "*.naftiko.yaml")]
+pairs += [(spec / "openapi.yaml", cap, None) for cap in files(spec, "*.naftiko.yaml")]
+for api, cap, overlay in pairs:
+    data = api.read_bytes() + b"\0" + cap.read_bytes()
+    if overlay is not None:
+        data += b"\0" + overlay.read_bytes()
+    if len(data) <= MAX_PAIR:
+        add("pipeline", data)
+
+for target in ["openapi_yaml", "openapi_json", "capability", "pipeline"]:
+    print(target, len(list((FUZZ / "corpus" / target).iterdir())))
