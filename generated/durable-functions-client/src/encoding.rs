@@ -103,7 +103,9 @@ impl RequestParts {
         style: Style,
         explode: bool,
     ) {
-        let Some(value) = self.value(name, value) else { return };
+        let Some(value) = self.value(name, value) else {
+            return;
+        };
         let encoded = match style {
             Style::Label => {
                 let separator = if explode { "." } else { "," };
@@ -124,7 +126,9 @@ impl RequestParts {
         style: Style,
         explode: bool,
     ) {
-        let Some(value) = self.value(name, value) else { return };
+        let Some(value) = self.value(name, value) else {
+            return;
+        };
         let key = encode(name);
         match (&value, style) {
             (_, Style::Json) => {
@@ -169,7 +173,9 @@ impl RequestParts {
         value: &T,
         explode: bool,
     ) {
-        let Some(value) = self.value(name, value) else { return };
+        let Some(value) = self.value(name, value) else {
+            return;
+        };
         let text = join(&value, ",", explode, |it| it.to_owned());
         self.raw_header(name, &text);
     }
@@ -201,7 +207,9 @@ impl RequestParts {
         value: &T,
         explode: bool,
     ) {
-        let Some(value) = self.value(name, value) else { return };
+        let Some(value) = self.value(name, value) else {
+            return;
+        };
         self.raw_cookie(name, &join(&value, ",", explode, encode));
     }
 
@@ -243,7 +251,9 @@ impl RequestParts {
         value: &T,
         media_type: &'static str,
     ) {
-        let Some(value) = self.value("body", value) else { return };
+        let Some(value) = self.value("body", value) else {
+            return;
+        };
         let mut pairs = Vec::new();
         match &value {
             Value::Object(members) => {
