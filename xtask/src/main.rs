@@ -3,9 +3,12 @@
 //! - `codegen [--check]`: regenerate `generated/` from `specs/`, or fail when it is stale.
 //! - `sandbox`: run the Durable Functions test double with both generated servers against it.
 //! - `bench proxy`: throughput and latency through a generated server vs direct.
+//! - `bench mcp`: MCP `tools/call` throughput and latency, generated server vs FastMCP.
 
 mod bench;
+mod bench_mcp;
 mod codegen;
+mod corpus;
 mod sandbox;
 
 use std::process::ExitCode;
@@ -30,6 +33,15 @@ enum Command {
     /// Start the Durable Functions test double and both generated servers against it (local
     /// sandbox: REST on 8080/8081, MCP on 9090/9091). Ctrl-C stops everything.
     Sandbox,
+    /// Run capgen on the real-world corpus (`../shared/corpus`) and `cargo check` every output.
+    Corpus {
+        /// Only a representative subset (what CI runs).
+        #[arg(long)]
+        quick: bool,
+        /// The corpus directory (default: `../shared/corpus` beside the repository).
+        #[arg(long, value_name = "DIR")]
+        corpus: Option<std::path::PathBuf>,
+    },
     /// Benchmarks (release builds; results as Markdown on stdout).
     Bench {
         #[command(subcommand)]
@@ -45,15 +57,33 @@ enum Bench {
         #[arg(long, default_value_t = 10)]
         seconds: u32,
     },
+    /// MCP `tools/call` throughput and latency: the generated server vs FastMCP's OpenAPI
+    /// provider, same upstream, same load driver.
+    Mcp {
+        /// Seconds per measured run (each server, each session count).
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+        /// Concurrent MCP sessions, one measured run per value (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+        sessions: Vec<u32>,
+    },
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Codegen { check } => run_codegen(check),
         Command::Sandbox => sandbox::run(&codegen::repo_root()),
+        Command::Corpus { quick, corpus } => {
+            let root = codegen::repo_root();
+            let corpus = corpus.unwrap_or_else(|| root.join("..").join("shared").join("corpus"));
+            corpus::run(&root, &corpus, quick)
+        }
         Command::Bench {
             what: Bench::Proxy { seconds },
         } => bench::proxy(&codegen::repo_root(), seconds),
+        Command::Bench {
+            what: Bench::Mcp { seconds, sessions },
+        } => bench_mcp::run(&codegen::repo_root(), seconds, &sessions),
     }
 }
 
