@@ -65,6 +65,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(adapter = name, address = %listener.local_addr()?, "listening");
+    // Responses (MCP's server-sent events especially) go out in several small writes; with
+    // Nagle's algorithm on, a kept-alive client waits for a delayed ACK (~40 ms) per response.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(async move { token.cancelled().await })
         .await
