@@ -74,17 +74,80 @@ for path in openapi_json:
 for path in capabilities:
     add("capability", path.read_bytes())
 
+def strings_under(node, key):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == key and isinstance(v, str):
+                yield v
+            else:
+                yield from strings_under(v, key)
+    elif isinstance(node, list):
+        for v in node:
+            yield from strings_under(v, key)
+
+
+def template(path):
+    out, depth = "", 0
+    for c in path.replace("{{", "{").replace("}}", "}"):
+        if c == "{":
+            depth += 1
+            if depth == 1:
+                out += "{}"
+        elif c == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            out += c
+    return out.rstrip("/")
+
+
+def trimmed(api_bytes, cap_bytes):
+    """The OpenAPI document cut down to the paths the capability consumes (plus every component
+    they reach), so the pipeline target also starts from small pairs of big APIs."""
+    if yaml is None:
+        return None
+    try:
+        api = yaml.safe_load(api_bytes)
+        cap = yaml.safe_load(cap_bytes)
+    except Exception:
+        return None
+    if not isinstance(api, dict) or not isinstance(api.get("paths"), dict):
+        return None
+    wanted = {template(p) for p in strings_under(cap, "path")}
+    keep = {p: item for p, item in api["paths"].items()
+            if any(template(p).endswith(w) or w.endswith(template(p)) for w in wanted if w)}
+    components = api.get("components") if isinstance(api.get("components"), dict) else {}
+    reached, todo = set(), list(strings_under(keep, "$ref"))
+    while todo:
+        ref = todo.pop()
+        parts = ref.split("/")
+        if len(parts) != 4 or parts[:2] != ["#", "components"] or (parts[2], parts[3]) in reached:
+            continue
+        reached.add((parts[2], parts[3]))
+        todo += strings_under(components.get(parts[2], {}).get(parts[3]), "$ref")
+    small_components = {"securitySchemes": components.get("securitySchemes", {})}
+    for section, name in reached:
+        value = components.get(section, {}).get(name)
+        if value is not None:
+            small_components.setdefault(section, {})[name] = value
+    api = dict(api, paths=keep, components=small_components)
+    return yaml.safe_dump(api, sort_keys=False, allow_unicode=True).encode()
+
+
 pairs = [(FUZZ / "seeds" / "openapi.yaml", FUZZ / "seeds" / "capability.yaml", None)]
 for api in files(SHARED / "pairs", "*/openapi-*"):
     pairs += [(api, cap, None) for cap in files(api.parent, "capability-*")]
 pairs += [(spec / "openapi.yaml", cap, spec / "overlay.yaml") for cap in files(spec, "*.naftiko.yaml")]
 pairs += [(spec / "openapi.yaml", cap, None) for cap in files(spec, "*.naftiko.yaml")]
 for api, cap, overlay in pairs:
-    data = api.read_bytes() + b"\0" + cap.read_bytes()
+    tail = b"\0" + cap.read_bytes()
     if overlay is not None:
-        data += b"\0" + overlay.read_bytes()
+        tail += b"\0" + overlay.read_bytes()
+    data = api.read_bytes() + tail
     if len(data) <= MAX_PAIR:
         add("pipeline", data)
+    small_api = trimmed(api.read_bytes(), cap.read_bytes()) if overlay is None else None
+    if small_api is not None and len(small_api + tail) <= MAX_PAIR:
+        add("pipeline", small_api + tail)
 
 for target in ["openapi_yaml", "openapi_json", "capability", "pipeline"]:
     print(target, len(list((FUZZ / "corpus" / target).iterdir())))

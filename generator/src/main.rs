@@ -34,8 +34,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Generate the client crate and one server crate per capability into a directory.
-    #[command(after_help = "Each crate is written to <OUT>/<crate-name>/ and replaces what was there.
-Nothing is written when any input has an error.")]
+    #[command(
+        after_help = "Each crate is written to <OUT>/<crate-name>/ and replaces what was there.
+Nothing is written when any input has an error."
+    )]
     Generate(GenerateArgs),
     /// Validate and lint the inputs without generating anything.
     #[command(after_help = "Examples:
@@ -123,7 +125,10 @@ fn plan_from(inputs: &InputArgs) -> Result<Plan, Diagnostic> {
             servers: inputs
                 .capabilities
                 .iter()
-                .map(|it| ServerPlan { capability: it.clone(), crate_name: None })
+                .map(|it| ServerPlan {
+                    capability: it.clone(),
+                    crate_name: None,
+                })
                 .collect(),
             strict: false,
         },
@@ -138,7 +143,10 @@ fn usage(message: &str) -> ExitCode {
 }
 
 fn run_generate(args: GenerateArgs) -> ExitCode {
-    if args.inputs.manifest.is_none() && args.inputs.openapi.is_none() && args.inputs.capabilities.is_empty() {
+    if args.inputs.manifest.is_none()
+        && args.inputs.openapi.is_none()
+        && args.inputs.capabilities.is_empty()
+    {
         return usage("nothing to generate: give --openapi, --capability or --manifest");
     }
     let mut diags = Diagnostics::new();
@@ -157,7 +165,11 @@ fn run_generate(args: GenerateArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     let code = finish(&diags, args.inputs.format);
-    eprintln!("capgen: wrote {} files to {}", output.len(), args.out.display());
+    eprintln!(
+        "capgen: wrote {} files to {}",
+        output.len(),
+        args.out.display()
+    );
     code
 }
 
@@ -195,7 +207,9 @@ fn run_bundle(inputs: InputArgs) -> ExitCode {
         Err(diagnostic) => return finish(&single(diagnostic), inputs.format),
     };
     let Some(openapi) = &plan.openapi else {
-        return usage("nothing to bundle: give --openapi or a --manifest with an [openapi] section");
+        return usage(
+            "nothing to bundle: give --openapi or a --manifest with an [openapi] section",
+        );
     };
     let mut diags = Diagnostics::new();
     let overlays: Vec<&std::path::Path> = plan.overlays.iter().map(|it| it.as_path()).collect();
@@ -228,9 +242,14 @@ fn finish(diags: &Diagnostics, format: Format) -> ExitCode {
             }
         }
         Format::Json => {
-            let items: Vec<serde_json::Value> = diags.sorted().into_iter().map(|it| it.to_json()).collect();
+            let items: Vec<serde_json::Value> =
+                diags.sorted().into_iter().map(|it| it.to_json()).collect();
             let _ = writeln!(stderr, "{}", serde_json::Value::Array(items));
         }
     }
-    if diags.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if diags.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

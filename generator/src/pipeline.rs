@@ -30,7 +30,9 @@ pub fn load_openapi(plan: &Plan, diags: &mut Diagnostics) -> Option<OpenApiDocum
 /// Loads every document of the plan and joins each capability with the OpenAPI document.
 pub fn load(plan: &Plan, diags: &mut Diagnostics) -> Loaded {
     let openapi = load_openapi(plan, diags);
-    let options = LoadOptions { strict: plan.strict };
+    let options = LoadOptions {
+        strict: plan.strict,
+    };
     let mut capabilities = Vec::new();
     for server in &plan.servers {
         let file = match SourceFile::read(&server.capability) {
@@ -40,7 +42,9 @@ pub fn load(plan: &Plan, diags: &mut Diagnostics) -> Loaded {
                 continue;
             }
         };
-        let Some(cap) = capability::load_capability(&file, &options, diags) else { continue };
+        let Some(cap) = capability::load_capability(&file, &options, diags) else {
+            continue;
+        };
         let model = join::join(&file, &cap, openapi.as_ref(), diags);
         capabilities.push((server.clone(), model));
     }
@@ -49,7 +53,10 @@ pub fn load(plan: &Plan, diags: &mut Diagnostics) -> Loaded {
     {
         report_unused_operations(doc, &capabilities, diags);
     }
-    Loaded { openapi, capabilities }
+    Loaded {
+        openapi,
+        capabilities,
+    }
 }
 
 /// Notes every OpenAPI operation that no capability of the plan consumes.
@@ -62,17 +69,28 @@ fn report_unused_operations(
         .iter()
         .flat_map(|(_, model)| model.consumes.iter())
         .flat_map(|api| api.operations.iter())
-        .filter_map(|op| op.openapi.as_ref().map(|it| (it.method.clone(), it.path.clone())))
+        .filter_map(|op| {
+            op.openapi
+                .as_ref()
+                .map(|it| (it.method.clone(), it.path.clone()))
+        })
         .collect();
     for (path, item) in &doc.spec.paths.paths {
-        let openapiv3::ReferenceOr::Item(item) = item else { continue };
+        let openapiv3::ReferenceOr::Item(item) = item else {
+            continue;
+        };
         for (method, operation) in item.iter() {
             let method = method.to_uppercase();
             if used.contains(&(method.clone(), path.clone())) {
                 continue;
             }
-            let name = operation.operation_id.clone().unwrap_or_else(|| format!("{method} {path}"));
-            let message = format!("OpenAPI operation `{name}` ({method} {path}) is not consumed by any capability");
+            let name = operation
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| format!("{method} {path}"));
+            let message = format!(
+                "OpenAPI operation `{name}` ({method} {path}) is not consumed by any capability"
+            );
             let pointer = format!(
                 "/paths/{}/{}",
                 crate::load::diagnostics::escape_pointer_segment(path),
@@ -108,7 +126,10 @@ pub fn generate(plan: &Plan, diags: &mut Diagnostics) -> Option<Output> {
         return None;
     };
     let api = crate::model::api::lower(doc, diags);
-    let client_crate = plan.client_crate.clone().unwrap_or_else(|| emit::client::default_crate_name(&api));
+    let client_crate = plan
+        .client_crate
+        .clone()
+        .unwrap_or_else(|| emit::client::default_crate_name(&api));
     let config = emit::client::ClientConfig {
         crate_name: client_crate.clone(),
         crate_version: CRATE_VERSION.to_owned(),
@@ -119,15 +140,26 @@ pub fn generate(plan: &Plan, diags: &mut Diagnostics) -> Option<Output> {
             .map(|(_, model)| emit::server::extra_auth(model))
             .collect(),
     };
-    add_crate(&mut output, &client_crate, emit::client::emit(&api, &config, diags));
+    add_crate(
+        &mut output,
+        &client_crate,
+        emit::client::emit(&api, &config, diags),
+    );
     for (server, model) in &loaded.capabilities {
-        let crate_name = server.crate_name.clone().unwrap_or_else(|| default_server_name(&server.capability));
+        let crate_name = server
+            .crate_name
+            .clone()
+            .unwrap_or_else(|| default_server_name(&server.capability));
         let config = emit::server::ServerConfig {
             crate_name: crate_name.clone(),
             crate_version: CRATE_VERSION.to_owned(),
             client_crate: client_crate.clone(),
         };
-        add_crate(&mut output, &crate_name, emit::server::emit(model, &api, &config, diags));
+        add_crate(
+            &mut output,
+            &crate_name,
+            emit::server::emit(model, &api, &config, diags),
+        );
     }
     if diags.has_errors() {
         return None;
@@ -137,16 +169,25 @@ pub fn generate(plan: &Plan, diags: &mut Diagnostics) -> Option<Output> {
 
 fn add_crate(output: &mut Output, crate_name: &str, files: Vec<emit::GeneratedFile>) {
     for file in files {
-        output.add(emit::GeneratedFile::new(format!("{crate_name}/{}", file.path), file.contents));
+        output.add(emit::GeneratedFile::new(
+            format!("{crate_name}/{}", file.path),
+            file.contents,
+        ));
     }
 }
 
 /// `orders.naftiko.yaml` → `orders-server`.
 fn default_server_name(capability: &Path) -> String {
-    let stem = capability.file_name().and_then(|it| it.to_str()).unwrap_or("capability");
+    let stem = capability
+        .file_name()
+        .and_then(|it| it.to_str())
+        .unwrap_or("capability");
     let stem = stem.split('.').next().unwrap_or(stem);
     let base = heck::ToKebabCase::to_kebab_case(stem);
-    format!("{}-server", if base.is_empty() { "capability" } else { &base })
+    format!(
+        "{}-server",
+        if base.is_empty() { "capability" } else { &base }
+    )
 }
 
 /// The model as stable JSON (`capgen ir`).

@@ -81,13 +81,22 @@ pub fn read_manifest(path: &Path) -> Result<Plan, Diagnostic> {
 
 pub fn parse_manifest(file: &Arc<SourceFile>) -> Result<Plan, Diagnostic> {
     let manifest: Manifest = toml::from_str(file.text()).map_err(|err| {
-        let span = err.span().map(|it| file.span_of_bytes(it)).unwrap_or_default();
-        Diagnostic::error(Code::ManifestShape, format!("invalid capgen.toml: {}", err.message()))
-            .at_span(file, span)
+        let span = err
+            .span()
+            .map(|it| file.span_of_bytes(it))
+            .unwrap_or_default();
+        Diagnostic::error(
+            Code::ManifestShape,
+            format!("invalid capgen.toml: {}", err.message()),
+        )
+        .at_span(file, span)
     })?;
     let base = file.path().parent().unwrap_or(Path::new("")).to_path_buf();
     let (openapi, overlays) = match manifest.openapi {
-        Some(it) => (Some(base.join(it.path)), it.overlays.into_iter().map(|o| base.join(o)).collect()),
+        Some(it) => (
+            Some(base.join(it.path)),
+            it.overlays.into_iter().map(|o| base.join(o)).collect(),
+        ),
         None => (None, Vec::new()),
     };
     Ok(Plan {
@@ -97,7 +106,10 @@ pub fn parse_manifest(file: &Arc<SourceFile>) -> Result<Plan, Diagnostic> {
         servers: manifest
             .server
             .into_iter()
-            .map(|it| ServerPlan { capability: base.join(it.capability), crate_name: Some(it.crate_name) })
+            .map(|it| ServerPlan {
+                capability: base.join(it.capability),
+                crate_name: Some(it.crate_name),
+            })
             .collect(),
         strict: false,
     })
@@ -119,7 +131,10 @@ mod tests {
 
     #[test]
     fn unknown_manifest_key_is_located() {
-        let file = SourceFile::from_text(Path::new("capgen.toml"), "[client]\ncrate = \"c\"\nname = 1\n".to_owned());
+        let file = SourceFile::from_text(
+            Path::new("capgen.toml"),
+            "[client]\ncrate = \"c\"\nname = 1\n".to_owned(),
+        );
         let err = parse_manifest(&file).expect_err("unknown key");
         assert_eq!(err.code, Code::ManifestShape);
         assert_eq!(err.position().map(|it| it.1.line), Some(3));

@@ -63,7 +63,10 @@ mod tests {
         output.add(GeneratedFile::new("a/src/lib.rs", "new"));
         write_output(dir.path(), &output).expect("writes");
         assert!(!dir.path().join("a/src/old.rs").exists());
-        assert_eq!(std::fs::read_to_string(dir.path().join("a/src/lib.rs")).expect("read"), "new");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("a/src/lib.rs")).expect("read"),
+            "new"
+        );
         assert!(dir.path().join("keep.txt").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
             .expect("list")

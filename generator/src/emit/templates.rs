@@ -21,9 +21,14 @@ pub fn render(name: &str, source: &str, context: impl Serialize) -> Result<Strin
         .build()
         .map_err(|err| format!("internal error: template syntax: {err}"))?;
     env.set_syntax(syntax);
-    env.add_template(name, source).map_err(|err| format!("internal error: template {name}: {err}"))?;
-    let template = env.get_template(name).map_err(|err| format!("internal error: template {name}: {err}"))?;
-    template.render(Value::from(Serde(context))).map_err(|err| format!("internal error: rendering {name}: {err:#}"))
+    env.add_template(name, source)
+        .map_err(|err| format!("internal error: template {name}: {err}"))?;
+    let template = env
+        .get_template(name)
+        .map_err(|err| format!("internal error: template {name}: {err}"))?;
+    template
+        .render(Value::from(Serde(context)))
+        .map_err(|err| format!("internal error: rendering {name}: {err:#}"))
 }
 
 #[cfg(test)]
@@ -38,7 +43,12 @@ mod tests {
 
     #[test]
     fn renders_with_context() {
-        let text = render("t", "name = \"{{ name }}\"\n", serde_json::json!({"name": "x"})).expect("renders");
+        let text = render(
+            "t",
+            "name = \"{{ name }}\"\n",
+            serde_json::json!({"name": "x"}),
+        )
+        .expect("renders");
         assert_eq!(text, "name = \"x\"\n");
     }
 }

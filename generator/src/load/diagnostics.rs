@@ -196,7 +196,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(severity: Severity, code: Code, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { code, severity, message: message.into(), location: None, help: None }
+        Diagnostic {
+            code,
+            severity,
+            message: message.into(),
+            location: None,
+            help: None,
+        }
     }
 
     pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
@@ -213,20 +219,35 @@ impl Diagnostic {
 
     /// Points the diagnostic at the value found at `pointer` in `file`.
     pub fn at(mut self, file: &Arc<SourceFile>, pointer: impl Into<String>) -> Diagnostic {
-        let at = Anchor::Pointer { pointer: pointer.into(), key: false };
-        self.location = Some(Location { file: file.clone(), at });
+        let at = Anchor::Pointer {
+            pointer: pointer.into(),
+            key: false,
+        };
+        self.location = Some(Location {
+            file: file.clone(),
+            at,
+        });
         self
     }
 
     /// Points the diagnostic at the mapping key of the member at `pointer` in `file`.
     pub fn at_key(mut self, file: &Arc<SourceFile>, pointer: impl Into<String>) -> Diagnostic {
-        let at = Anchor::Pointer { pointer: pointer.into(), key: true };
-        self.location = Some(Location { file: file.clone(), at });
+        let at = Anchor::Pointer {
+            pointer: pointer.into(),
+            key: true,
+        };
+        self.location = Some(Location {
+            file: file.clone(),
+            at,
+        });
         self
     }
 
     pub fn at_span(mut self, file: &Arc<SourceFile>, span: Span) -> Diagnostic {
-        self.location = Some(Location { file: file.clone(), at: Anchor::Span(span) });
+        self.location = Some(Location {
+            file: file.clone(),
+            at: Anchor::Span(span),
+        });
         self
     }
 
@@ -314,11 +335,17 @@ impl Diagnostics {
     }
 
     pub fn error_count(&self) -> usize {
-        self.items.iter().filter(|it| it.severity == Severity::Error).count()
+        self.items
+            .iter()
+            .filter(|it| it.severity == Severity::Error)
+            .count()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.items.iter().filter(|it| it.severity == Severity::Warning).count()
+        self.items
+            .iter()
+            .filter(|it| it.severity == Severity::Warning)
+            .count()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -348,10 +375,17 @@ impl Diagnostics {
         let mut res: Vec<Keyed<'_>> = self
             .items
             .iter()
-            .map(|it| (it.position().map(|(p, s)| (p.to_owned(), s.line, s.col)), it))
+            .map(|it| {
+                (
+                    it.position().map(|(p, s)| (p.to_owned(), s.line, s.col)),
+                    it,
+                )
+            })
             .collect();
         res.sort_by(|a, b| {
-            a.0.cmp(&b.0).then(a.1.code.cmp(&b.1.code)).then(a.1.message.cmp(&b.1.message))
+            a.0.cmp(&b.0)
+                .then(a.1.code.cmp(&b.1.code))
+                .then(a.1.message.cmp(&b.1.message))
         });
         res.into_iter().map(|(_, it)| it).collect()
     }

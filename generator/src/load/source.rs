@@ -124,14 +124,20 @@ impl SourceFile {
     /// The span of the node at `pointer` (or of its key when `key` is set). A pointer that does
     /// not exist in the file resolves to its nearest existing ancestor.
     pub fn locate(&self, pointer: &str, key: bool) -> Span {
-        let index = self.index.get_or_init(|| PositionIndex::build(&self.text, self.format));
+        let index = self
+            .index
+            .get_or_init(|| PositionIndex::build(&self.text, self.format));
         let mut current = pointer;
         let mut exact = true;
         loop {
             if let Some(entry) = index.entries.get(current) {
                 // For a node that is not in the file, point at the key of its nearest ancestor.
                 let prefer_key = key || !exact;
-                return if prefer_key { entry.key.unwrap_or(entry.value) } else { entry.value };
+                return if prefer_key {
+                    entry.key.unwrap_or(entry.value)
+                } else {
+                    entry.value
+                };
             }
             exact = false;
             match current.rfind('/') {
@@ -149,7 +155,11 @@ impl SourceFile {
         let line_start = before.rfind('\n').map(|it| it + 1).unwrap_or(0);
         let col = self.text[line_start..start].chars().count() + 1;
         let end = range.end.clamp(start, self.text.len());
-        let len = self.text[start..end].split('\n').next().map(|it| it.chars().count()).unwrap_or(1);
+        let len = self.text[start..end]
+            .split('\n')
+            .next()
+            .map(|it| it.chars().count())
+            .unwrap_or(1);
         Span::new(line, col, len.max(1))
     }
 
@@ -163,7 +173,10 @@ impl SourceFile {
         let shown: String = line.chars().take(160).collect();
         let line_chars = shown.chars().count();
         let col = span.col.max(1).min(line_chars + 1);
-        let len = span.len.max(1).min((line_chars + 1).saturating_sub(col).max(1));
+        let len = span
+            .len
+            .max(1)
+            .min((line_chars + 1).saturating_sub(col).max(1));
         let mut out = String::new();
         let _ = writeln!(out, "{gutter} |");
         let _ = writeln!(out, "{number} | {shown}");
@@ -187,7 +200,11 @@ fn duplicate_key_span(text: &str, line: usize) -> Option<Span> {
                 if let Some((true, start, keys, expecting_key)) = stack.last_mut() {
                     if is_key {
                         if *start == line && keys.iter().any(|it| *it == value) {
-                            return Some(Span::new(here.line, here.col, value.chars().count().max(1)));
+                            return Some(Span::new(
+                                here.line,
+                                here.col,
+                                value.chars().count().max(1),
+                            ));
                         }
                         keys.push(value.into_owned());
                     }
@@ -236,13 +253,18 @@ fn yaml_to_json(value: yaml_serde::Value) -> Result<Value, String> {
                 Value::from(it)
             } else {
                 let float = number.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(float).map(Value::Number).unwrap_or(Value::Null)
+                serde_json::Number::from_f64(float)
+                    .map(Value::Number)
+                    .unwrap_or(Value::Null)
             }
         }
         Y::String(it) => Value::String(it),
-        Y::Sequence(items) => {
-            Value::Array(items.into_iter().map(yaml_to_json).collect::<Result<_, _>>()?)
-        }
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .map(yaml_to_json)
+                .collect::<Result<_, _>>()?,
+        ),
         Y::Mapping(mapping) => {
             let mut object = serde_json::Map::with_capacity(mapping.len());
             for (key, value) in mapping {
@@ -286,13 +308,23 @@ impl PositionIndex {
         use saphyr_parser::{Event, Parser};
 
         enum Frame {
-            Seq { pointer: String, next: usize },
-            Map { pointer: String, pending_key: Option<(String, Span)> },
+            Seq {
+                pointer: String,
+                next: usize,
+            },
+            Map {
+                pointer: String,
+                pending_key: Option<(String, Span)>,
+            },
         }
 
         fn span_of(span: saphyr_parser::Span) -> Span {
             let len = span.end.index().saturating_sub(span.start.index());
-            let len = if span.end.line() == span.start.line() { len } else { 1 };
+            let len = if span.end.line() == span.start.line() {
+                len
+            } else {
+                1
+            };
             Span::new(span.start.line(), span.start.col() + 1, len)
         }
 
@@ -307,9 +339,15 @@ impl PositionIndex {
                     *next += 1;
                     Some((res, None))
                 }
-                Some(Frame::Map { pointer, pending_key }) => {
+                Some(Frame::Map {
+                    pointer,
+                    pending_key,
+                }) => {
                     let (key, key_span) = pending_key.take()?;
-                    Some((format!("{pointer}/{}", escape_pointer_segment(&key)), Some(key_span)))
+                    Some((
+                        format!("{pointer}/{}", escape_pointer_segment(&key)),
+                        Some(key_span),
+                    ))
                 }
             }
         }
@@ -342,15 +380,21 @@ impl PositionIndex {
                 Event::SequenceStart(..) | Event::MappingStart(..) => {
                     let is_map = matches!(event, Event::MappingStart(..));
                     let (pointer, key) = match stack.last_mut() {
-                        Some(Frame::Map { pending_key: None, .. }) => {
+                        Some(Frame::Map {
+                            pending_key: None, ..
+                        }) => {
                             // A complex key: index nothing below it.
                             ("\u{0}complex".to_owned(), None)
                         }
                         _ => node_pointer(&mut stack).unwrap_or_default(),
                     };
-                    self.entries.insert(pointer.clone(), Entry { key, value: here });
+                    self.entries
+                        .insert(pointer.clone(), Entry { key, value: here });
                     stack.push(if is_map {
-                        Frame::Map { pointer, pending_key: None }
+                        Frame::Map {
+                            pointer,
+                            pending_key: None,
+                        }
                     } else {
                         Frame::Seq { pointer, next: 0 }
                     });
@@ -386,8 +430,13 @@ mod json_index {
     }
 
     pub(super) fn index(text: &str, entries: &mut HashMap<String, Entry>) {
-        let mut scanner =
-            Scanner { bytes: text.as_bytes(), text, pos: 0, line: 1, line_start: 0 };
+        let mut scanner = Scanner {
+            bytes: text.as_bytes(),
+            text,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        };
         scanner.value(String::new(), None, entries, 0);
     }
 
@@ -433,13 +482,21 @@ mod json_index {
         ) {
             self.skip_ws();
             let start = self.pos;
-            let Some(&b) = self.bytes.get(start) else { return };
+            let Some(&b) = self.bytes.get(start) else {
+                return;
+            };
             if depth > 512 {
                 return;
             }
             match b {
                 b'{' => {
-                    entries.insert(pointer.clone(), Entry { key, value: self.span(start, start + 1) });
+                    entries.insert(
+                        pointer.clone(),
+                        Entry {
+                            key,
+                            value: self.span(start, start + 1),
+                        },
+                    );
                     self.pos += 1;
                     loop {
                         self.skip_ws();
@@ -468,7 +525,13 @@ mod json_index {
                     }
                 }
                 b'[' => {
-                    entries.insert(pointer.clone(), Entry { key, value: self.span(start, start + 1) });
+                    entries.insert(
+                        pointer.clone(),
+                        Entry {
+                            key,
+                            value: self.span(start, start + 1),
+                        },
+                    );
                     self.pos += 1;
                     let mut next = 0usize;
                     loop {
@@ -493,7 +556,13 @@ mod json_index {
                 }
                 b'"' => {
                     let end = self.string_end(start);
-                    entries.insert(pointer, Entry { key, value: self.span(start, end) });
+                    entries.insert(
+                        pointer,
+                        Entry {
+                            key,
+                            value: self.span(start, end),
+                        },
+                    );
                     self.pos = end;
                 }
                 _ => {
@@ -504,7 +573,13 @@ mod json_index {
                         }
                         end += 1;
                     }
-                    entries.insert(pointer, Entry { key, value: self.span(start, end) });
+                    entries.insert(
+                        pointer,
+                        Entry {
+                            key,
+                            value: self.span(start, end),
+                        },
+                    );
                     self.pos = end.max(start + 1);
                 }
             }
@@ -522,9 +597,18 @@ mod tests {
 
     #[test]
     fn yaml_pointer_resolves_to_value_and_key() {
-        let src = file("a.yaml", "paths:\n  /pets/{id}:\n    get:\n      operationId: getPet\n");
-        assert_eq!(src.locate("/paths/~1pets~1{id}/get/operationId", false), Span::new(4, 20, 6));
-        assert_eq!(src.locate("/paths/~1pets~1{id}/get/operationId", true), Span::new(4, 7, 11));
+        let src = file(
+            "a.yaml",
+            "paths:\n  /pets/{id}:\n    get:\n      operationId: getPet\n",
+        );
+        assert_eq!(
+            src.locate("/paths/~1pets~1{id}/get/operationId", false),
+            Span::new(4, 20, 6)
+        );
+        assert_eq!(
+            src.locate("/paths/~1pets~1{id}/get/operationId", true),
+            Span::new(4, 7, 11)
+        );
     }
 
     #[test]
@@ -555,7 +639,9 @@ mod tests {
 
     #[test]
     fn yaml_syntax_error_is_located() {
-        let err = file("bad.yaml", "a: [1, 2\nb: c\n").parse().expect_err("must fail");
+        let err = file("bad.yaml", "a: [1, 2\nb: c\n")
+            .parse()
+            .expect_err("must fail");
         assert_eq!(err.code, Code::YamlSyntax);
         let (_, span) = err.position().expect("located");
         assert!(span.line >= 1);

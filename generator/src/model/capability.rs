@@ -54,9 +54,18 @@ pub struct ConsumedApi {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum OutboundAuth {
-    ApiKey { name: String, placement: KeyPlacement, value: ValueSource },
-    Bearer { token: ValueSource },
-    Basic { username: ValueSource, password: ValueSource },
+    ApiKey {
+        name: String,
+        placement: KeyPlacement,
+        value: ValueSource,
+    },
+    Bearer {
+        token: ValueSource,
+    },
+    Basic {
+        username: ValueSource,
+        password: ValueSource,
+    },
 }
 
 /// Where an API key goes.

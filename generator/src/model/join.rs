@@ -47,14 +47,22 @@ pub fn join(
     openapi: Option<&OpenApiDocument>,
     diags: &mut Diagnostics,
 ) -> CapabilityModel {
-    let mut ctx = Ctx { file, cap, openapi, diags, secrets: BTreeSet::new() };
+    let mut ctx = Ctx {
+        file,
+        cap,
+        openapi,
+        diags,
+        secrets: BTreeSet::new(),
+    };
     let consumes = consumed::consumed_apis(&mut ctx);
     let mut rest = Vec::new();
     let mut mcp = Vec::new();
     for (idx, adapter) in cap.exposes().iter().enumerate() {
         let pointer = Capability::exposes_pointer(idx);
         match adapter {
-            Exposes::Rest(it) => rest.push(exposed::rest_adapter(&mut ctx, &consumes, it, &pointer)),
+            Exposes::Rest(it) => {
+                rest.push(exposed::rest_adapter(&mut ctx, &consumes, it, &pointer))
+            }
             Exposes::Mcp(it) => mcp.push(exposed::mcp_adapter(&mut ctx, &consumes, it, &pointer)),
             Exposes::Skill(_) | Exposes::Control(_) => {}
         }
@@ -77,7 +85,10 @@ pub fn join(
 /// recording the secret.
 pub(crate) fn bound_value(ctx: &mut Ctx<'_>, text: &str) -> ValueSource {
     let trimmed = text.trim();
-    let Some(inner) = trimmed.strip_prefix("{{").and_then(|it| it.strip_suffix("}}")) else {
+    let Some(inner) = trimmed
+        .strip_prefix("{{")
+        .and_then(|it| it.strip_suffix("}}"))
+    else {
         if text.contains("{{") {
             return ValueSource::Template(text.to_owned());
         }
@@ -108,8 +119,14 @@ pub(crate) fn bound_value(ctx: &mut Ctx<'_>, text: &str) -> ValueSource {
 /// Reads an `authentication` block into the IR.
 /// Outbound digest/oauth2 on `consumes` is reported by the capability loader; inbound ones
 /// (`inbound`) are reported here.
-pub(crate) fn auth(ctx: &mut Ctx<'_>, auth: &Authentication, pointer: &str, inbound: bool) -> Option<OutboundAuth> {
-    let source = |ctx: &mut Ctx<'_>, it: &Option<String>| bound_value(ctx, it.as_deref().unwrap_or(""));
+pub(crate) fn auth(
+    ctx: &mut Ctx<'_>,
+    auth: &Authentication,
+    pointer: &str,
+    inbound: bool,
+) -> Option<OutboundAuth> {
+    let source =
+        |ctx: &mut Ctx<'_>, it: &Option<String>| bound_value(ctx, it.as_deref().unwrap_or(""));
     Some(match auth {
         Authentication::ApiKey(key) => OutboundAuth::ApiKey {
             name: key.key.clone().unwrap_or_default(),
@@ -119,7 +136,9 @@ pub(crate) fn auth(ctx: &mut Ctx<'_>, auth: &Authentication, pointer: &str, inbo
             },
             value: source(ctx, &key.value),
         },
-        Authentication::Bearer(bearer) => OutboundAuth::Bearer { token: source(ctx, &bearer.token) },
+        Authentication::Bearer(bearer) => OutboundAuth::Bearer {
+            token: source(ctx, &bearer.token),
+        },
         Authentication::Basic(basic) => OutboundAuth::Basic {
             username: source(ctx, &basic.username),
             password: source(ctx, &basic.password),
@@ -128,7 +147,10 @@ pub(crate) fn auth(ctx: &mut Ctx<'_>, auth: &Authentication, pointer: &str, inbo
             if !inbound {
                 return None;
             }
-            let message = format!("`{}` authentication is not generated; the adapter is served without authentication", auth.type_name());
+            let message = format!(
+                "`{}` authentication is not generated; the adapter is served without authentication",
+                auth.type_name()
+            );
             ctx.report(Diagnostic::warning(Code::UnsupportedAuth, message), pointer);
             return None;
         }
@@ -145,7 +167,9 @@ pub(crate) fn template_variables(path: &str) -> Vec<String> {
     let mut res = Vec::new();
     let mut rest = path;
     while let Some(start) = rest.find('{') {
-        let Some(end) = rest[start..].find('}') else { break };
+        let Some(end) = rest[start..].find('}') else {
+            break;
+        };
         let name = rest[start + 1..start + end].trim();
         if !name.is_empty() {
             res.push(name.to_owned());

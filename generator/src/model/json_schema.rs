@@ -30,7 +30,10 @@ pub struct Localizer<'a> {
 
 impl<'a> Localizer<'a> {
     pub fn new(doc: &'a Value) -> Localizer<'a> {
-        Localizer { doc, defs: BTreeMap::new() }
+        Localizer {
+            doc,
+            defs: BTreeMap::new(),
+        }
     }
 
     pub fn convert(&mut self, schema: &Value) -> Value {
@@ -42,8 +45,11 @@ impl<'a> Localizer<'a> {
         if !self.defs.is_empty()
             && let Value::Object(object) = &mut root
         {
-            let defs: Map<String, Value> =
-                self.defs.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+            let defs: Map<String, Value> = self
+                .defs
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v)))
+                .collect();
             object.insert("$defs".to_owned(), Value::Object(defs));
         }
         root
@@ -53,7 +59,9 @@ impl<'a> Localizer<'a> {
 /// `defs` maps a component name to its converted schema; `None` while it is being converted, so
 /// recursion stops at the first repeat.
 fn convert(schema: &Value, doc: &Value, defs: &mut BTreeMap<String, Option<Value>>) -> Value {
-    let Some(object) = schema.as_object() else { return schema.clone() };
+    let Some(object) = schema.as_object() else {
+        return schema.clone();
+    };
     if let Some(reference) = object.get("$ref").and_then(Value::as_str) {
         return reference_to_def(reference, doc, defs);
     }
@@ -70,12 +78,20 @@ fn convert(schema: &Value, doc: &Value, defs: &mut BTreeMap<String, Option<Value
                 out.insert(key.clone(), Value::Object(converted));
             }
             "items" | "not" | "additionalProperties" => {
-                let converted = if value.is_object() { convert(value, doc, defs) } else { value.clone() };
+                let converted = if value.is_object() {
+                    convert(value, doc, defs)
+                } else {
+                    value.clone()
+                };
                 out.insert(key.clone(), converted);
             }
             "allOf" | "oneOf" | "anyOf" => {
-                let converted: Vec<Value> =
-                    value.as_array().into_iter().flatten().map(|it| convert(it, doc, defs)).collect();
+                let converted: Vec<Value> = value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|it| convert(it, doc, defs))
+                    .collect();
                 out.insert(key.clone(), Value::Array(converted));
             }
             "example" => {
@@ -89,7 +105,10 @@ fn convert(schema: &Value, doc: &Value, defs: &mut BTreeMap<String, Option<Value
             }
         }
     }
-    for (exclusive, inclusive) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+    for (exclusive, inclusive) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
         if out.get(exclusive) == Some(&Value::Bool(true)) {
             match out.remove(inclusive) {
                 Some(limit) => out.insert(exclusive.to_owned(), limit),
@@ -117,14 +136,21 @@ fn nullable(mut out: Map<String, Value>) -> Value {
             Value::Object(out)
         }
         Some(_) => Value::Object(out),
-        None if out.contains_key("allOf") || out.contains_key("oneOf") || out.contains_key("anyOf") => {
+        None if out.contains_key("allOf")
+            || out.contains_key("oneOf")
+            || out.contains_key("anyOf") =>
+        {
             json!({"anyOf": [Value::Object(out), {"type": "null"}]})
         }
         None => Value::Object(out),
     }
 }
 
-fn reference_to_def(reference: &str, doc: &Value, defs: &mut BTreeMap<String, Option<Value>>) -> Value {
+fn reference_to_def(
+    reference: &str,
+    doc: &Value,
+    defs: &mut BTreeMap<String, Option<Value>>,
+) -> Value {
     let Some(name) = reference.strip_prefix(COMPONENT_PREFIX) else {
         // The loader bundles every reference into components; anything else accepts any value.
         return json!({});
@@ -132,7 +158,10 @@ fn reference_to_def(reference: &str, doc: &Value, defs: &mut BTreeMap<String, Op
     let unescaped = name.replace("~1", "/").replace("~0", "~");
     if !defs.contains_key(&unescaped) {
         defs.insert(unescaped.clone(), None);
-        let target = doc.pointer(&format!("/components/schemas/{name}")).cloned().unwrap_or(json!({}));
+        let target = doc
+            .pointer(&format!("/components/schemas/{name}"))
+            .cloned()
+            .unwrap_or(json!({}));
         let converted = convert(&target, doc, defs);
         defs.insert(unescaped.clone(), Some(converted));
     }
@@ -166,7 +195,10 @@ mod tests {
 
     #[test]
     fn boolean_exclusive_minimum_becomes_numeric() {
-        let out = to_json_schema(&json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true}), &json!({}));
+        let out = to_json_schema(
+            &json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true}),
+            &json!({}),
+        );
         assert_eq!(out, json!({"type": "integer", "exclusiveMinimum": 0}));
     }
 }

@@ -37,7 +37,12 @@ pub fn tool_json(tool: &Tool) -> Value {
 
 /// The `tools/list` result of every MCP adapter of the capability, in declaration order.
 pub fn tools_list(model: &CapabilityModel) -> Value {
-    let tools: Vec<Value> = model.mcp.iter().flat_map(|it| it.tools.iter()).map(tool_json).collect();
+    let tools: Vec<Value> = model
+        .mcp
+        .iter()
+        .flat_map(|it| it.tools.iter())
+        .map(tool_json)
+        .collect();
     json!({ "tools": tools })
 }
 

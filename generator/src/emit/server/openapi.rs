@@ -24,7 +24,8 @@ impl Components {
     /// Moves `$defs` into `components/schemas` and rewrites references to them.
     fn adopt(&mut self, schema: &Value) -> Value {
         let mut schema = schema.clone();
-        if let Some(Value::Object(defs)) = schema.as_object_mut().and_then(|it| it.remove("$defs")) {
+        if let Some(Value::Object(defs)) = schema.as_object_mut().and_then(|it| it.remove("$defs"))
+        {
             for (name, def) in defs {
                 let def = rewrite_refs(def);
                 self.schemas.entry(name).or_insert(def);
@@ -82,7 +83,12 @@ fn parameter(components: &mut Components, input: &Input) -> Value {
     param
 }
 
-fn operation(components: &mut Components, model: &CapabilityModel, adapter: &RestAdapter, op: &RestOperation) -> Value {
+fn operation(
+    components: &mut Components,
+    model: &CapabilityModel,
+    adapter: &RestAdapter,
+    op: &RestOperation,
+) -> Value {
     let consumed = &model.consumes[op.call.api].operations[op.call.index];
     let mut responses = Map::new();
     if let Some(openapi) = &consumed.openapi {
@@ -95,7 +101,9 @@ fn operation(components: &mut Components, model: &CapabilityModel, adapter: &Res
                 let headers: Map<String, Value> = response
                     .headers
                     .iter()
-                    .map(|(name, schema)| (name.clone(), json!({"schema": components.adopt(schema)})))
+                    .map(|(name, schema)| {
+                        (name.clone(), json!({"schema": components.adopt(schema)}))
+                    })
                     .collect();
                 entry["headers"] = Value::Object(headers);
             }
@@ -103,7 +111,10 @@ fn operation(components: &mut Components, model: &CapabilityModel, adapter: &Res
         }
     }
     if !responses.keys().any(|it| it.starts_with('2')) {
-        responses.insert("200".to_owned(), json!({"description": "Upstream response, passed through"}));
+        responses.insert(
+            "200".to_owned(),
+            json!({"description": "Upstream response, passed through"}),
+        );
     }
     let mut own = vec![
         ("400", "Invalid request parameters or body"),
@@ -137,7 +148,11 @@ fn operation(components: &mut Components, model: &CapabilityModel, adapter: &Res
         .filter(|it| it.location != Location::Body)
         .map(|it| parameter(components, it))
         .collect();
-    let summary = op.summary.clone().or_else(|| op.description.clone()).unwrap_or_else(|| op.name.clone());
+    let summary = op
+        .summary
+        .clone()
+        .or_else(|| op.description.clone())
+        .unwrap_or_else(|| op.name.clone());
     let mut res = json!({
         "operationId": op.name,
         "summary": summary,
@@ -161,7 +176,9 @@ fn operation(components: &mut Components, model: &CapabilityModel, adapter: &Res
 
 /// The OpenAPI document of the capability's REST adapters.
 pub fn document(model: &CapabilityModel, crate_version: &str) -> Value {
-    let mut components = Components { schemas: BTreeMap::new() };
+    let mut components = Components {
+        schemas: BTreeMap::new(),
+    };
     components.schemas.insert(
         "Problem".to_owned(),
         json!({
@@ -188,7 +205,10 @@ pub fn document(model: &CapabilityModel, crate_version: &str) -> Value {
             entry[op.method.to_lowercase()] = operation(&mut components, model, adapter, op);
         }
     }
-    let title = model.label.clone().unwrap_or_else(|| "REST adapter".to_owned());
+    let title = model
+        .label
+        .clone()
+        .unwrap_or_else(|| "REST adapter".to_owned());
     let description = model.description.clone().unwrap_or_else(|| title.clone());
     json!({
         "openapi": "3.1.0",

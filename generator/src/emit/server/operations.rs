@@ -35,7 +35,12 @@ pub fn plan(model: &CapabilityModel, api: &Api, diags: &mut Diagnostics) -> Opti
         .rest
         .iter()
         .flat_map(|it| it.operations.iter().map(|op| &op.call))
-        .chain(model.mcp.iter().flat_map(|it| it.tools.iter().map(|tool| &tool.call)));
+        .chain(
+            model
+                .mcp
+                .iter()
+                .flat_map(|it| it.tools.iter().map(|tool| &tool.call)),
+        );
     let mut failed = false;
     for call in used {
         if functions.contains_key(&(call.api, call.index)) {
@@ -43,7 +48,9 @@ pub fn plan(model: &CapabilityModel, api: &Api, diags: &mut Diagnostics) -> Opti
         }
         let consumed = &model.consumes[call.api].operations[call.index];
         let found = consumed.openapi.as_ref().and_then(|openapi| {
-            api.operations.iter().position(|op| op.method == openapi.method && op.path == openapi.path)
+            api.operations
+                .iter()
+                .position(|op| op.method == openapi.method && op.path == openapi.path)
         });
         let Some(index) = found else {
             let message = format!(
@@ -56,7 +63,10 @@ pub fn plan(model: &CapabilityModel, api: &Api, diags: &mut Diagnostics) -> Opti
             failed = true;
             continue;
         };
-        functions.insert((call.api, call.index), (consumed.name.to_snake_case(), index));
+        functions.insert(
+            (call.api, call.index),
+            (consumed.name.to_snake_case(), index),
+        );
     }
     (!failed).then_some(Calls { functions })
 }
@@ -66,7 +76,11 @@ fn client_lib(config: &ServerConfig) -> proc_macro2::Ident {
 }
 
 /// The consumed input that feeds API parameter `wire` at `location`.
-fn input_for<'a>(consumed: &'a ConsumedOperation, location: ParamLocation, wire: &str) -> Option<&'a Input> {
+fn input_for<'a>(
+    consumed: &'a ConsumedOperation,
+    location: ParamLocation,
+    wire: &str,
+) -> Option<&'a Input> {
     let location = match location {
         ParamLocation::Path => Location::Path,
         ParamLocation::Query => Location::Query,
@@ -75,7 +89,11 @@ fn input_for<'a>(consumed: &'a ConsumedOperation, location: ParamLocation, wire:
     };
     consumed.inputs.iter().find(|it| {
         it.location == location
-            && if location == Location::Path { it.name.eq_ignore_ascii_case(wire) } else { it.name == wire }
+            && if location == Location::Path {
+                it.name.eq_ignore_ascii_case(wire)
+            } else {
+                it.name == wire
+            }
     })
 }
 
@@ -94,7 +112,10 @@ fn call_function(
         let ty = type_tokens(&api.types, &param.ty, Site::Elsewhere);
         let Some(input) = input_for(consumed, param.location, &param.wire_name) else {
             if param.required {
-                let message = format!("`{}` needs the parameter `{}`, which no consumed input supplies", op.key, param.wire_name);
+                let message = format!(
+                    "`{}` needs the parameter `{}`, which no consumed input supplies",
+                    op.key, param.wire_name
+                );
                 diags.push(Diagnostic::error(Code::EmitUnsupported, message));
             }
             continue;
@@ -109,10 +130,18 @@ fn call_function(
     }
     if let Some(body) = &op.body {
         let ty = type_tokens(&api.types, &body.ty, Site::Elsewhere);
-        let input = consumed.inputs.iter().find(|it| it.location == Location::Body);
-        let arg = input.map(|it| it.name.clone()).unwrap_or_else(|| "body".to_owned());
+        let input = consumed
+            .inputs
+            .iter()
+            .find(|it| it.location == Location::Body);
+        let arg = input
+            .map(|it| it.name.clone())
+            .unwrap_or_else(|| "body".to_owned());
         if !matches!(body.kind, BodyKind::Json | BodyKind::Form | BodyKind::Text) {
-            let message = format!("`{}`: request bodies of type `{}` cannot be proxied yet", op.key, body.media_type);
+            let message = format!(
+                "`{}`: request bodies of type `{}` cannot be proxied yet",
+                op.key, body.media_type
+            );
             diags.push(Diagnostic::error(Code::EmitUnsupported, message));
         }
         if body.required {
@@ -152,9 +181,13 @@ fn secret_value(source: &ValueSource) -> TokenStream {
 
 /// The credential setter calls for the consumed API's authentication.
 fn credentials(model: &CapabilityModel, api: &Api) -> TokenStream {
-    let Some(auth) = &model.consumes[0].auth else { return TokenStream::new() };
+    let Some(auth) = &model.consumes[0].auth else {
+        return TokenStream::new();
+    };
     let kind = match auth {
-        OutboundAuth::ApiKey { name, placement, .. } => SecurityKind::ApiKey {
+        OutboundAuth::ApiKey {
+            name, placement, ..
+        } => SecurityKind::ApiKey {
             location: match placement {
                 KeyPlacement::Query => ApiKeyLocation::Query,
                 KeyPlacement::Header => ApiKeyLocation::Header,
@@ -173,7 +206,9 @@ fn credentials(model: &CapabilityModel, api: &Api) -> TokenStream {
     let scheme = crate::emit::client::schemes(api, &config)
         .into_iter()
         .find(|it| crate::emit::client::same_scheme(&it.kind, &kind));
-    let Some(scheme) = scheme else { return TokenStream::new() };
+    let Some(scheme) = scheme else {
+        return TokenStream::new();
+    };
     let setter = format_ident!("with_{}", scheme.rust_name);
     match auth {
         OutboundAuth::ApiKey { value, .. } => {
@@ -208,8 +243,14 @@ pub fn tokens(
         })
         .collect();
     let credentials = credentials(model, api);
-    let uses_types = functions.iter().any(|it| it.to_string().contains("types ::"));
-    let types_import = if uses_types { quote! { use #lib::types; } } else { TokenStream::new() };
+    let uses_types = functions
+        .iter()
+        .any(|it| it.to_string().contains("types ::"));
+    let types_import = if uses_types {
+        quote! { use #lib::types; }
+    } else {
+        TokenStream::new()
+    };
     quote! {
         //! One call into the client crate per consumed operation: JSON arguments in, the upstream
         //! response out, undecoded.

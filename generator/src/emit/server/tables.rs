@@ -8,7 +8,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::emit::server::operations::Calls;
-use crate::model::capability::{Argument, CapabilityModel, Input, Location, OutputShape, ValueSource};
+use crate::model::capability::{
+    Argument, CapabilityModel, Input, Location, OutputShape, ValueSource,
+};
 
 fn arguments(arguments: &[Argument]) -> Vec<TokenStream> {
     arguments
@@ -16,9 +18,15 @@ fn arguments(arguments: &[Argument]) -> Vec<TokenStream> {
         .map(|argument| {
             let consumed = &argument.consumed;
             let source = match &argument.source {
-                ValueSource::Input(name) => quote! { crate::support::upstream::ArgSource::Input(#name) },
-                ValueSource::Secret(name) => quote! { crate::support::upstream::ArgSource::Secret(#name) },
-                ValueSource::Template(text) => quote! { crate::support::upstream::ArgSource::Template(#text) },
+                ValueSource::Input(name) => {
+                    quote! { crate::support::upstream::ArgSource::Input(#name) }
+                }
+                ValueSource::Secret(name) => {
+                    quote! { crate::support::upstream::ArgSource::Secret(#name) }
+                }
+                ValueSource::Template(text) => {
+                    quote! { crate::support::upstream::ArgSource::Template(#text) }
+                }
                 ValueSource::Literal(value) => {
                     let text = value.to_string();
                     quote! { crate::support::upstream::ArgSource::Literal(#text) }
@@ -58,7 +66,9 @@ pub fn routes(model: &CapabilityModel, calls: &Calls) -> TokenStream {
     let mut links = Vec::new();
     let mut linked = BTreeSet::new();
     for op in model.rest.iter().flat_map(|it| it.operations.iter()) {
-        let Some(call) = calls.function(op.call.api, op.call.index) else { continue };
+        let Some(call) = calls.function(op.call.api, op.call.index) else {
+            continue;
+        };
         let call = format_ident!("{call}");
         let (name, method, path) = (&op.name, &op.method, &op.path);
         let inputs = op.inputs.iter().map(input);
@@ -76,15 +86,20 @@ pub fn routes(model: &CapabilityModel, calls: &Calls) -> TokenStream {
             }
         });
         let consumed = &model.consumes[op.call.api].operations[op.call.index];
-        let Some(openapi) = &consumed.openapi else { continue };
+        let Some(openapi) = &consumed.openapi else {
+            continue;
+        };
         if !linked.insert(openapi.path.clone()) {
             continue;
         }
         let exposed_of = |consumed_name: &str| {
-            op.arguments.iter().find(|it| it.consumed.eq_ignore_ascii_case(consumed_name)).and_then(|it| match &it.source {
-                ValueSource::Input(name) => Some(name.clone()),
-                _ => None,
-            })
+            op.arguments
+                .iter()
+                .find(|it| it.consumed.eq_ignore_ascii_case(consumed_name))
+                .and_then(|it| match &it.source {
+                    ValueSource::Input(name) => Some(name.clone()),
+                    _ => None,
+                })
         };
         let variables: Vec<TokenStream> = crate::model::join::template_variables(&openapi.path)
             .into_iter()

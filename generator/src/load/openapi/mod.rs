@@ -77,7 +77,9 @@ pub fn with_overlays(path: &Path, overlays: &[&Path], diags: &mut Diagnostics) -
     let file = SourceFile::read(path).map_err(|it| diags.push(it)).ok()?;
     let mut raw = file.parse().map_err(|it| diags.push(it)).ok()?;
     for overlay in overlays {
-        let overlay = SourceFile::read(overlay).map_err(|it| diags.push(it)).ok()?;
+        let overlay = SourceFile::read(overlay)
+            .map_err(|it| diags.push(it))
+            .ok()?;
         if !overlay::apply(&overlay, &mut raw, diags) {
             return None;
         }
@@ -99,7 +101,10 @@ pub fn load_file(
         }
     };
     if !raw.is_object() {
-        diags.push(Diagnostic::error(Code::NotAMapping, "an OpenAPI document must be a mapping").at(&file, ""));
+        diags.push(
+            Diagnostic::error(Code::NotAMapping, "an OpenAPI document must be a mapping")
+                .at(&file, ""),
+        );
         return None;
     }
     for overlay in overlays {
@@ -132,7 +137,14 @@ pub fn load_file(
     inline_path_item_refs(&mut raw);
 
     let spec = typed(&file, &origins, &mut raw, diags)?;
-    Some(OpenApiDocument { file, version, spec, raw, webhooks, origins })
+    Some(OpenApiDocument {
+        file,
+        version,
+        spec,
+        raw,
+        webhooks,
+        origins,
+    })
 }
 
 fn check_version(file: &Arc<SourceFile>, raw: &Value, diags: &mut Diagnostics) -> Option<String> {
@@ -140,7 +152,10 @@ fn check_version(file: &Arc<SourceFile>, raw: &Value, diags: &mut Diagnostics) -
         diags.push(
             Diagnostic::error(
                 Code::OpenApiVersion,
-                format!("Swagger {} documents are not supported", swagger.as_str().unwrap_or("2.0")),
+                format!(
+                    "Swagger {} documents are not supported",
+                    swagger.as_str().unwrap_or("2.0")
+                ),
             )
             .at(file, "/swagger")
             .with_help("convert it to OpenAPI 3 first (e.g. with swagger2openapi)"),
@@ -152,18 +167,24 @@ fn check_version(file: &Arc<SourceFile>, raw: &Value, diags: &mut Diagnostics) -
         Some(Value::Number(it)) => it.to_string(),
         _ => {
             diags.push(
-                Diagnostic::error(Code::OpenApiVersion, "not an OpenAPI document: the `openapi` field is missing")
-                    .at(file, "")
-                    .with_help("capgen reads OpenAPI 3.0.x and 3.1.x"),
+                Diagnostic::error(
+                    Code::OpenApiVersion,
+                    "not an OpenAPI document: the `openapi` field is missing",
+                )
+                .at(file, "")
+                .with_help("capgen reads OpenAPI 3.0.x and 3.1.x"),
             );
             return None;
         }
     };
     if !(version.starts_with("3.0") || version.starts_with("3.1")) {
         diags.push(
-            Diagnostic::error(Code::OpenApiVersion, format!("OpenAPI {version} is not supported"))
-                .at(file, "/openapi")
-                .with_help("capgen reads OpenAPI 3.0.x and 3.1.x"),
+            Diagnostic::error(
+                Code::OpenApiVersion,
+                format!("OpenAPI {version} is not supported"),
+            )
+            .at(file, "/openapi")
+            .with_help("capgen reads OpenAPI 3.0.x and 3.1.x"),
         );
         return None;
     }
@@ -171,9 +192,17 @@ fn check_version(file: &Arc<SourceFile>, raw: &Value, diags: &mut Diagnostics) -
 }
 
 /// Document-level 3.1 forms: optional `paths`, `webhooks`, `jsonSchemaDialect`, info fields.
-fn document_forms(file: &Arc<SourceFile>, raw: &mut Value, is_31: bool, diags: &mut Diagnostics) -> Vec<String> {
-    let Some(root) = raw.as_object_mut() else { return Vec::new() };
-    root.entry("paths").or_insert_with(|| Value::Object(Default::default()));
+fn document_forms(
+    file: &Arc<SourceFile>,
+    raw: &mut Value,
+    is_31: bool,
+    diags: &mut Diagnostics,
+) -> Vec<String> {
+    let Some(root) = raw.as_object_mut() else {
+        return Vec::new();
+    };
+    root.entry("paths")
+        .or_insert_with(|| Value::Object(Default::default()));
     let mut webhooks = Vec::new();
     if let Some(Value::Object(hooks)) = root.remove("webhooks") {
         webhooks = hooks.keys().cloned().collect();
@@ -181,7 +210,10 @@ fn document_forms(file: &Arc<SourceFile>, raw: &mut Value, is_31: bool, diags: &
             diags.push(
                 Diagnostic::warning(
                     Code::WebhooksIgnored,
-                    format!("webhooks ({}) are kept aside: capgen generates nothing for them", webhooks.join(", ")),
+                    format!(
+                        "webhooks ({}) are kept aside: capgen generates nothing for them",
+                        webhooks.join(", ")
+                    ),
                 )
                 .at_key(file, "/webhooks"),
             );
@@ -199,8 +231,9 @@ fn document_forms(file: &Arc<SourceFile>, raw: &mut Value, is_31: bool, diags: &
         );
     }
     operation_forms(file, root, is_31, diags);
-    if let Some(Value::Object(schemes)) =
-        root.get_mut("components").and_then(|it| it.get_mut("securitySchemes"))
+    if let Some(Value::Object(schemes)) = root
+        .get_mut("components")
+        .and_then(|it| it.get_mut("securitySchemes"))
     {
         let unsupported: Vec<String> = schemes
             .iter()
@@ -220,9 +253,12 @@ fn document_forms(file: &Arc<SourceFile>, raw: &mut Value, is_31: bool, diags: &
     }
     if is_31 {
         for (pointer, key) in [("/info", "summary"), ("/info/license", "identifier")] {
-            let parent = pointer.trim_start_matches('/').split('/').try_fold(&*root, |node, segment| {
-                node.get(segment).and_then(Value::as_object)
-            });
+            let parent = pointer
+                .trim_start_matches('/')
+                .split('/')
+                .try_fold(&*root, |node, segment| {
+                    node.get(segment).and_then(Value::as_object)
+                });
             if parent.is_some_and(|it| it.contains_key(key)) {
                 diags.push(
                     Diagnostic::note(
@@ -245,21 +281,32 @@ fn operation_forms(
     is_31: bool,
     diags: &mut Diagnostics,
 ) {
-    const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+    const METHODS: &[&str] = &[
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
     if let Some(Value::Object(components)) = root.get_mut("components")
         && components.shift_remove("callbacks").is_some()
     {
         diags.push(
-            Diagnostic::warning(Code::Unsupported, "callbacks are not generated; `components.callbacks` is ignored")
-                .at_key(file, "/components/callbacks"),
+            Diagnostic::warning(
+                Code::Unsupported,
+                "callbacks are not generated; `components.callbacks` is ignored",
+            )
+            .at_key(file, "/components/callbacks"),
         );
     }
-    let Some(Value::Object(paths)) = root.get_mut("paths") else { return };
+    let Some(Value::Object(paths)) = root.get_mut("paths") else {
+        return;
+    };
     for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
         let item_pointer = format!("/paths/{}", escape_pointer_segment(path));
         for method in METHODS {
-            let Some(Value::Object(operation)) = item.get_mut(*method) else { continue };
+            let Some(Value::Object(operation)) = item.get_mut(*method) else {
+                continue;
+            };
             let pointer = format!("{item_pointer}/{method}");
             if !operation.contains_key("responses") {
                 operation.insert("responses".to_owned(), Value::Object(Default::default()));
@@ -287,9 +334,13 @@ fn operation_forms(
 /// content, which the typed model cannot reference.
 fn inline_path_item_refs(raw: &mut Value) {
     let items = raw.pointer("/components/pathItems").cloned();
-    let Some(Value::Object(paths)) = raw.get_mut("paths") else { return };
+    let Some(Value::Object(paths)) = raw.get_mut("paths") else {
+        return;
+    };
     for item in paths.values_mut() {
-        let Some(target) = item.get("$ref").and_then(Value::as_str) else { continue };
+        let Some(target) = item.get("$ref").and_then(Value::as_str) else {
+            continue;
+        };
         let name = target.trim_start_matches("#/components/pathItems/");
         let name = name.replace("~1", "/").replace("~0", "~");
         if let Some(content) = items.as_ref().and_then(|it| it.get(&name)) {
@@ -323,7 +374,10 @@ fn typed(
             // `#[serde(flatten)]` in the typed model hides where below a path item the error is;
             // find the deepest object that fails on its own.
             let (pointer, message) = narrow(raw, &pointer).unwrap_or((pointer, message));
-            let diagnostic = Diagnostic::error(Code::OpenApiShape, format!("not a valid OpenAPI document: {message}"));
+            let diagnostic = Diagnostic::error(
+                Code::OpenApiShape,
+                format!("not a valid OpenAPI document: {message}"),
+            );
             diags.push(origins.at(file, diagnostic, &pointer));
             return None;
         };
@@ -345,7 +399,9 @@ fn narrow(raw: &Value, pointer: &str) -> Option<(String, String)> {
     use openapiv3::ReferenceOr;
     use walk::Kind;
     fn check<T: serde::de::DeserializeOwned>(node: &Value) -> Option<(String, String)> {
-        serde_path_to_error::deserialize::<_, T>(node).err().map(|err| (path_to_pointer(err.path()), err.inner().to_string()))
+        serde_path_to_error::deserialize::<_, T>(node)
+            .err()
+            .map(|err| (path_to_pointer(err.path()), err.inner().to_string()))
     }
     let mut candidates: Vec<walk::Slot> = walk::slots(raw, "", None)
         .into_iter()

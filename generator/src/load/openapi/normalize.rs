@@ -44,7 +44,11 @@ const IGNORED: &[&str] = &["$schema", "$id", "$comment", "$vocabulary"];
 pub fn schema(node: &mut Value, pointer: &str, is_31: bool, findings: &mut Vec<Finding>) {
     // Boolean schemas: `true` accepts anything, `false` nothing.
     if let Value::Bool(accept) = node {
-        *node = if *accept { json!({}) } else { json!({"not": {}}) };
+        *node = if *accept {
+            json!({})
+        } else {
+            json!({"not": {}})
+        };
         return;
     }
     let Some(object) = node.as_object_mut() else {
@@ -64,8 +68,10 @@ pub fn schema(node: &mut Value, pointer: &str, is_31: bool, findings: &mut Vec<F
     if let Some(value) = object.remove("const") {
         object.insert("enum".to_owned(), Value::Array(vec![value]));
     }
-    for (exclusive, inclusive) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")]
-    {
+    for (exclusive, inclusive) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
         if let Some(Value::Number(limit)) = object.get(exclusive).cloned() {
             object.insert(inclusive.to_owned(), Value::Number(limit));
             object.insert(exclusive.to_owned(), Value::Bool(true));
@@ -84,8 +90,9 @@ pub fn schema(node: &mut Value, pointer: &str, is_31: bool, findings: &mut Vec<F
         findings.push(Finding {
             code: Code::NotCarried,
             pointer: pointer_join(pointer, "items"),
-            message: "tuple-form `items` (an array of schemas) is not carried; items are any JSON value"
-                .to_owned(),
+            message:
+                "tuple-form `items` (an array of schemas) is not carried; items are any JSON value"
+                    .to_owned(),
         });
     }
     for key in NOT_CARRIED {
@@ -93,7 +100,9 @@ pub fn schema(node: &mut Value, pointer: &str, is_31: bool, findings: &mut Vec<F
             findings.push(Finding {
                 code: Code::NotCarried,
                 pointer: pointer_join(pointer, key),
-                message: format!("JSON Schema keyword `{key}` is not carried by capgen's model; ignored"),
+                message: format!(
+                    "JSON Schema keyword `{key}` is not carried by capgen's model; ignored"
+                ),
             });
         }
     }
@@ -134,10 +143,17 @@ fn ref_with_siblings(
     if !object.contains_key("$ref") || object.len() == 1 {
         return;
     }
-    let siblings: Vec<&str> = object.keys().filter(|k| *k != "$ref").map(String::as_str).collect();
-    let only_docs = siblings
-        .iter()
-        .all(|k| matches!(*k, "description" | "summary" | "title" | "example" | "examples"));
+    let siblings: Vec<&str> = object
+        .keys()
+        .filter(|k| *k != "$ref")
+        .map(String::as_str)
+        .collect();
+    let only_docs = siblings.iter().all(|k| {
+        matches!(
+            *k,
+            "description" | "summary" | "title" | "example" | "examples"
+        )
+    });
     if !is_31 && !only_docs {
         findings.push(Finding {
             code: Code::NotCarried,
@@ -148,10 +164,14 @@ fn ref_with_siblings(
             ),
         });
     }
-    let Some(reference) = object.remove("$ref") else { return };
+    let Some(reference) = object.remove("$ref") else {
+        return;
+    };
     let mut wrapper = Map::new();
     wrapper.insert("$ref".to_owned(), reference);
-    let all_of = object.entry("allOf").or_insert_with(|| Value::Array(Vec::new()));
+    let all_of = object
+        .entry("allOf")
+        .or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(items) = all_of {
         items.insert(0, Value::Object(wrapper));
     }
@@ -217,7 +237,8 @@ fn required_list(object: &mut Map<String, Value>, pointer: &str, findings: &mut 
             findings.push(Finding {
                 code: Code::OpenApiShape,
                 pointer: pointer_join(pointer, "required"),
-                message: "`required` in a schema must be a list of property names; ignored".to_owned(),
+                message: "`required` in a schema must be a list of property names; ignored"
+                    .to_owned(),
             });
         }
     }
@@ -243,7 +264,10 @@ mod tests {
     #[test]
     fn multi_type_array_becomes_any_of() {
         let (out, _) = run(json!({"type": ["string", "integer"]}));
-        assert_eq!(out, json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}));
+        assert_eq!(
+            out,
+            json!({"anyOf": [{"type": "string"}, {"type": "integer"}]})
+        );
     }
 
     #[test]
@@ -255,13 +279,19 @@ mod tests {
     #[test]
     fn numeric_exclusive_minimum() {
         let (out, _) = run(json!({"type": "integer", "exclusiveMinimum": 0}));
-        assert_eq!(out, json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true}));
+        assert_eq!(
+            out,
+            json!({"type": "integer", "minimum": 0, "exclusiveMinimum": true})
+        );
     }
 
     #[test]
     fn ref_with_description_keeps_both() {
         let (out, _) = run(json!({"$ref": "#/components/schemas/A", "description": "d"}));
-        assert_eq!(out, json!({"description": "d", "allOf": [{"$ref": "#/components/schemas/A"}]}));
+        assert_eq!(
+            out,
+            json!({"description": "d", "allOf": [{"$ref": "#/components/schemas/A"}]})
+        );
     }
 
     #[test]

@@ -28,14 +28,18 @@ pub fn apply(file: &Arc<SourceFile>, doc: &mut Value, diags: &mut Diagnostics) -
     let version = overlay.get("overlay").and_then(Value::as_str);
     if !version.is_some_and(|it| it.starts_with("1.")) {
         diags.push(
-            Diagnostic::error(Code::OverlayShape, "not an Overlay 1.x document: `overlay: 1.0.0` is missing")
-                .at(file, "/overlay"),
+            Diagnostic::error(
+                Code::OverlayShape,
+                "not an Overlay 1.x document: `overlay: 1.0.0` is missing",
+            )
+            .at(file, "/overlay"),
         );
         return false;
     }
     let Some(actions) = overlay.get("actions").and_then(Value::as_array) else {
         diags.push(
-            Diagnostic::error(Code::OverlayShape, "an overlay needs a list of `actions`").at(file, "/actions"),
+            Diagnostic::error(Code::OverlayShape, "an overlay needs a list of `actions`")
+                .at(file, "/actions"),
         );
         return false;
     };
@@ -66,27 +70,42 @@ fn apply_action(
         Ok(path) => path,
         Err(err) => {
             diags.push(
-                Diagnostic::error(Code::OverlayBadTarget, format!("invalid JSONPath `{target}`: {err}"))
-                    .at(file, target_pointer),
+                Diagnostic::error(
+                    Code::OverlayBadTarget,
+                    format!("invalid JSONPath `{target}`: {err}"),
+                )
+                .at(file, target_pointer),
             );
             return false;
         }
     };
-    let remove = action.get("remove").and_then(Value::as_bool).unwrap_or(false);
+    let remove = action
+        .get("remove")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let update = action.get("update");
     if !remove && update.is_none() {
         diags.push(
-            Diagnostic::error(Code::OverlayShape, "an action needs `update` or `remove: true`")
-                .at(file, pointer.to_owned()),
+            Diagnostic::error(
+                Code::OverlayShape,
+                "an action needs `update` or `remove: true`",
+            )
+            .at(file, pointer.to_owned()),
         );
         return false;
     }
-    let mut selected: Vec<String> =
-        path.query_located(doc).locations().map(|it| it.to_json_pointer()).collect();
+    let mut selected: Vec<String> = path
+        .query_located(doc)
+        .locations()
+        .map(|it| it.to_json_pointer())
+        .collect();
     if selected.is_empty() {
         diags.push(
-            Diagnostic::warning(Code::OverlayNoMatch, format!("`{target}` selects nothing; action skipped"))
-                .at(file, target_pointer),
+            Diagnostic::warning(
+                Code::OverlayNoMatch,
+                format!("`{target}` selects nothing; action skipped"),
+            )
+            .at(file, target_pointer),
         );
         return true;
     }
@@ -113,7 +132,9 @@ fn merge(target: &mut Value, update: &Value) {
         (Value::Object(target), Value::Object(update)) => {
             for (key, value) in update {
                 match target.get_mut(key) {
-                    Some(existing) if existing.is_object() && value.is_object() => merge(existing, value),
+                    Some(existing) if existing.is_object() && value.is_object() => {
+                        merge(existing, value)
+                    }
                     _ => {
                         target.insert(key.clone(), value.clone());
                     }
@@ -127,7 +148,9 @@ fn merge(target: &mut Value, update: &Value) {
 }
 
 fn remove_at(doc: &mut Value, pointer: &str) {
-    let Some((parent, last)) = pointer.rsplit_once('/') else { return };
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return;
+    };
     let key = last.replace("~1", "/").replace("~0", "~");
     match doc.pointer_mut(parent) {
         Some(Value::Object(object)) => {
@@ -175,7 +198,10 @@ mod tests {
     #[test]
     fn remove_deletes_every_selected_node() {
         let overlay = "overlay: 1.0.0\nactions:\n  - target: $.l[?@.drop]\n    remove: true\n";
-        let (doc, _) = run(overlay, json!({"l": [{"drop": true}, {"k": 1}, {"drop": true}]}));
+        let (doc, _) = run(
+            overlay,
+            json!({"l": [{"drop": true}, {"k": 1}, {"drop": true}]}),
+        );
         assert_eq!(doc, json!({"l": [{"k": 1}]}));
     }
 

@@ -16,7 +16,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::load::diagnostics::{Code, Diagnostic, Diagnostics, escape_pointer_segment, pointer_join};
+use crate::load::diagnostics::{
+    Code, Diagnostic, Diagnostics, escape_pointer_segment, pointer_join,
+};
 use crate::load::openapi::walk::{self, Kind};
 use crate::load::source::SourceFile;
 
@@ -39,9 +41,10 @@ impl Origins {
             })
             .max_by_key(|(prefix, ..)| prefix.len());
         match best {
-            Some((prefix, file, original)) => {
-                (file.clone(), format!("{original}{}", &pointer[prefix.len()..]))
-            }
+            Some((prefix, file, original)) => (
+                file.clone(),
+                format!("{original}{}", &pointer[prefix.len()..]),
+            ),
             None => (main.clone(), pointer.to_owned()),
         }
     }
@@ -63,7 +66,9 @@ fn split_ref(reference: &str) -> (&str, String) {
         Some((file, fragment)) => (file, fragment),
         None => (reference, ""),
     };
-    let decoded = percent_encoding::percent_decode_str(fragment).decode_utf8_lossy().into_owned();
+    let decoded = percent_encoding::percent_decode_str(fragment)
+        .decode_utf8_lossy()
+        .into_owned();
     (file, decoded)
 }
 
@@ -113,7 +118,9 @@ impl<'a> Bundler<'a> {
     }
 
     fn error(&mut self, code: Code, pointer: &str, message: String) {
-        let diagnostic = self.origins.at(&self.main, Diagnostic::error(code, message), pointer);
+        let diagnostic = self
+            .origins
+            .at(&self.main, Diagnostic::error(code, message), pointer);
         self.diags.push(diagnostic);
     }
 
@@ -145,7 +152,9 @@ impl<'a> Bundler<'a> {
                         self.error(Code::BadRef, &at, "`$ref` must be a string".to_owned());
                         set_any(doc, &slot.pointer);
                     }
-                    Some(Some(reference)) => self.reference(doc, slot.kind, &slot.pointer, &reference),
+                    Some(Some(reference)) => {
+                        self.reference(doc, slot.kind, &slot.pointer, &reference)
+                    }
                 }
             }
             if !fresh {
@@ -161,7 +170,9 @@ impl<'a> Bundler<'a> {
             self.error(
                 Code::NetworkRef,
                 &at,
-                format!("`{reference}` is a network reference; capgen never fetches remote documents"),
+                format!(
+                    "`{reference}` is a network reference; capgen never fetches remote documents"
+                ),
             );
             set_any(doc, pointer);
             return;
@@ -189,7 +200,11 @@ impl<'a> Bundler<'a> {
             if segments.len() == 3 && segments[0] == "components" {
                 let section = unescape(segments[1]);
                 if doc.pointer(&fragment).is_none() {
-                    self.error(Code::UnresolvedRef, &at, format!("`{reference}` points at nothing"));
+                    self.error(
+                        Code::UnresolvedRef,
+                        &at,
+                        format!("`{reference}` points at nothing"),
+                    );
                     set_any(doc, pointer);
                     return;
                 }
@@ -211,12 +226,23 @@ impl<'a> Bundler<'a> {
                 return;
             }
             let Some(target) = doc.pointer(&fragment).cloned() else {
-                self.error(Code::UnresolvedRef, &at, format!("`{reference}` points at nothing"));
+                self.error(
+                    Code::UnresolvedRef,
+                    &at,
+                    format!("`{reference}` points at nothing"),
+                );
                 set_any(doc, pointer);
                 return;
             };
             let main = self.main.clone();
-            self.hoist(doc, kind, pointer, (main.path().to_path_buf(), fragment), target, main);
+            self.hoist(
+                doc,
+                kind,
+                pointer,
+                (main.path().to_path_buf(), fragment),
+                target,
+                main,
+            );
             return;
         }
         let Some((file, value)) = self.external(&target_path) else {
@@ -232,7 +258,10 @@ impl<'a> Bundler<'a> {
             self.error(
                 Code::UnresolvedRef,
                 &at,
-                format!("`{reference}`: `{}` has nothing at `#{fragment}`", file.display_path()),
+                format!(
+                    "`{reference}`: `{}` has nothing at `#{fragment}`",
+                    file.display_path()
+                ),
             );
             set_any(doc, pointer);
             return;
@@ -259,9 +288,15 @@ impl<'a> Bundler<'a> {
         let new_pointer = format!("/components/{section}/{}", escape_pointer_segment(&name));
         let new_ref = format!("#{new_pointer}");
         self.memo.insert(key.clone(), new_ref.clone());
-        let Some(root) = doc.as_object_mut() else { return };
-        let components = root.entry("components").or_insert_with(|| Value::Object(Default::default()));
-        let Some(components) = components.as_object_mut() else { return };
+        let Some(root) = doc.as_object_mut() else {
+            return;
+        };
+        let components = root
+            .entry("components")
+            .or_insert_with(|| Value::Object(Default::default()));
+        let Some(components) = components.as_object_mut() else {
+            return;
+        };
         let entries = components
             .entry(section)
             .or_insert_with(|| Value::Object(Default::default()));
@@ -278,19 +313,42 @@ impl<'a> Bundler<'a> {
             Some(last) if !matches!(last.as_str(), "schema" | "items") => last,
             _ => {
                 let stem = path.file_stem().and_then(|it| it.to_str()).unwrap_or("Ref");
-                let tail: Vec<String> =
-                    fragment.split('/').filter(|it| !it.is_empty()).map(unescape).collect();
-                let tail = tail.iter().rev().take(3).rev().cloned().collect::<Vec<_>>().join("_");
-                if tail.is_empty() { stem.to_owned() } else { format!("{stem}_{tail}") }
+                let tail: Vec<String> = fragment
+                    .split('/')
+                    .filter(|it| !it.is_empty())
+                    .map(unescape)
+                    .collect();
+                let tail = tail
+                    .iter()
+                    .rev()
+                    .take(3)
+                    .rev()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("_");
+                if tail.is_empty() {
+                    stem.to_owned()
+                } else {
+                    format!("{stem}_{tail}")
+                }
             }
         };
         let base: String = base
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let mut candidate = base.clone();
         let mut n = 2;
-        while self.names.contains(&(section.to_owned(), candidate.clone())) {
+        while self
+            .names
+            .contains(&(section.to_owned(), candidate.clone()))
+        {
             candidate = format!("{base}{n}");
             n += 1;
         }
@@ -318,7 +376,9 @@ impl<'a> Bundler<'a> {
     /// A component that is only a `$ref` to itself (directly or through other pure refs) has no
     /// meaning; recursion through properties is fine and handled by the type generator.
     fn check_pure_cycles(&mut self, doc: &Value) {
-        let Some(components) = doc.get("components").and_then(Value::as_object) else { return };
+        let Some(components) = doc.get("components").and_then(Value::as_object) else {
+            return;
+        };
         let mut cyclic = Vec::new();
         for (section, entries) in components {
             for name in entries.as_object().into_iter().flat_map(|it| it.keys()) {
@@ -366,7 +426,9 @@ fn kind_name(kind: Kind) -> &'static str {
 }
 
 fn resolve_relative(base: &Path, relative: &str) -> PathBuf {
-    let decoded = percent_encoding::percent_decode_str(relative).decode_utf8_lossy().into_owned();
+    let decoded = percent_encoding::percent_decode_str(relative)
+        .decode_utf8_lossy()
+        .into_owned();
     let joined = base.parent().unwrap_or(Path::new("")).join(decoded);
     // Normalise `a/../b` without touching the file system.
     let mut out = PathBuf::new();

@@ -31,7 +31,8 @@ const HEAD: &str = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\n";
 
 #[test]
 fn seed_document_loads_without_errors() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/durable-functions/openapi.yaml");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/durable-functions/openapi.yaml");
     let mut diags = Diagnostics::new();
     let doc = load(&path, &[], &mut diags).expect("seed loads");
     assert!(!diags.has_errors(), "{diags:?}");
@@ -50,7 +51,9 @@ fn unresolved_ref_is_located_at_the_ref() {
 
 #[test]
 fn network_ref_is_refused() {
-    let text = format!("{HEAD}components:\n  schemas:\n    A:\n      $ref: 'https://example.com/a.json'\n");
+    let text = format!(
+        "{HEAD}components:\n  schemas:\n    A:\n      $ref: 'https://example.com/a.json'\n"
+    );
     let (_, diags) = load_text(&text);
     assert_eq!(codes(&diags), vec![("O102", 6, 13)]);
 }
@@ -90,7 +93,11 @@ fn deep_local_pointer_is_bundled_into_components() {
 #[test]
 fn relative_file_refs_are_followed_and_located_in_their_file() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "common.yaml", "Pet:\n  type: object\n  properties:\n    owner:\n      $ref: '#/Missing'\n");
+    write(
+        dir.path(),
+        "common.yaml",
+        "Pet:\n  type: object\n  properties:\n    owner:\n      $ref: '#/Missing'\n",
+    );
     let main = write(
         dir.path(),
         "api.yaml",
@@ -109,7 +116,11 @@ fn relative_file_refs_are_followed_and_located_in_their_file() {
 #[test]
 fn relative_file_refs_resolve() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "pet.yaml", "type: object\nproperties:\n  name: {type: string}\n");
+    write(
+        dir.path(),
+        "pet.yaml",
+        "type: object\nproperties:\n  name: {type: string}\n",
+    );
     let main = write(
         dir.path(),
         "api.yaml",
@@ -118,12 +129,17 @@ fn relative_file_refs_resolve() {
     let mut diags = Diagnostics::new();
     let doc = load(&main, &[], &mut diags).expect("loads");
     assert!(!diags.has_errors(), "{diags:?}");
-    assert_eq!(doc.raw.pointer("/components/schemas/P/$ref"), Some(&serde_json::json!("#/components/schemas/pet")));
+    assert_eq!(
+        doc.raw.pointer("/components/schemas/P/$ref"),
+        Some(&serde_json::json!("#/components/schemas/pet"))
+    );
 }
 
 #[test]
 fn webhooks_are_kept_aside_with_a_warning() {
-    let text = format!("{HEAD}webhooks:\n  newPet:\n    post:\n      responses: {{'200': {{description: ok}}}}\n");
+    let text = format!(
+        "{HEAD}webhooks:\n  newPet:\n    post:\n      responses: {{'200': {{description: ok}}}}\n"
+    );
     let (doc, diags) = load_text(&text);
     assert_eq!(doc.expect("loads").webhooks, vec!["newPet"]);
     assert_eq!(codes(&diags), vec![("O202", 3, 1)]);

@@ -66,7 +66,9 @@ pub struct Slot {
     pub pointer: String,
 }
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Keywords whose value is one schema.
 pub const SCHEMA_SINGLE: &[&str] = &[
@@ -86,7 +88,12 @@ pub const SCHEMA_SINGLE: &[&str] = &[
 /// Keywords whose value is a list of schemas.
 pub const SCHEMA_LIST: &[&str] = &["allOf", "oneOf", "anyOf", "prefixItems"];
 /// Keywords whose value is a map of schemas.
-pub const SCHEMA_MAP: &[&str] = &["properties", "$defs", "patternProperties", "dependentSchemas"];
+pub const SCHEMA_MAP: &[&str] = &[
+    "properties",
+    "$defs",
+    "patternProperties",
+    "dependentSchemas",
+];
 
 /// Lists every slot of the document at `root`, which holds an object of `kind` (the whole
 /// document when `kind` is `None`).
@@ -147,7 +154,9 @@ fn one(value: &Value, pointer: &str, key: &str, kind: Kind, out: &mut Vec<Slot>)
 }
 
 fn content(value: &Value, pointer: &str, out: &mut Vec<Slot>) {
-    let Some(media) = value.get("content").and_then(Value::as_object) else { return };
+    let Some(media) = value.get("content").and_then(Value::as_object) else {
+        return;
+    };
     let base = pointer_join(pointer, "content");
     for (name, media_type) in media {
         let media_pointer = pointer_join(&base, name);
@@ -156,21 +165,32 @@ fn content(value: &Value, pointer: &str, out: &mut Vec<Slot>) {
         if let Some(encoding) = media_type.get("encoding").and_then(Value::as_object) {
             let encoding_base = pointer_join(&media_pointer, "encoding");
             for (field, entry) in encoding {
-                map_of(entry, &pointer_join(&encoding_base, field), "headers", Kind::Header, out);
+                map_of(
+                    entry,
+                    &pointer_join(&encoding_base, field),
+                    "headers",
+                    Kind::Header,
+                    out,
+                );
             }
         }
     }
 }
 
 fn slot(value: &Value, pointer: &str, kind: Kind, out: &mut Vec<Slot>) {
-    out.push(Slot { kind, pointer: pointer.to_owned() });
+    out.push(Slot {
+        kind,
+        pointer: pointer.to_owned(),
+    });
     if kind == Kind::Schema {
         // Boolean schemas (3.1) have no children.
         if !value.is_object() {
             return;
         }
     }
-    let Some(object) = value.as_object() else { return };
+    let Some(object) = value.as_object() else {
+        return;
+    };
     if object.contains_key("$ref") && kind != Kind::Schema {
         return;
     }
@@ -196,7 +216,13 @@ fn slot(value: &Value, pointer: &str, kind: Kind, out: &mut Vec<Slot>) {
                 if let Some(operation) = object.get(*method) {
                     let op_pointer = pointer_join(pointer, method);
                     list_of(operation, &op_pointer, "parameters", Kind::Parameter, out);
-                    one(operation, &op_pointer, "requestBody", Kind::RequestBody, out);
+                    one(
+                        operation,
+                        &op_pointer,
+                        "requestBody",
+                        Kind::RequestBody,
+                        out,
+                    );
                     map_of(operation, &op_pointer, "responses", Kind::Response, out);
                     map_of(operation, &op_pointer, "callbacks", Kind::Callback, out);
                 }
@@ -216,7 +242,12 @@ fn slot(value: &Value, pointer: &str, kind: Kind, out: &mut Vec<Slot>) {
         Kind::Callback => {
             for (expression, item) in object {
                 if !expression.starts_with("x-") {
-                    slot(item, &pointer_join(pointer, expression), Kind::PathItem, out);
+                    slot(
+                        item,
+                        &pointer_join(pointer, expression),
+                        Kind::PathItem,
+                        out,
+                    );
                 }
             }
         }
@@ -236,10 +267,16 @@ mod tests {
             "paths": {},
             "components": {"schemas": {"A": {"properties": {"type": {"type": "string"}}}}}
         });
-        let found: Vec<String> = slots(&doc, "", None).into_iter().map(|it| it.pointer).collect();
+        let found: Vec<String> = slots(&doc, "", None)
+            .into_iter()
+            .map(|it| it.pointer)
+            .collect();
         assert_eq!(
             found,
-            vec!["/components/schemas/A", "/components/schemas/A/properties/type"]
+            vec![
+                "/components/schemas/A",
+                "/components/schemas/A/properties/type"
+            ]
         );
     }
 
@@ -249,12 +286,17 @@ mod tests {
             "parameters": [{"name": "b", "in": "path", "schema": {"type": "string"}}],
             "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/x"}}}}}
         }}}});
-        let kinds: Vec<(Kind, String)> =
-            slots(&doc, "", None).into_iter().map(|it| (it.kind, it.pointer)).collect();
+        let kinds: Vec<(Kind, String)> = slots(&doc, "", None)
+            .into_iter()
+            .map(|it| (it.kind, it.pointer))
+            .collect();
         assert!(kinds.contains(&(
             Kind::Schema,
             "/paths/~1a~1{b}/get/responses/200/content/application~1json/schema".to_owned()
         )));
-        assert!(kinds.contains(&(Kind::Parameter, "/paths/~1a~1{b}/get/parameters/0".to_owned())));
+        assert!(kinds.contains(&(
+            Kind::Parameter,
+            "/paths/~1a~1{b}/get/parameters/0".to_owned()
+        )));
     }
 }

@@ -3,20 +3,34 @@
 
 use serde_json::Value;
 
-use crate::load::capability::model::{Capability, ConsumedInputParameter, ConsumesHttp, ParamLocation};
+use crate::load::capability::model::{
+    Capability, ConsumedInputParameter, ConsumesHttp, ParamLocation,
+};
 use crate::load::diagnostics::{Code, Diagnostic};
-use crate::model::capability::{ConsumedApi, ConsumedOperation, Input, Location, OpenApiRef, Origin, ValueSource};
+use crate::model::capability::{
+    ConsumedApi, ConsumedOperation, Input, Location, OpenApiRef, Origin, ValueSource,
+};
 use crate::model::join::schema::{self, Found};
-use crate::model::join::{Ctx, auth, bound_value, normalize_template, template_key, template_variables};
+use crate::model::join::{
+    Ctx, auth, bound_value, normalize_template, template_key, template_variables,
+};
 
 pub fn consumed_apis(ctx: &mut Ctx<'_>) -> Vec<ConsumedApi> {
     let mut res: Vec<ConsumedApi> = Vec::new();
     let cap: &Capability = ctx.cap;
     for (pointer, consumes) in cap.all_consumes() {
-        let Some(http) = consumes.as_http() else { continue };
+        let Some(http) = consumes.as_http() else {
+            continue;
+        };
         if let Some(first) = res.iter().find(|it| it.namespace == http.namespace) {
-            let message = format!("consumed namespace `{}` is declared twice (first at {})", http.namespace, first.pointer);
-            ctx.report(Diagnostic::error(Code::DuplicateName, message), format!("{pointer}/namespace"));
+            let message = format!(
+                "consumed namespace `{}` is declared twice (first at {})",
+                http.namespace, first.pointer
+            );
+            ctx.report(
+                Diagnostic::error(Code::DuplicateName, message),
+                format!("{pointer}/namespace"),
+            );
             continue;
         }
         res.push(consumed_api(ctx, http, &pointer));
@@ -27,9 +41,18 @@ pub fn consumed_apis(ctx: &mut Ctx<'_>) -> Vec<ConsumedApi> {
 fn consumed_api(ctx: &mut Ctx<'_>, http: &ConsumesHttp, pointer: &str) -> ConsumedApi {
     let host_end = http.base_uri.find("://").map(|it| it + 3).unwrap_or(0);
     let variables = template_variables(&normalize_template(&http.base_uri[host_end..]));
-    let auth = http.authentication.as_ref().and_then(|it| auth(ctx, it, &format!("{pointer}/authentication"), false));
-    let mut secret_params = ctx.openapi.map(schema::secret_parameters).unwrap_or_default();
-    if let Some(crate::model::capability::OutboundAuth::ApiKey { name, placement, .. }) = &auth {
+    let auth = http
+        .authentication
+        .as_ref()
+        .and_then(|it| auth(ctx, it, &format!("{pointer}/authentication"), false));
+    let mut secret_params = ctx
+        .openapi
+        .map(schema::secret_parameters)
+        .unwrap_or_default();
+    if let Some(crate::model::capability::OutboundAuth::ApiKey {
+        name, placement, ..
+    }) = &auth
+    {
         let location = match placement {
             crate::model::capability::KeyPlacement::Query => Location::Query,
             crate::model::capability::KeyPlacement::Header => Location::Header,
@@ -40,40 +63,64 @@ fn consumed_api(ctx: &mut Ctx<'_>, http: &ConsumesHttp, pointer: &str) -> Consum
     let mut operations = Vec::new();
     for (ri, oi, resource, op) in http.operations() {
         let op_pointer = format!("{pointer}/resources/{ri}/operations/{oi}");
-        if let Some(first) = operations.iter().find(|it: &&ConsumedOperation| it.name == op.name) {
-            let message = format!("operation `{}` is declared twice in `{}` (first at {})", op.name, http.namespace, first.pointer);
-            ctx.report(Diagnostic::error(Code::DuplicateName, message), format!("{op_pointer}/name"));
+        if let Some(first) = operations
+            .iter()
+            .find(|it: &&ConsumedOperation| it.name == op.name)
+        {
+            let message = format!(
+                "operation `{}` is declared twice in `{}` (first at {})",
+                op.name, http.namespace, first.pointer
+            );
+            ctx.report(
+                Diagnostic::error(Code::DuplicateName, message),
+                format!("{op_pointer}/name"),
+            );
             continue;
         }
         let path = normalize_template(&resource.path);
-        let declared: Vec<(String, &ConsumedInputParameter)> = http
-            .input_parameters
-            .iter()
-            .enumerate()
-            .map(|(i, it)| (format!("{pointer}/inputParameters/{i}"), it))
-            .chain(
-                resource
-                    .input_parameters
-                    .iter()
-                    .enumerate()
-                    .map(|(i, it)| (format!("{pointer}/resources/{ri}/inputParameters/{i}"), it)),
-            )
-            .chain(op.input_parameters.iter().enumerate().map(|(i, it)| (format!("{op_pointer}/inputParameters/{i}"), it)))
-            .collect();
+        let declared: Vec<(String, &ConsumedInputParameter)> =
+            http.input_parameters
+                .iter()
+                .enumerate()
+                .map(|(i, it)| (format!("{pointer}/inputParameters/{i}"), it))
+                .chain(
+                    resource.input_parameters.iter().enumerate().map(|(i, it)| {
+                        (format!("{pointer}/resources/{ri}/inputParameters/{i}"), it)
+                    }),
+                )
+                .chain(
+                    op.input_parameters
+                        .iter()
+                        .enumerate()
+                        .map(|(i, it)| (format!("{op_pointer}/inputParameters/{i}"), it)),
+                )
+                .collect();
         let method = op.method.as_str();
         let path_pointer = format!("{pointer}/resources/{ri}/path");
         let found = find_operation(ctx, method, &path, &op_pointer, &path_pointer);
-        let inputs = inputs(ctx, &path, &declared, found.as_ref(), &secret_params, &op_pointer);
+        let inputs = inputs(
+            ctx,
+            &path,
+            &declared,
+            found.as_ref(),
+            &secret_params,
+            &op_pointer,
+        );
         let openapi = found.as_ref().map(|found| {
-            let (success_schema, success_without_body) =
-                ctx.openapi.map(|doc| schema::success(doc, found)).unwrap_or((None, true));
+            let (success_schema, success_without_body) = ctx
+                .openapi
+                .map(|doc| schema::success(doc, found))
+                .unwrap_or((None, true));
             OpenApiRef {
                 method: found.method.to_owned(),
                 path: found.path.to_owned(),
                 operation_id: found.operation.operation_id.clone(),
                 success_schema,
                 success_without_body,
-                responses: ctx.openapi.map(|doc| schema::responses(doc, found)).unwrap_or_default(),
+                responses: ctx
+                    .openapi
+                    .map(|doc| schema::responses(doc, found))
+                    .unwrap_or_default(),
             }
         });
         operations.push(ConsumedOperation {
@@ -110,13 +157,21 @@ fn find_operation<'a>(
         .into_iter()
         .find(|it| it.method == method && template_key(it.path) == key);
     let Some(found) = found else {
-        let message = format!("no operation `{method} {path}` in the OpenAPI document; inputs come from the capability only");
+        let message = format!(
+            "no operation `{method} {path}` in the OpenAPI document; inputs come from the capability only"
+        );
         ctx.report(Diagnostic::warning(Code::NoOpenApiMatch, message), pointer);
         return None;
     };
     if blank_vars(found.path) != blank_vars(path) {
-        let message = format!("`{path}` matches the OpenAPI path `{}` only when case is ignored", found.path);
-        ctx.report(Diagnostic::warning(Code::CaseInsensitiveMatch, message), path_pointer);
+        let message = format!(
+            "`{path}` matches the OpenAPI path `{}` only when case is ignored",
+            found.path
+        );
+        ctx.report(
+            Diagnostic::warning(Code::CaseInsensitiveMatch, message),
+            path_pointer,
+        );
     }
     Some(found)
 }
@@ -175,8 +230,9 @@ fn inputs(
     let mut res: Vec<Input> = Vec::new();
     let mut inferred = Vec::new();
     for var in template_variables(path) {
-        let from_openapi =
-            openapi_params.iter().find(|it| it.location == Location::Path && it.name.eq_ignore_ascii_case(&var));
+        let from_openapi = openapi_params
+            .iter()
+            .find(|it| it.location == Location::Path && it.name.eq_ignore_ascii_case(&var));
         let from_capability = declared.iter().find(|(_, it)| {
             it.location == ParamLocation::Path && it.name.eq_ignore_ascii_case(&var)
         });
@@ -221,20 +277,33 @@ fn inputs(
             });
             continue;
         }
-        let Some(location) = location_of(param.location) else { continue };
+        let Some(location) = location_of(param.location) else {
+            continue;
+        };
         if location == Location::Body {
             continue;
         }
-        let from_openapi =
-            openapi_params.iter().find(|it| it.location == location && it.name == param.name);
-        let schema = pick_schema(ctx, Some(&(param_pointer.clone(), *param)), from_openapi.map(|it| &it.schema));
+        let from_openapi = openapi_params
+            .iter()
+            .find(|it| it.location == location && it.name == param.name);
+        let schema = pick_schema(
+            ctx,
+            Some(&(param_pointer.clone(), *param)),
+            from_openapi.map(|it| &it.schema),
+        );
         let fixed = param.value.as_ref().map(|it| bound_value(ctx, it));
         res.push(Input {
             name: param.name.clone(),
             location,
-            required: param.required.or(from_openapi.map(|it| it.required)).unwrap_or(false),
+            required: param
+                .required
+                .or(from_openapi.map(|it| it.required))
+                .unwrap_or(false),
             schema,
-            description: param.description.clone().or_else(|| from_openapi.and_then(|it| it.description.clone())),
+            description: param
+                .description
+                .clone()
+                .or_else(|| from_openapi.and_then(|it| it.description.clone())),
             origin: Origin::Declared,
             fixed,
         });
@@ -252,11 +321,21 @@ fn inputs(
             continue;
         }
         if param.location == Location::Path {
-            let message = format!("OpenAPI path parameter `{}` has no variable in the capability path `{path}`", param.name);
-            ctx.report(Diagnostic::warning(Code::OpenApiInconsistent, message), pointer);
+            let message = format!(
+                "OpenAPI path parameter `{}` has no variable in the capability path `{path}`",
+                param.name
+            );
+            ctx.report(
+                Diagnostic::warning(Code::OpenApiInconsistent, message),
+                pointer,
+            );
             continue;
         }
-        inferred.push(format!("`{}` ({})", param.name, location_name(param.location)));
+        inferred.push(format!(
+            "`{}` ({})",
+            param.name,
+            location_name(param.location)
+        ));
         res.push(Input {
             name: param.name.clone(),
             location: param.location,
@@ -274,8 +353,14 @@ fn inputs(
         res.push(body);
     }
     if !inferred.is_empty() {
-        let message = format!("inputs inferred for this operation: {}", inferred.join(", "));
-        ctx.report(Diagnostic::note(Code::InferredInput, message), format!("{pointer}/name"));
+        let message = format!(
+            "inputs inferred for this operation: {}",
+            inferred.join(", ")
+        );
+        ctx.report(
+            Diagnostic::note(Code::InferredInput, message),
+            format!("{pointer}/name"),
+        );
     }
     res
 }
@@ -299,13 +384,17 @@ fn body_input(
         (Some(doc), Some(found)) => schema::body(doc, found),
         _ => None,
     };
-    let from_capability = declared.iter().find(|(_, it)| it.location == ParamLocation::Body);
+    let from_capability = declared
+        .iter()
+        .find(|(_, it)| it.location == ParamLocation::Body);
     if from_openapi.is_none() && from_capability.is_none() {
         return None;
     }
     let schema = pick_schema(ctx, from_capability, from_openapi.as_ref().map(|it| &it.1));
     Some(Input {
-        name: from_capability.map(|(_, it)| it.name.clone()).unwrap_or_else(|| "body".to_owned()),
+        name: from_capability
+            .map(|(_, it)| it.name.clone())
+            .unwrap_or_else(|| "body".to_owned()),
         location: Location::Body,
         required: from_capability
             .and_then(|(_, it)| it.required)
@@ -315,7 +404,11 @@ fn body_input(
         description: from_capability
             .and_then(|(_, it)| it.description.clone())
             .or_else(|| from_openapi.and_then(|it| it.2)),
-        origin: if from_capability.is_some() { Origin::Declared } else { Origin::OpenApi },
+        origin: if from_capability.is_some() {
+            Origin::Declared
+        } else {
+            Origin::OpenApi
+        },
         fixed: None,
     })
 }
@@ -336,7 +429,10 @@ fn pick_schema(
                     param.name,
                     schema::schema_type(schema).unwrap_or("?")
                 );
-                ctx.report(Diagnostic::warning(Code::TypeConflict, message), format!("{pointer}/type"));
+                ctx.report(
+                    Diagnostic::warning(Code::TypeConflict, message),
+                    format!("{pointer}/type"),
+                );
             }
             schema.clone()
         }

@@ -11,38 +11,71 @@ use crate::load::capability::model::{
 };
 use crate::load::diagnostics::{Code, Diagnostic, pointer_join};
 use crate::model::capability::{
-    Annotations, Argument, Call, ConsumedApi, Input, Location, McpAdapter, Origin, OutputShape, RestAdapter,
-    RestOperation, Tool, ValueSource,
+    Annotations, Argument, Call, ConsumedApi, Input, Location, McpAdapter, Origin, OutputShape,
+    RestAdapter, RestOperation, Tool, ValueSource,
 };
-use crate::model::join::{Ctx, auth, bound_value, normalize_template, schema, template_key, template_variables};
+use crate::model::join::{
+    Ctx, auth, bound_value, normalize_template, schema, template_key, template_variables,
+};
 
 /// Finds the consumed operation a `call` names.
-fn resolve_call(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], call: &str, pointer: &str) -> Option<Call> {
+fn resolve_call(
+    ctx: &mut Ctx<'_>,
+    consumes: &[ConsumedApi],
+    call: &str,
+    pointer: &str,
+) -> Option<Call> {
     let (namespace, operation) = call.split_once('.').unwrap_or((call, ""));
-    let Some((api_idx, api)) = consumes.iter().enumerate().find(|(_, it)| it.namespace == namespace) else {
+    let Some((api_idx, api)) = consumes
+        .iter()
+        .enumerate()
+        .find(|(_, it)| it.namespace == namespace)
+    else {
         let known: Vec<&str> = consumes.iter().map(|it| it.namespace.as_str()).collect();
         let message = format!("`call: {call}` names no consumed namespace `{namespace}`");
         let help = format!("consumed namespaces: {}", known.join(", "));
-        ctx.report(Diagnostic::error(Code::UnknownCall, message).with_help(help), pointer);
+        ctx.report(
+            Diagnostic::error(Code::UnknownCall, message).with_help(help),
+            pointer,
+        );
         return None;
     };
     let exact = api.operations.iter().position(|it| it.name == operation);
     let index = match exact {
         Some(index) => index,
         None => {
-            let Some(index) = api.operations.iter().position(|it| it.name.eq_ignore_ascii_case(operation)) else {
+            let Some(index) = api
+                .operations
+                .iter()
+                .position(|it| it.name.eq_ignore_ascii_case(operation))
+            else {
                 let known: Vec<&str> = api.operations.iter().map(|it| it.name.as_str()).collect();
-                let message = format!("`call: {call}`: `{namespace}` has no operation `{operation}`");
+                let message =
+                    format!("`call: {call}`: `{namespace}` has no operation `{operation}`");
                 let help = format!("operations of `{namespace}`: {}", known.join(", "));
-                ctx.report(Diagnostic::error(Code::UnknownCall, message).with_help(help), pointer);
+                ctx.report(
+                    Diagnostic::error(Code::UnknownCall, message).with_help(help),
+                    pointer,
+                );
                 return None;
             };
-            let message = format!("`{operation}` matches `{}` only when case is ignored", api.operations[index].name);
-            ctx.report(Diagnostic::warning(Code::CaseInsensitiveMatch, message), pointer);
+            let message = format!(
+                "`{operation}` matches `{}` only when case is ignored",
+                api.operations[index].name
+            );
+            ctx.report(
+                Diagnostic::warning(Code::CaseInsensitiveMatch, message),
+                pointer,
+            );
             index
         }
     };
-    Some(Call { namespace: namespace.to_owned(), operation: api.operations[index].name.clone(), api: api_idx, index })
+    Some(Call {
+        namespace: namespace.to_owned(),
+        operation: api.operations[index].name.clone(),
+        api: api_idx,
+        index,
+    })
 }
 
 /// Reads a `with` value: `<adapter namespace>.x` (or, seed dialect, any `prefix.x` whose prefix is
@@ -55,14 +88,24 @@ fn with_source(ctx: &mut Ctx<'_>, value: &WithValue) -> ValueSource {
     let is_reference = text.split_once('.').is_some_and(|(prefix, name)| {
         !prefix.is_empty()
             && !name.is_empty()
-            && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
-            && !ctx.cap.all_binds().iter().any(|(_, bind)| bind.namespace == prefix)
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            && !ctx
+                .cap
+                .all_binds()
+                .iter()
+                .any(|(_, bind)| bind.namespace == prefix)
     });
     if is_reference {
         let name = text.split_once('.').map(|it| it.1).unwrap_or_default();
         return ValueSource::Input(name.to_owned());
     }
-    if let Some(inner) = text.trim().strip_prefix("{{").and_then(|it| it.strip_suffix("}}")) {
+    if let Some(inner) = text
+        .trim()
+        .strip_prefix("{{")
+        .and_then(|it| it.strip_suffix("}}"))
+    {
         let inner = inner.trim();
         return match bound_value(ctx, text) {
             ValueSource::Secret(it) => ValueSource::Secret(it),
@@ -73,7 +116,12 @@ fn with_source(ctx: &mut Ctx<'_>, value: &WithValue) -> ValueSource {
     bound_value(ctx, text)
 }
 
-fn declared_schema(ty: Option<ParamType>, consumed: Option<&Input>, ctx: &mut Ctx<'_>, pointer: &str) -> Value {
+fn declared_schema(
+    ty: Option<ParamType>,
+    consumed: Option<&Input>,
+    ctx: &mut Ctx<'_>,
+    pointer: &str,
+) -> Value {
     match (ty, consumed) {
         (Some(ty), Some(input)) if !schema::compatible(ty, &input.schema) => {
             let message = format!(
@@ -81,7 +129,10 @@ fn declared_schema(ty: Option<ParamType>, consumed: Option<&Input>, ctx: &mut Ct
                 input.name,
                 schema::schema_type(&input.schema).unwrap_or("?")
             );
-            ctx.report(Diagnostic::warning(Code::TypeConflict, message), format!("{pointer}/type"));
+            ctx.report(
+                Diagnostic::warning(Code::TypeConflict, message),
+                format!("{pointer}/type"),
+            );
             schema::declared_schema(Some(ty))
         }
         (_, Some(input)) => input.schema.clone(),
@@ -90,13 +141,17 @@ fn declared_schema(ty: Option<ParamType>, consumed: Option<&Input>, ctx: &mut Ct
 }
 
 fn output_shape(params: &[OutputParameter]) -> OutputShape {
-    let Some(first) = params.first() else { return OutputShape::Passthrough };
+    let Some(first) = params.first() else {
+        return OutputShape::Passthrough;
+    };
     let whole = matches!(first.mapping.as_deref(), None | Some("$") | Some("$."));
     let no_properties = first.properties.as_ref().is_none_or(IndexMap::is_empty);
     if first.ty == ParamType::Object && no_properties && whole {
         return OutputShape::Passthrough;
     }
-    OutputShape::Mapped { parameter: serde_json::to_value(first).unwrap_or(Value::Null) }
+    OutputShape::Mapped {
+        parameter: serde_json::to_value(first).unwrap_or(Value::Null),
+    }
 }
 
 /// Binds every consumed input of `call` for one exposed item. `lookup` finds or creates the
@@ -113,43 +168,76 @@ fn bind_arguments(
     let mut arguments = Vec::new();
     for (key, value) in with {
         let at = pointer_join(&format!("{pointer}/with"), key);
-        let consumed = operation.inputs.iter().find(|it| it.name == *key).or_else(|| {
-            let found = operation.inputs.iter().find(|it| it.name.eq_ignore_ascii_case(key));
-            if let Some(found) = found {
-                let message = format!("`with` key `{key}` matches the input `{}` only when case is ignored", found.name);
-                ctx.report_key(Diagnostic::warning(Code::CaseInsensitiveMatch, message), at.clone());
-            }
-            found
-        });
+        let consumed = operation
+            .inputs
+            .iter()
+            .find(|it| it.name == *key)
+            .or_else(|| {
+                let found = operation
+                    .inputs
+                    .iter()
+                    .find(|it| it.name.eq_ignore_ascii_case(key));
+                if let Some(found) = found {
+                    let message = format!(
+                        "`with` key `{key}` matches the input `{}` only when case is ignored",
+                        found.name
+                    );
+                    ctx.report_key(
+                        Diagnostic::warning(Code::CaseInsensitiveMatch, message),
+                        at.clone(),
+                    );
+                }
+                found
+            });
         let Some(consumed) = consumed else {
             let known: Vec<&str> = operation.inputs.iter().map(|it| it.name.as_str()).collect();
-            let message = format!("`with` key `{key}` names no input of `{}.{}`", call.namespace, call.operation);
+            let message = format!(
+                "`with` key `{key}` names no input of `{}.{}`",
+                call.namespace, call.operation
+            );
             let help = if known.is_empty() {
                 "the operation has no inputs".to_owned()
             } else {
                 format!("its inputs: {}", known.join(", "))
             };
-            ctx.report_key(Diagnostic::error(Code::UnknownWithInput, message).with_help(help), at);
+            ctx.report_key(
+                Diagnostic::error(Code::UnknownWithInput, message).with_help(help),
+                at,
+            );
             continue;
         };
         let source = match with_source(ctx, value) {
             ValueSource::Input(name) => ValueSource::Input(exposed(ctx, Some(&name), consumed)),
             other => other,
         };
-        arguments.push(Argument { consumed: consumed.name.clone(), source });
+        arguments.push(Argument {
+            consumed: consumed.name.clone(),
+            source,
+        });
     }
     for input in &operation.inputs {
         if input.fixed.is_some() || arguments.iter().any(|it| it.consumed == input.name) {
             continue;
         }
         let name = exposed(ctx, None, input);
-        arguments.push(Argument { consumed: input.name.clone(), source: ValueSource::Input(name) });
+        arguments.push(Argument {
+            consumed: input.name.clone(),
+            source: ValueSource::Input(name),
+        });
     }
     arguments
 }
 
-pub fn rest_adapter(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], adapter: &ExposesRest, pointer: &str) -> RestAdapter {
-    let inbound_auth = adapter.authentication.as_ref().and_then(|it| auth(ctx, it, &format!("{pointer}/authentication"), true));
+pub fn rest_adapter(
+    ctx: &mut Ctx<'_>,
+    consumes: &[ConsumedApi],
+    adapter: &ExposesRest,
+    pointer: &str,
+) -> RestAdapter {
+    let inbound_auth = adapter
+        .authentication
+        .as_ref()
+        .and_then(|it| auth(ctx, it, &format!("{pointer}/authentication"), true));
     let mut operations = Vec::new();
     let mut routes: BTreeMap<(String, String), String> = BTreeMap::new();
     for (ri, resource) in adapter.resources.iter().enumerate() {
@@ -160,21 +248,31 @@ pub fn rest_adapter(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], adapter: &Expos
             let method = op.method.as_str().to_owned();
             let Some(call_text) = op.call.as_deref() else {
                 if op.reference.is_none() && op.steps.is_empty() {
-                    let message = format!("`{method} {path}` calls no consumed operation (no `call`)");
+                    let message =
+                        format!("`{method} {path}` calls no consumed operation (no `call`)");
                     ctx.report(Diagnostic::error(Code::NoCall, message), op_pointer);
                 }
                 continue;
             };
-            let Some(call) = resolve_call(ctx, consumes, call_text, &format!("{op_pointer}/call")) else { continue };
+            let Some(call) = resolve_call(ctx, consumes, call_text, &format!("{op_pointer}/call"))
+            else {
+                continue;
+            };
             let route = (method.clone(), template_key(&path));
             if let Some(first) = routes.get(&route) {
                 let message = format!("`{method} {path}` is exposed twice (first at {first})");
-                ctx.report(Diagnostic::error(Code::DuplicateRoute, message), format!("{op_pointer}/method"));
+                ctx.report(
+                    Diagnostic::error(Code::DuplicateRoute, message),
+                    format!("{op_pointer}/method"),
+                );
                 continue;
             }
             routes.insert(route, op_pointer.clone());
 
-            let declared = resource.input_parameters.iter().chain(op.input_parameters.iter());
+            let declared = resource
+                .input_parameters
+                .iter()
+                .chain(op.input_parameters.iter());
             let mut inputs: Vec<Input> = declared
                 .map(|param| Input {
                     name: param.name.clone(),
@@ -194,7 +292,10 @@ pub fn rest_adapter(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], adapter: &Expos
                 .collect();
             let path_vars = template_variables(&path);
             let mut inferred = Vec::new();
-            let mut exposed = |ctx: &mut Ctx<'_>, wanted: Option<&str>, consumed: &Input| -> String {
+            let mut exposed = |ctx: &mut Ctx<'_>,
+                               wanted: Option<&str>,
+                               consumed: &Input|
+             -> String {
                 let wanted = wanted.unwrap_or(&consumed.name);
                 if let Some(existing) = inputs.iter_mut().find(|it| it.name == wanted) {
                     if existing.origin == Origin::Declared && consumed.schema != json!({}) {
@@ -204,10 +305,20 @@ pub fn rest_adapter(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], adapter: &Expos
                 }
                 if let Some(var) = path_vars.iter().find(|it| it.eq_ignore_ascii_case(wanted)) {
                     if var != wanted {
-                        let message = format!("path variable `{{{var}}}` is bound to the input `{wanted}` (case ignored)");
-                        ctx.report(Diagnostic::note(Code::CaseInsensitiveMatch, message), format!("{resource_pointer}/path"));
+                        let message = format!(
+                            "path variable `{{{var}}}` is bound to the input `{wanted}` (case ignored)"
+                        );
+                        ctx.report(
+                            Diagnostic::note(Code::CaseInsensitiveMatch, message),
+                            format!("{resource_pointer}/path"),
+                        );
                     }
-                    inputs.push(Input { name: var.clone(), location: Location::Path, required: true, ..consumed.clone() });
+                    inputs.push(Input {
+                        name: var.clone(),
+                        location: Location::Path,
+                        required: true,
+                        ..consumed.clone()
+                    });
                     return var.clone();
                 }
                 let location = match consumed.location {
@@ -224,25 +335,44 @@ pub fn rest_adapter(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], adapter: &Expos
                 });
                 wanted.to_owned()
             };
-            let arguments = bind_arguments(ctx, consumes, &call, &op.with, &op_pointer, &mut exposed);
+            let arguments =
+                bind_arguments(ctx, consumes, &call, &op.with, &op_pointer, &mut exposed);
             for var in &path_vars {
-                if !inputs.iter().any(|it| it.name == *var && it.location == Location::Path) {
-                    let message = format!("path variable `{{{var}}}` is not passed to `{call_text}`");
-                    ctx.report(Diagnostic::warning(Code::InferredInput, message), format!("{resource_pointer}/path"));
+                if !inputs
+                    .iter()
+                    .any(|it| it.name == *var && it.location == Location::Path)
+                {
+                    let message =
+                        format!("path variable `{{{var}}}` is not passed to `{call_text}`");
+                    ctx.report(
+                        Diagnostic::warning(Code::InferredInput, message),
+                        format!("{resource_pointer}/path"),
+                    );
                 }
             }
             if !inferred.is_empty() {
-                let message = format!("request inputs inferred from the consumed operation: {}", inferred.join(", "));
-                ctx.report(Diagnostic::note(Code::InferredInput, message), format!("{op_pointer}/method"));
+                let message = format!(
+                    "request inputs inferred from the consumed operation: {}",
+                    inferred.join(", ")
+                );
+                ctx.report(
+                    Diagnostic::note(Code::InferredInput, message),
+                    format!("{op_pointer}/method"),
+                );
             }
             inputs.sort_by_key(|it| it.location);
             let consumed = &consumes[call.api].operations[call.index];
             operations.push(RestOperation {
-                name: op.name.clone().unwrap_or_else(|| format!("{}-{}", method.to_lowercase(), path.to_kebab_case())),
+                name: op.name.clone().unwrap_or_else(|| {
+                    format!("{}-{}", method.to_lowercase(), path.to_kebab_case())
+                }),
                 method,
                 path: path.clone(),
                 summary: op.label.clone(),
-                description: op.description.clone().or_else(|| consumed.description.clone()),
+                description: op
+                    .description
+                    .clone()
+                    .or_else(|| consumed.description.clone()),
                 call,
                 inputs,
                 arguments,
@@ -271,8 +401,16 @@ fn location_label(location: Location) -> &'static str {
     }
 }
 
-pub fn mcp_adapter(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], adapter: &ExposesMcp, pointer: &str) -> McpAdapter {
-    let inbound_auth = adapter.authentication.as_ref().and_then(|it| auth(ctx, it, &format!("{pointer}/authentication"), true));
+pub fn mcp_adapter(
+    ctx: &mut Ctx<'_>,
+    consumes: &[ConsumedApi],
+    adapter: &ExposesMcp,
+    pointer: &str,
+) -> McpAdapter {
+    let inbound_auth = adapter
+        .authentication
+        .as_ref()
+        .and_then(|it| auth(ctx, it, &format!("{pointer}/authentication"), true));
     let mut tools = Vec::new();
     for (ti, tool) in adapter.tools.iter().enumerate() {
         let tool_pointer = format!("{pointer}/tools/{ti}");
@@ -284,7 +422,10 @@ pub fn mcp_adapter(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], adapter: &Expose
         namespace: adapter.namespace.clone(),
         address: adapter.address.clone(),
         port: adapter.port,
-        stdio: matches!(adapter.transport, Some(crate::load::capability::model::McpTransport::Stdio)),
+        stdio: matches!(
+            adapter.transport,
+            Some(crate::load::capability::model::McpTransport::Stdio)
+        ),
         description: adapter.description.clone(),
         inbound_auth,
         tools,
@@ -294,7 +435,10 @@ pub fn mcp_adapter(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], adapter: &Expose
 
 /// Whether `name` is a valid MCP tool name (1–128 characters of `[A-Za-z0-9_.-]`).
 pub fn valid_tool_name(name: &str) -> bool {
-    (1..=128).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    (1..=128).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 fn title_of(name: &str) -> String {
@@ -306,14 +450,27 @@ fn title_of(name: &str) -> String {
     }
 }
 
-fn mcp_tool(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], tool: &McpTool, pointer: &str) -> Option<Tool> {
+fn mcp_tool(
+    ctx: &mut Ctx<'_>,
+    consumes: &[ConsumedApi],
+    tool: &McpTool,
+    pointer: &str,
+) -> Option<Tool> {
     let name = tool.name.clone().unwrap_or_default();
     if !valid_tool_name(&name) {
-        let message = format!("`{name}` is not a valid MCP tool name (1–128 characters of A–Z, a–z, 0–9, `_`, `-`, `.`)");
-        ctx.report(Diagnostic::error(Code::InvalidToolName, message), format!("{pointer}/name"));
+        let message = format!(
+            "`{name}` is not a valid MCP tool name (1–128 characters of A–Z, a–z, 0–9, `_`, `-`, `.`)"
+        );
+        ctx.report(
+            Diagnostic::error(Code::InvalidToolName, message),
+            format!("{pointer}/name"),
+        );
     }
     let Some(call_text) = tool.call.as_deref() else {
-        if tool.reference.is_none() && tool.steps.is_empty() && tool.output_parameters.iter().all(|it| it.value.is_none()) {
+        if tool.reference.is_none()
+            && tool.steps.is_empty()
+            && tool.output_parameters.iter().all(|it| it.value.is_none())
+        {
             let message = format!("tool `{name}` calls no consumed operation (no `call`)");
             ctx.report(Diagnostic::error(Code::NoCall, message), pointer.to_owned());
         }
@@ -321,8 +478,10 @@ fn mcp_tool(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], tool: &McpTool, pointer
     };
     let call = resolve_call(ctx, consumes, call_text, &format!("{pointer}/call"))?;
     let mut inputs: Vec<Input> = Vec::new();
-    let declared: Vec<(usize, &crate::load::capability::model::McpToolInputParameter)> =
-        tool.input_parameters.iter().enumerate().collect();
+    let declared: Vec<(
+        usize,
+        &crate::load::capability::model::McpToolInputParameter,
+    )> = tool.input_parameters.iter().enumerate().collect();
     let consumed_op = consumes[call.api].operations[call.index].clone();
     let mut inferred = Vec::new();
     let mut exposed = |ctx: &mut Ctx<'_>, wanted: Option<&str>, consumed: &Input| -> String {
@@ -338,14 +497,20 @@ fn mcp_tool(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], tool: &McpTool, pointer
                     location: consumed.location,
                     required: param.required,
                     schema: declared_schema(param.ty, Some(consumed), ctx, &at),
-                    description: param.description.clone().or_else(|| consumed.description.clone()),
+                    description: param
+                        .description
+                        .clone()
+                        .or_else(|| consumed.description.clone()),
                     origin: Origin::Declared,
                     fixed: None,
                 });
             }
             None => {
                 inferred.push(format!("`{wanted}`"));
-                inputs.push(Input { name: wanted.clone(), ..consumed.clone() });
+                inputs.push(Input {
+                    name: wanted.clone(),
+                    ..consumed.clone()
+                });
             }
         }
         wanted
@@ -353,8 +518,14 @@ fn mcp_tool(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], tool: &McpTool, pointer
     let arguments = bind_arguments(ctx, consumes, &call, &tool.with, pointer, &mut exposed);
     for (idx, param) in &declared {
         if !inputs.iter().any(|it| it.name == param.name) {
-            let message = format!("argument `{}` is declared but not passed to `{call_text}`", param.name);
-            ctx.report(Diagnostic::warning(Code::InferredInput, message), format!("{pointer}/inputParameters/{idx}"));
+            let message = format!(
+                "argument `{}` is declared but not passed to `{call_text}`",
+                param.name
+            );
+            ctx.report(
+                Diagnostic::warning(Code::InferredInput, message),
+                format!("{pointer}/inputParameters/{idx}"),
+            );
             inputs.push(Input {
                 name: param.name.clone(),
                 location: Location::Query,
@@ -367,8 +538,14 @@ fn mcp_tool(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], tool: &McpTool, pointer
         }
     }
     if !inferred.is_empty() {
-        let message = format!("tool arguments inferred from the consumed operation: {}", inferred.join(", "));
-        ctx.report(Diagnostic::note(Code::InferredInput, message), format!("{pointer}/name"));
+        let message = format!(
+            "tool arguments inferred from the consumed operation: {}",
+            inferred.join(", ")
+        );
+        ctx.report(
+            Diagnostic::note(Code::InferredInput, message),
+            format!("{pointer}/name"),
+        );
     }
     let output = output_shape(&tool.output_parameters);
     let result_headers = success_headers(&consumed_op);
@@ -377,14 +554,20 @@ fn mcp_tool(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], tool: &McpTool, pointer
             match openapi.success_schema.as_ref() {
                 // Objects are returned as they are; anything else gets an object root, which also
                 // leaves room for the response headers (a paging token).
-                Some(schema) if root_type(schema) == Some("object") => (Some(inline_root(schema)), false),
+                Some(schema) if root_type(schema) == Some("object") => {
+                    (Some(inline_root(schema)), false)
+                }
                 Some(schema) => (Some(wrap_schema(schema, &result_headers)), true),
                 None => (None, false),
             }
         }
         _ => (None, false),
     };
-    let result_headers = if wrap_result { result_headers } else { Vec::new() };
+    let result_headers = if wrap_result {
+        result_headers
+    } else {
+        Vec::new()
+    };
     let hints = tool.hints.clone().unwrap_or_default();
     Some(Tool {
         name: name.clone(),
@@ -412,7 +595,11 @@ fn mcp_tool(ctx: &mut Ctx<'_>, consumes: &[ConsumedApi], tool: &McpTool, pointer
 fn root_type(schema: &Value) -> Option<&str> {
     let mut current = schema;
     for _ in 0..8 {
-        let Some(name) = current.get("$ref").and_then(Value::as_str).and_then(|it| it.strip_prefix("#/$defs/")) else {
+        let Some(name) = current
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|it| it.strip_prefix("#/$defs/"))
+        else {
             return schema::schema_type(current);
         };
         current = schema.get("$defs")?.get(name)?;
@@ -423,7 +610,10 @@ fn root_type(schema: &Value) -> Option<&str> {
 /// MCP requires `type: object` at the root of an output schema: a root that is only a `$ref`
 /// into its own `$defs` is replaced by the definition (which stays in `$defs` for recursion).
 fn inline_root(schema: &Value) -> Value {
-    let target = schema.get("$ref").and_then(Value::as_str).and_then(|it| it.strip_prefix("#/$defs/"));
+    let target = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|it| it.strip_prefix("#/$defs/"));
     let Some(definition) = target.and_then(|name| schema.get("$defs")?.get(name)) else {
         return schema.clone();
     };
@@ -461,7 +651,8 @@ fn input_schema(inputs: &[Input]) -> Value {
             required.push(Value::String(input.name.clone()));
         }
     }
-    let mut schema = json!({"type": "object", "properties": properties, "additionalProperties": false});
+    let mut schema =
+        json!({"type": "object", "properties": properties, "additionalProperties": false});
     if !required.is_empty() {
         schema["required"] = Value::Array(required);
     }
@@ -488,10 +679,13 @@ fn success_headers(op: &crate::model::capability::ConsumedOperation) -> Vec<Stri
 fn wrap_schema(schema: &Value, headers: &[String]) -> Value {
     let mut defs = Map::new();
     let inner = hoist_defs(schema, &mut defs);
-    let mut res = json!({"type": "object", "properties": {"result": inner}, "required": ["result"]});
+    let mut res =
+        json!({"type": "object", "properties": {"result": inner}, "required": ["result"]});
     if !headers.is_empty() {
-        let properties: Map<String, Value> =
-            headers.iter().map(|name| (name.clone(), json!({"type": "string"}))).collect();
+        let properties: Map<String, Value> = headers
+            .iter()
+            .map(|name| (name.clone(), json!({"type": "string"})))
+            .collect();
         res["properties"]["headers"] = json!({
             "type": "object",
             "description": "Response headers of the upstream API that matter to the caller (paging tokens, polling hints)",
@@ -511,7 +705,10 @@ pub fn check_unique_tools(ctx: &mut Ctx<'_>, adapters: &[McpAdapter]) {
     for tool in adapters.iter().flat_map(|it| it.tools.iter()) {
         if let Some(first) = seen.get(tool.name.as_str()) {
             let message = format!("tool name `{}` is used twice (first at {first})", tool.name);
-            ctx.report(Diagnostic::error(Code::DuplicateTool, message), format!("{}/name", tool.pointer));
+            ctx.report(
+                Diagnostic::error(Code::DuplicateTool, message),
+                format!("{}/name", tool.pointer),
+            );
             continue;
         }
         seen.insert(&tool.name, &tool.pointer);

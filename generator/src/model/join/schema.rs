@@ -2,8 +2,8 @@
 //! bodies and success responses, as JSON Schema.
 
 use openapiv3::{
-    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, PathItem, ReferenceOr, RequestBody, Response,
-    SecurityScheme, StatusCode,
+    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, PathItem, ReferenceOr, RequestBody,
+    Response, SecurityScheme, StatusCode,
 };
 use serde_json::{Value, json};
 
@@ -20,7 +20,9 @@ pub struct Found<'a> {
     pub operation: &'a Operation,
 }
 
-const METHODS: &[&str] = &["GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"];
+const METHODS: &[&str] = &[
+    "GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE",
+];
 
 fn operation_of<'a>(item: &'a PathItem, method: &str) -> Option<&'a Operation> {
     match method {
@@ -40,17 +42,27 @@ fn operation_of<'a>(item: &'a PathItem, method: &str) -> Option<&'a Operation> {
 pub fn operations(spec: &OpenAPI) -> Vec<Found<'_>> {
     let mut res = Vec::new();
     for (path, item) in &spec.paths.paths {
-        let ReferenceOr::Item(item) = item else { continue };
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
         for method in METHODS {
             if let Some(operation) = operation_of(item, method) {
-                res.push(Found { path, method, item, operation });
+                res.push(Found {
+                    path,
+                    method,
+                    item,
+                    operation,
+                });
             }
         }
     }
     res
 }
 
-pub fn resolve_parameter<'a>(spec: &'a OpenAPI, param: &'a ReferenceOr<Parameter>) -> Option<&'a Parameter> {
+pub fn resolve_parameter<'a>(
+    spec: &'a OpenAPI,
+    param: &'a ReferenceOr<Parameter>,
+) -> Option<&'a Parameter> {
     match param {
         ReferenceOr::Item(it) => Some(it),
         ReferenceOr::Reference { reference } => {
@@ -63,7 +75,10 @@ pub fn resolve_parameter<'a>(spec: &'a OpenAPI, param: &'a ReferenceOr<Parameter
     }
 }
 
-fn resolve_body<'a>(spec: &'a OpenAPI, body: &'a ReferenceOr<RequestBody>) -> Option<&'a RequestBody> {
+fn resolve_body<'a>(
+    spec: &'a OpenAPI,
+    body: &'a ReferenceOr<RequestBody>,
+) -> Option<&'a RequestBody> {
     match body {
         ReferenceOr::Item(it) => Some(it),
         ReferenceOr::Reference { reference } => {
@@ -76,7 +91,10 @@ fn resolve_body<'a>(spec: &'a OpenAPI, body: &'a ReferenceOr<RequestBody>) -> Op
     }
 }
 
-fn resolve_response<'a>(spec: &'a OpenAPI, response: &'a ReferenceOr<Response>) -> Option<&'a Response> {
+fn resolve_response<'a>(
+    spec: &'a OpenAPI,
+    response: &'a ReferenceOr<Response>,
+) -> Option<&'a Response> {
     match response {
         ReferenceOr::Item(it) => Some(it),
         ReferenceOr::Reference { reference } => {
@@ -89,7 +107,10 @@ fn resolve_response<'a>(spec: &'a OpenAPI, response: &'a ReferenceOr<Response>) 
     }
 }
 
-fn resolve_header<'a>(spec: &'a OpenAPI, header: &'a ReferenceOr<openapiv3::Header>) -> Option<&'a openapiv3::Header> {
+fn resolve_header<'a>(
+    spec: &'a OpenAPI,
+    header: &'a ReferenceOr<openapiv3::Header>,
+) -> Option<&'a openapiv3::Header> {
     match header {
         ReferenceOr::Item(it) => Some(it),
         ReferenceOr::Reference { reference } => {
@@ -113,10 +134,18 @@ pub struct ParamInfo {
 
 /// The parameters of an operation (path-level ones first, overridden by operation-level ones),
 /// without those that carry credentials of an apiKey security scheme.
-pub fn parameters(doc: &OpenApiDocument, found: &Found<'_>, secret_params: &[(String, Location)]) -> Vec<ParamInfo> {
+pub fn parameters(
+    doc: &OpenApiDocument,
+    found: &Found<'_>,
+    secret_params: &[(String, Location)],
+) -> Vec<ParamInfo> {
     let spec = &doc.spec;
     let mut res: Vec<ParamInfo> = Vec::new();
-    let all = found.item.parameters.iter().chain(found.operation.parameters.iter());
+    let all = found
+        .item
+        .parameters
+        .iter()
+        .chain(found.operation.parameters.iter());
     for param in all.filter_map(|it| resolve_parameter(spec, it)) {
         let (data, location) = match param {
             Parameter::Path { parameter_data, .. } => (parameter_data, Location::Path),
@@ -124,11 +153,16 @@ pub fn parameters(doc: &OpenApiDocument, found: &Found<'_>, secret_params: &[(St
             Parameter::Header { parameter_data, .. } => (parameter_data, Location::Header),
             Parameter::Cookie { parameter_data, .. } => (parameter_data, Location::Cookie),
         };
-        if secret_params.iter().any(|(name, loc)| *loc == location && name.eq_ignore_ascii_case(&data.name)) {
+        if secret_params
+            .iter()
+            .any(|(name, loc)| *loc == location && name.eq_ignore_ascii_case(&data.name))
+        {
             continue;
         }
         let raw_schema = match &data.format {
-            ParameterSchemaOrContent::Schema(schema) => serde_json::to_value(schema).unwrap_or(json!({})),
+            ParameterSchemaOrContent::Schema(schema) => {
+                serde_json::to_value(schema).unwrap_or(json!({}))
+            }
             ParameterSchemaOrContent::Content(content) => content
                 .values()
                 .next()
@@ -143,7 +177,10 @@ pub fn parameters(doc: &OpenApiDocument, found: &Found<'_>, secret_params: &[(St
             schema: localize(doc, &raw_schema),
             description: data.description.clone(),
         };
-        match res.iter_mut().find(|it| it.name == info.name && it.location == info.location) {
+        match res
+            .iter_mut()
+            .find(|it| it.name == info.name && it.location == info.location)
+        {
             Some(existing) => *existing = info,
             None => res.push(info),
         }
@@ -160,12 +197,25 @@ pub fn body(doc: &OpenApiDocument, found: &Found<'_>) -> Option<(bool, Value, Op
         .find(|(name, _)| is_json(name))
         .or_else(|| body.content.iter().next())
         .map(|(_, media)| media)?;
-    let schema = media.schema.as_ref().and_then(|it| serde_json::to_value(it).ok()).unwrap_or(json!({}));
-    Some((body.required, localize(doc, &schema), body.description.clone()))
+    let schema = media
+        .schema
+        .as_ref()
+        .and_then(|it| serde_json::to_value(it).ok())
+        .unwrap_or(json!({}));
+    Some((
+        body.required,
+        localize(doc, &schema),
+        body.description.clone(),
+    ))
 }
 
 fn is_json(media_type: &str) -> bool {
-    let essence = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json" || essence.ends_with("+json")
 }
 
@@ -184,10 +234,16 @@ pub fn success(doc: &OpenApiDocument, found: &Found<'_>) -> (Option<Value>, bool
             continue;
         }
         any = true;
-        let Some(response) = resolve_response(&doc.spec, response) else { continue };
+        let Some(response) = resolve_response(&doc.spec, response) else {
+            continue;
+        };
         match response.content.iter().find(|(name, _)| is_json(name)) {
             Some((_, media)) => {
-                let schema = media.schema.as_ref().and_then(|it| serde_json::to_value(it).ok()).unwrap_or(json!({}));
+                let schema = media
+                    .schema
+                    .as_ref()
+                    .and_then(|it| serde_json::to_value(it).ok())
+                    .unwrap_or(json!({}));
                 schemas.push(schema);
             }
             None => without_body = true,
@@ -213,13 +269,30 @@ pub fn responses(doc: &OpenApiDocument, found: &Found<'_>) -> Vec<ResponseInfo> 
         .responses
         .iter()
         .map(|(status, response)| (status.to_string(), response))
-        .chain(found.operation.responses.default.iter().map(|it| ("default".to_owned(), it)));
+        .chain(
+            found
+                .operation
+                .responses
+                .default
+                .iter()
+                .map(|it| ("default".to_owned(), it)),
+        );
     for (status, response) in all {
-        let Some(response) = resolve_response(&doc.spec, response) else { continue };
-        let media = response.content.iter().find(|(name, _)| is_json(name)).or_else(|| response.content.iter().next());
+        let Some(response) = resolve_response(&doc.spec, response) else {
+            continue;
+        };
+        let media = response
+            .content
+            .iter()
+            .find(|(name, _)| is_json(name))
+            .or_else(|| response.content.iter().next());
         let (media_type, schema) = match media {
             Some((name, media)) => {
-                let schema = media.schema.as_ref().and_then(|it| serde_json::to_value(it).ok()).unwrap_or(json!({}));
+                let schema = media
+                    .schema
+                    .as_ref()
+                    .and_then(|it| serde_json::to_value(it).ok())
+                    .unwrap_or(json!({}));
                 (Some(name.clone()), Some(localize(doc, &schema)))
             }
             None => (None, None),
@@ -230,20 +303,30 @@ pub fn responses(doc: &OpenApiDocument, found: &Found<'_>) -> Vec<ResponseInfo> 
             .filter_map(|(name, header)| {
                 let header = resolve_header(&doc.spec, header)?;
                 let schema = match &header.format {
-                    ParameterSchemaOrContent::Schema(schema) => serde_json::to_value(schema).unwrap_or(json!({})),
+                    ParameterSchemaOrContent::Schema(schema) => {
+                        serde_json::to_value(schema).unwrap_or(json!({}))
+                    }
                     ParameterSchemaOrContent::Content(_) => json!({}),
                 };
                 Some((name.clone(), localize(doc, &schema)))
             })
             .collect();
-        res.push(ResponseInfo { status, description: response.description.clone(), media_type, schema, headers });
+        res.push(ResponseInfo {
+            status,
+            description: response.description.clone(),
+            media_type,
+            schema,
+            headers,
+        });
     }
     res
 }
 
 /// Names and locations of parameters that carry apiKey credentials.
 pub fn secret_parameters(doc: &OpenApiDocument) -> Vec<(String, Location)> {
-    let Some(components) = doc.spec.components.as_ref() else { return Vec::new() };
+    let Some(components) = doc.spec.components.as_ref() else {
+        return Vec::new();
+    };
     components
         .security_schemes
         .values()
@@ -280,7 +363,10 @@ pub fn schema_type(schema: &Value) -> Option<&str> {
     match schema.get("type")? {
         Value::String(ty) => Some(ty),
         Value::Array(types) => {
-            let mut non_null = types.iter().filter_map(Value::as_str).filter(|it| *it != "null");
+            let mut non_null = types
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|it| *it != "null");
             let first = non_null.next()?;
             non_null.next().is_none().then_some(first)
         }

@@ -65,7 +65,12 @@ impl Joined {
         self.diags
             .iter()
             .filter(|it| it.code.as_str().starts_with('J'))
-            .map(|it| (it.code.as_str(), it.position().map(|p| p.1.line).unwrap_or(0)))
+            .map(|it| {
+                (
+                    it.code.as_str(),
+                    it.position().map(|p| p.1.line).unwrap_or(0),
+                )
+            })
             .collect()
     }
 }
@@ -75,7 +80,8 @@ fn run(exposes: &str) -> Joined {
     let api = SourceFile::from_text(Path::new("api.yaml"), OPENAPI.to_owned());
     let doc = load_file(api, &[], &mut diags).expect("openapi loads");
     let file = SourceFile::from_text(Path::new("cap.yaml"), capability(exposes));
-    let cap = load_capability(&file, &LoadOptions::default(), &mut diags).expect("capability loads");
+    let cap =
+        load_capability(&file, &LoadOptions::default(), &mut diags).expect("capability loads");
     let model = join(&file, &cap, Some(&doc), &mut diags);
     Joined { model, diags }
 }
@@ -93,9 +99,20 @@ const REST_OK: &str = r#"    - type: rest
 fn path_variable_binds_case_insensitively_and_query_is_inferred() {
     let joined = run(REST_OK);
     let op = &joined.model.rest[0].operations[0];
-    let names: Vec<(&str, Location)> = op.inputs.iter().map(|it| (it.name.as_str(), it.location)).collect();
-    assert_eq!(names, vec![("itemid", Location::Path), ("verbose", Location::Query)]);
-    assert!(op.arguments.iter().any(|it| it.consumed == "itemId" && it.source == ValueSource::Input("itemid".into())));
+    let names: Vec<(&str, Location)> = op
+        .inputs
+        .iter()
+        .map(|it| (it.name.as_str(), it.location))
+        .collect();
+    assert_eq!(
+        names,
+        vec![("itemid", Location::Path), ("verbose", Location::Query)]
+    );
+    assert!(
+        op.arguments
+            .iter()
+            .any(|it| it.consumed == "itemId" && it.source == ValueSource::Input("itemid".into()))
+    );
     assert!(!joined.diags.has_errors(), "{:?}", joined.diags);
 }
 
@@ -109,58 +126,92 @@ fn the_api_key_parameter_is_never_an_input() {
 #[test]
 fn literal_case_difference_in_consumed_path_is_reported() {
     let joined = run(REST_OK);
-    assert!(joined.codes().contains(&("J105", 14)), "{:?}", joined.codes());
+    assert!(
+        joined.codes().contains(&("J105", 14)),
+        "{:?}",
+        joined.codes()
+    );
     assert!(joined.model.consumes[0].operations[1].openapi.is_some());
 }
 
 #[test]
 fn unknown_call_is_an_error_at_the_call() {
-    let joined = run("    - type: rest\n      namespace: rest\n      port: 8080\n      resources:\n        - path: /x\n          operations:\n            - {method: GET, call: api.nope}\n");
+    let joined = run(
+        "    - type: rest\n      namespace: rest\n      port: 8080\n      resources:\n        - path: /x\n          operations:\n            - {method: GET, call: api.nope}\n",
+    );
     assert_eq!(joined.codes().iter().filter(|it| it.0 == "J001").count(), 1);
     assert!(joined.diags.has_errors());
 }
 
 #[test]
 fn with_key_naming_no_input_is_an_error() {
-    let joined = run("    - type: rest\n      namespace: rest\n      port: 8080\n      resources:\n        - path: /x/{id}\n          operations:\n            - method: GET\n              call: api.get-item\n              with:\n                nothing: rest.id\n");
-    assert!(joined.codes().contains(&("J002", 27)), "{:?}", joined.codes());
+    let joined = run(
+        "    - type: rest\n      namespace: rest\n      port: 8080\n      resources:\n        - path: /x/{id}\n          operations:\n            - method: GET\n              call: api.get-item\n              with:\n                nothing: rest.id\n",
+    );
+    assert!(
+        joined.codes().contains(&("J002", 27)),
+        "{:?}",
+        joined.codes()
+    );
 }
 
 #[test]
 fn duplicate_tool_names_are_an_error() {
-    let joined = run("    - type: mcp\n      namespace: tools\n      port: 9090\n      tools:\n        - {name: get, description: d, call: api.get-item}\n        - {name: get, description: d, call: api.raise}\n");
+    let joined = run(
+        "    - type: mcp\n      namespace: tools\n      port: 9090\n      tools:\n        - {name: get, description: d, call: api.get-item}\n        - {name: get, description: d, call: api.raise}\n",
+    );
     assert_eq!(joined.codes().iter().filter(|it| it.0 == "J003").count(), 1);
 }
 
 #[test]
 fn duplicate_routes_are_an_error() {
-    let joined = run("    - type: rest\n      namespace: rest\n      port: 8080\n      resources:\n        - path: /a/{x}\n          operations:\n            - {method: GET, call: api.get-item}\n        - path: /A/{y}\n          operations:\n            - {method: GET, call: api.get-item}\n");
+    let joined = run(
+        "    - type: rest\n      namespace: rest\n      port: 8080\n      resources:\n        - path: /a/{x}\n          operations:\n            - {method: GET, call: api.get-item}\n        - path: /A/{y}\n          operations:\n            - {method: GET, call: api.get-item}\n",
+    );
     assert_eq!(joined.codes().iter().filter(|it| it.0 == "J004").count(), 1);
 }
 
 #[test]
 fn invalid_tool_name_is_an_error() {
-    let joined = run("    - type: mcp\n      namespace: tools\n      port: 9090\n      tools:\n        - {name: 'has space', description: d, call: api.get-item}\n");
+    let joined = run(
+        "    - type: mcp\n      namespace: tools\n      port: 9090\n      tools:\n        - {name: 'has space', description: d, call: api.get-item}\n",
+    );
     assert!(joined.codes().iter().any(|it| it.0 == "J006"));
 }
 
 #[test]
 fn tool_schema_requires_path_and_body_and_hints_default() {
-    let joined = run("    - type: mcp\n      namespace: tools\n      port: 9090\n      tools:\n        - {name: raise, description: d, call: api.raise}\n");
+    let joined = run(
+        "    - type: mcp\n      namespace: tools\n      port: 9090\n      tools:\n        - {name: raise, description: d, call: api.raise}\n",
+    );
     let tool = &joined.model.mcp[0].tools[0];
-    assert_eq!(tool.input_schema["required"], serde_json::json!(["itemId", "body"]));
-    assert_eq!(tool.input_schema["additionalProperties"], serde_json::json!(false));
+    assert_eq!(
+        tool.input_schema["required"],
+        serde_json::json!(["itemId", "body"])
+    );
+    assert_eq!(
+        tool.input_schema["additionalProperties"],
+        serde_json::json!(false)
+    );
     assert!(tool.annotations.destructive_hint && tool.annotations.open_world_hint);
     assert!(!tool.annotations.read_only_hint && !tool.annotations.idempotent_hint);
     assert_eq!(tool.title, "Raise");
-    assert!(tool.output_schema.is_none(), "202 without a body allows no output schema");
+    assert!(
+        tool.output_schema.is_none(),
+        "202 without a body allows no output schema"
+    );
 }
 
 #[test]
 fn object_success_gets_an_output_schema() {
-    let joined = run("    - type: mcp\n      namespace: tools\n      port: 9090\n      tools:\n        - {name: get-item, label: Get one item, description: d, call: api.get-item}\n");
+    let joined = run(
+        "    - type: mcp\n      namespace: tools\n      port: 9090\n      tools:\n        - {name: get-item, label: Get one item, description: d, call: api.get-item}\n",
+    );
     let tool = &joined.model.mcp[0].tools[0];
-    assert_eq!(tool.output_schema, Some(serde_json::json!({"type": "object"})));
+    assert_eq!(
+        tool.output_schema,
+        Some(serde_json::json!({"type": "object"}))
+    );
     assert!(!tool.wrap_result);
     assert_eq!(tool.title, "Get one item");
 }
