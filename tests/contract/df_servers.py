@@ -17,8 +17,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = ROOT / "specs" / "durable-functions"
 SEED = SPEC_DIR / "openapi.yaml"
 MANIFEST = SPEC_DIR / "capgen.toml"
-CAPGEN = ROOT / "target" / "debug" / "capgen"
-FAKE = ROOT / "target" / "debug" / "durable-functions-fake"
+# Binaries come from `$CARGO_TARGET_DIR/debug` when it is set (relative to the repository root), else `target/debug`.
+_TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or "target")
+_DEBUG = (_TARGET if _TARGET.is_absolute() else ROOT / _TARGET) / "debug"
+CAPGEN = _DEBUG / "capgen"
+FAKE = _DEBUG / "durable-functions-fake"
 PRISM = ROOT / "tests" / "tools" / "node_modules" / ".bin" / "prism"
 WEBHOOK = "/runtime/webhooks/durabletask"
 
