@@ -201,11 +201,16 @@ pub fn ir(plan: &Plan, diags: &mut Diagnostics) -> Option<serde_json::Value> {
         .iter()
         .map(|(_, model)| serde_json::to_value(model).unwrap_or(serde_json::Value::Null))
         .collect();
+    let api = loaded
+        .openapi
+        .as_ref()
+        .map(|doc| crate::model::api::lower(doc, diags));
     Some(serde_json::json!({
         "openapi": loaded.openapi.as_ref().map(|it| serde_json::json!({
             "file": it.file.display_path(),
             "version": it.version,
         })),
+        "api": api.map(|it| serde_json::to_value(&it).unwrap_or(serde_json::Value::Null)),
         "capabilities": capabilities,
     }))
 }
