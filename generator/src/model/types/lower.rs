@@ -48,8 +48,6 @@ pub struct Lowerer<'a> {
     nullable_components: BTreeSet<TypeId>,
     /// Lowered schemas by pointer, so a schema reached twice is lowered once.
     memo: HashMap<String, TypeRef>,
-    /// Components whose properties are being merged into an `allOf` (cycle guard).
-    merging: BTreeSet<String>,
     depth: usize,
     diags: Diagnostics,
 }
@@ -62,6 +60,9 @@ struct Merged {
     required: BTreeSet<String>,
     /// Pointer of the `additionalProperties` schema, or `None` for "any value".
     additional: Option<Option<String>>,
+    /// Components already gathered: each is merged once, which guards against cycles and keeps
+    /// a component reached along many paths (`allOf` diamonds) from being walked once per path.
+    components: BTreeSet<String>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -76,7 +77,6 @@ impl<'a> Lowerer<'a> {
             components: BTreeMap::new(),
             nullable_components: BTreeSet::new(),
             memo: HashMap::new(),
-            merging: BTreeSet::new(),
             depth: 0,
             diags: Diagnostics::new(),
         };
@@ -379,6 +379,7 @@ impl<'a> Lowerer<'a> {
                 .collect(),
             required,
             additional,
+            components: BTreeSet::new(),
         };
         self.structure(schema, pointer, hint, slot, merged)
     }
@@ -758,7 +759,7 @@ impl<'a> Lowerer<'a> {
             else {
                 return false;
             };
-            if !self.merging.insert(component.clone()) {
+            if !merged.components.insert(component.clone()) {
                 return true;
             }
             let owner = self
@@ -767,9 +768,7 @@ impl<'a> Lowerer<'a> {
                 .map(|id| self.space.defs[id.0].name.clone())
                 .unwrap_or_default();
             let target = format!("/components/schemas/{}", escape_pointer_segment(&component));
-            let res = self.gather(&target, &owner, merged);
-            self.merging.remove(&component);
-            return res;
+            return self.gather(&target, &owner, merged);
         }
         if is_annotation_only(schema) {
             return true;
