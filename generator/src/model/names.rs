@@ -26,7 +26,7 @@ pub fn is_keyword(name: &str) -> bool {
 
 /// A type name (`UpperCamelCase`): `pet-store.Order` becomes `PetStoreOrder`.
 pub fn type_name(raw: &str) -> String {
-    let res = split_digit_runs(raw).to_upper_camel_case();
+    let res = ident_chars(&split_digit_runs(raw).to_upper_camel_case());
     let res = if res.is_empty() {
         "Type".to_owned()
     } else {
@@ -66,7 +66,7 @@ fn split_digit_runs(raw: &str) -> String {
 /// A field, parameter or method name (`snake_case`): `runtimeStatus` becomes `runtime_status`,
 /// `type` becomes `type_`, `$ref` becomes `ref_`.
 pub fn field_name(raw: &str) -> String {
-    let res = raw.to_snake_case();
+    let res = ident_chars(&raw.to_snake_case());
     if res.is_empty() {
         let spelled = spell_symbols(raw).join("_").to_snake_case();
         return if spelled.is_empty() {
@@ -90,6 +90,7 @@ pub fn variant_name(raw: &str) -> String {
     let mut words = spell_symbols(&lead);
     words.push(rest.to_upper_camel_case());
     let res: String = words.iter().map(|it| it.to_upper_camel_case()).collect();
+    let res = ident_chars(&res);
     if res.is_empty() {
         return "Value".to_owned();
     }
@@ -102,8 +103,33 @@ pub fn param_name(raw: &str) -> String {
     field_name(raw)
 }
 
+/// Whether `name` is one Rust identifier (keywords included). `Ident::new` panics on anything
+/// else.
+fn is_ident(name: &str) -> bool {
+    use syn::ext::IdentExt as _;
+    syn::parse::Parser::parse_str(syn::Ident::parse_any, name).is_ok()
+}
+
+/// `name` without the characters that cannot be part of an identifier: heck keeps every
+/// alphanumeric character, and some are not identifier characters (`²`, `½`).
+fn ident_chars(name: &str) -> String {
+    name.chars()
+        .filter(|it| {
+            it.is_ascii_alphanumeric()
+                || *it == '_'
+                || (!it.is_ascii() && is_ident(&format!("a{it}")))
+        })
+        .collect()
+}
+
+/// Whether `name` (made of identifier characters) needs a prefix to start an identifier: it
+/// starts with a digit (ASCII or not) or a combining mark.
+fn needs_prefix(name: &str) -> bool {
+    name.starts_with(|it: char| it.is_ascii_digit()) || !name.is_ascii() && !is_ident(name)
+}
+
 fn finish_camel(name: String, digit_prefix: &str) -> String {
-    let name = if name.starts_with(|it: char| it.is_ascii_digit()) {
+    let name = if needs_prefix(&name) {
         format!("{digit_prefix}{name}")
     } else {
         name
@@ -116,7 +142,7 @@ fn finish_camel(name: String, digit_prefix: &str) -> String {
 }
 
 fn finish_snake(name: String) -> String {
-    let name = if name.starts_with(|it: char| it.is_ascii_digit()) {
+    let name = if needs_prefix(&name) {
         format!("_{name}")
     } else {
         name
@@ -333,6 +359,28 @@ mod tests {
         assert_eq!(variant_name("in_progress"), "InProgress");
         assert_eq!(variant_name("Self"), "Self_");
         assert_eq!(variant_name("X"), "X");
+    }
+
+    /// A crash found while fuzzing (`pipeline`): `Pet²` reached `format_ident!`, which panics on
+    /// characters that are alphanumeric but not identifier characters.
+    #[test]
+    fn names_keep_only_identifier_characters() {
+        assert_eq!(type_name("Pet²"), "Pet");
+        assert_eq!(type_name("Café"), "Café");
+        assert_eq!(type_name("٣x"), "Type٣x");
+        assert_eq!(field_name("x²"), "x");
+        assert_eq!(field_name("½"), "value");
+        assert_eq!(field_name("٣x"), "_٣x");
+        assert_eq!(variant_name("²"), "Value");
+        assert_eq!(variant_name("x½y"), "Xy");
+        for name in [
+            type_name("٣x"),
+            field_name("٣x"),
+            field_name("x²"),
+            variant_name("x½y"),
+        ] {
+            let _ = quote::format_ident!("{name}");
+        }
     }
 
     #[test]
