@@ -2,12 +2,13 @@
 //! upstream URL or server variables, adapter addresses, limits) and the constants the runtime
 //! needs.
 
-use heck::{ToKebabCase, ToShoutySnakeCase, ToSnakeCase};
+use heck::{ToKebabCase, ToShoutySnakeCase};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::emit::server::ServerConfig;
 use crate::model::capability::{CapabilityModel, KeyPlacement, OutboundAuth, ValueSource};
+use crate::model::names;
 
 fn doc(text: &str) -> TokenStream {
     let lines = text.lines().map(|line| format!(" {line}"));
@@ -75,7 +76,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig) -> TokenStream {
     );
 
     let variable_fields = api.variables.iter().map(|name| {
-        let field = format_ident!("{}", name.to_snake_case());
+        let field = format_ident!("{}", names::field_name(name));
         let flag = name.to_kebab_case();
         let env = name.to_shouty_snake_case();
         let help = doc(&format!(
@@ -90,7 +91,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig) -> TokenStream {
     });
     let base_uri = &api.base_uri;
     let substitutions = api.variables.iter().map(|name| {
-        let field = format_ident!("{}", name.to_snake_case());
+        let field = format_ident!("{}", names::field_name(name));
         let placeholder = format!("{{{name}}}");
         quote! { let url = url.replace(#placeholder, cli.#field.as_deref()?); }
     });
@@ -318,5 +319,35 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig) -> TokenStream {
             };
             support::app::run(&SPEC, upstream, &base_url, variables, options).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::load::capability::{LoadOptions, load_capability};
+    use crate::load::diagnostics::Diagnostics;
+    use crate::load::source::SourceFile;
+    use crate::model::join::join;
+
+    /// A crash found while fuzzing (`pipeline`): a server variable whose name has no letters
+    /// (`{{%}}`) became an empty identifier, and `format_ident!` panicked.
+    #[test]
+    fn server_variables_without_letters_get_a_field_name() {
+        let text = "naftiko: 1.0.0-alpha2\ninfo: {label: t, description: d}\ncapability:\n  consumes:\n    - {type: http, namespace: api, baseUri: 'https://example.com/{{%}}', resources: []}\n  exposes: []\n";
+        let file = SourceFile::from_text(Path::new("cap.yaml"), text.to_owned());
+        let mut diags = Diagnostics::new();
+        let cap = load_capability(&file, &LoadOptions::default(), &mut diags).expect("loads");
+        let model = join(&file, &cap, None, &mut diags);
+        assert_eq!(model.consumes[0].variables, vec!["%".to_owned()]);
+        let config = ServerConfig {
+            crate_name: "t-server".to_owned(),
+            crate_version: "0.1.0".to_owned(),
+            client_crate: "t-client".to_owned(),
+        };
+        let main = tokens(&model, &config).to_string();
+        assert!(main.contains("percent : Option < String >"), "{main}");
     }
 }
