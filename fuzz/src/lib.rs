@@ -4,6 +4,8 @@
 //! at all yields `None` plus at least one error. Every diagnostic is rendered, which resolves its
 //! JSON pointer to a line and column (the position-aware second pass) and prints the snippet.
 
+pub mod mutate;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
