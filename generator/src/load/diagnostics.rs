@@ -127,6 +127,9 @@ codes! {
     UnknownAggregateRef = "C205",
     /// Seed dialect: `authentication: {type: none}`, read as "no authentication".
     AuthNone = "C109",
+    /// Seed dialect: an `outputRawFormat` the schema does not define (`text`); the body passes
+    /// through unchanged.
+    UnknownRawFormat = "C110",
     /// `call` names no consumed operation.
     UnknownCall = "J001",
     /// A `with` key or value names an input that does not exist.

@@ -114,7 +114,10 @@ impl SourceFile {
                     Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {message}"))
                         .at_span(self, span)
                 })?;
-                yaml_to_json(yaml).map_err(|message| {
+                let value = yaml_to_json(yaml).and_then(|mut value| {
+                    convert_ordered_maps(&self.text, &mut value).map(|()| value)
+                });
+                value.map_err(|message| {
                     Diagnostic::error(Code::YamlSyntax, message).at_span(self, Span::new(1, 1, 1))
                 })
             }
@@ -283,6 +286,106 @@ fn yaml_to_json(value: yaml_serde::Value) -> Result<Value, String> {
     })
 }
 
+/// Ordered maps (`!!omap`: a sequence of single-pair mappings, as some YAML writers emit) are
+/// mappings for every reader here (serde_json keeps insertion order). yaml_serde drops the
+/// resolved `tag:yaml.org,2002:omap` tag, so the sequences are found with the event parser.
+fn convert_ordered_maps(text: &str, value: &mut Value) -> Result<(), String> {
+    if !text.contains("!!omap") && !text.contains("tag:yaml.org,2002:omap") {
+        return Ok(());
+    }
+    let mut ordered = ordered_map_pointers(text);
+    // Deepest first, so an outer conversion never moves a pointer still to be converted.
+    ordered.sort_by_key(|pointer| std::cmp::Reverse(pointer.matches('/').count()));
+    for pointer in ordered {
+        let Some(node) = value.pointer_mut(&pointer) else {
+            continue;
+        };
+        let Value::Array(pairs) = std::mem::take(node) else {
+            continue;
+        };
+        let mut object = serde_json::Map::with_capacity(pairs.len());
+        for pair in pairs {
+            match pair {
+                Value::Object(pair) if pair.len() == 1 => object.extend(pair),
+                _ => return Err("an !!omap entry must be a mapping with one key".to_owned()),
+            }
+        }
+        *node = Value::Object(object);
+    }
+    Ok(())
+}
+
+/// The JSON pointers (in the document as written) of every sequence tagged `!!omap`.
+fn ordered_map_pointers(text: &str) -> Vec<String> {
+    use saphyr_parser::{Event, Parser};
+
+    // Each open collection: its pointer, the next sequence index, and a map's pending key.
+    struct Open {
+        pointer: String,
+        next: Option<usize>,
+        key: Option<String>,
+    }
+    fn child(stack: &mut [Open]) -> Option<String> {
+        let Some(parent) = stack.last_mut() else {
+            return Some(String::new());
+        };
+        match parent.next.as_mut() {
+            Some(next) => {
+                *next += 1;
+                Some(format!("{}/{}", parent.pointer, *next - 1))
+            }
+            None => Some(format!(
+                "{}/{}",
+                parent.pointer,
+                escape_pointer_segment(&parent.key.take()?)
+            )),
+        }
+    }
+
+    let mut found = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(Ok((event, _))) = parser.next_event() {
+        let awaiting_key = stack
+            .last()
+            .is_some_and(|open| open.next.is_none() && open.key.is_none());
+        let is_sequence = matches!(event, Event::SequenceStart(..));
+        match event {
+            Event::Scalar(value, ..) if awaiting_key => {
+                if let Some(open) = stack.last_mut() {
+                    open.key = Some(value.into_owned());
+                }
+            }
+            Event::Scalar(..) | Event::Alias(_) => {
+                child(&mut stack);
+            }
+            Event::SequenceStart(_, tag) | Event::MappingStart(_, tag) if !awaiting_key => {
+                let pointer = child(&mut stack).unwrap_or_default();
+                if is_sequence && tag.is_some_and(|tag| tag.suffix == "omap" && tag.handle != "!") {
+                    found.push(pointer.clone());
+                }
+                stack.push(Open {
+                    pointer,
+                    next: is_sequence.then_some(0),
+                    key: None,
+                });
+            }
+            // A complex key: nothing below it is addressable by a pointer.
+            Event::SequenceStart(..) | Event::MappingStart(..) => stack.push(Open {
+                pointer: "\u{0}".to_owned(),
+                next: Some(0),
+                key: None,
+            }),
+            Event::SequenceEnd | Event::MappingEnd => {
+                stack.pop();
+            }
+            Event::StreamEnd => break,
+            _ => {}
+        }
+    }
+    found
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     key: Option<Span>,
@@ -316,6 +419,14 @@ impl PositionIndex {
                 pointer: String,
                 pending_key: Option<(String, Span)>,
             },
+            /// An `!!omap`: its single-pair mappings are entries of the sequence's own pointer.
+            OrderedMap {
+                pointer: String,
+            },
+        }
+
+        fn is_omap(tag: Option<&saphyr_parser::Tag>) -> bool {
+            tag.is_some_and(|tag| tag.suffix == "omap" && tag.handle != "!")
         }
 
         fn span_of(span: saphyr_parser::Span) -> Span {
@@ -334,6 +445,7 @@ impl PositionIndex {
         fn node_pointer(stack: &mut [Frame]) -> Option<(String, Option<Span>)> {
             match stack.last_mut() {
                 None => Some((String::new(), None)),
+                Some(Frame::OrderedMap { pointer }) => Some((pointer.clone(), None)),
                 Some(Frame::Seq { pointer, next }) => {
                     let res = format!("{pointer}/{next}");
                     *next += 1;
@@ -377,8 +489,19 @@ impl PositionIndex {
                         self.entries.insert(pointer, Entry { key, value: here });
                     }
                 }
+                Event::MappingStart(..) if matches!(stack.last(), Some(Frame::OrderedMap { .. })) => {
+                    let Some(Frame::OrderedMap { pointer }) = stack.last() else {
+                        continue;
+                    };
+                    stack.push(Frame::Map {
+                        pointer: pointer.clone(),
+                        pending_key: None,
+                    });
+                }
                 Event::SequenceStart(..) | Event::MappingStart(..) => {
                     let is_map = matches!(event, Event::MappingStart(..));
+                    let ordered_map =
+                        matches!(&event, Event::SequenceStart(_, tag) if is_omap(tag.as_deref()));
                     let (pointer, key) = match stack.last_mut() {
                         Some(Frame::Map {
                             pending_key: None, ..
@@ -390,7 +513,9 @@ impl PositionIndex {
                     };
                     self.entries
                         .insert(pointer.clone(), Entry { key, value: here });
-                    stack.push(if is_map {
+                    stack.push(if ordered_map {
+                        Frame::OrderedMap { pointer }
+                    } else if is_map {
                         Frame::Map {
                             pointer,
                             pending_key: None,
@@ -615,6 +740,20 @@ mod tests {
     fn yaml_sequence_items_are_indexed() {
         let src = file("a.yaml", "tools:\n  - name: a\n  - name: b\n");
         assert_eq!(src.locate("/tools/1/name", false), Span::new(3, 11, 1));
+    }
+
+    #[test]
+    fn ordered_maps_read_and_locate_as_mappings() {
+        let src = file(
+            "a.yaml",
+            "!!omap\n- info: !!omap\n  - title: x\n  - version: '1'\n- tags: [a]\n",
+        );
+        assert_eq!(
+            src.parse().ok(),
+            Some(serde_json::json!({"info": {"title": "x", "version": "1"}, "tags": ["a"]}))
+        );
+        assert_eq!(src.locate("/info/version", false), Span::new(4, 14, 3));
+        assert_eq!(src.locate("/tags/0", false), Span::new(5, 10, 1));
     }
 
     #[test]

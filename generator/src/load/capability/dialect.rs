@@ -1,6 +1,6 @@
 //! The seed dialect: constructs of the seed capabilities that the official schema or engine do
 //! not support, but whose intent is clear. capgen accepts them and says, once per occurrence and
-//! at the node, what it inferred (C101–C104, C106–C109; C105 is reported with the bind checks).
+//! at the node, what it inferred (C101–C104, C106–C110; C105 is reported with the bind checks).
 //! Under `--strict` the loader turns these warnings into errors.
 
 use std::sync::Arc;
@@ -10,7 +10,8 @@ use super::interpret::{
     server_variables,
 };
 use super::model::{
-    Capability, ConsumedInputParameter, ConsumesHttp, Exposes, OutputParameter, WithValue,
+    Capability, ConsumedInputParameter, ConsumesHttp, Exposes, OutputParameter, RawFormat,
+    WithValue,
 };
 use crate::load::diagnostics::{Code, Diagnostic, Diagnostics, pointer_join};
 use crate::load::source::SourceFile;
@@ -31,6 +32,7 @@ pub const DIALECT_CODES: &[Code] = &[
     Code::BaseUriVariable,
     Code::ConsumedOutputPassthrough,
     Code::AuthNone,
+    Code::UnknownRawFormat,
 ];
 
 /// Reports every seed-dialect deviation of the document.
@@ -43,7 +45,7 @@ pub fn check(
     let mut out = Out { file, diags };
     for (pointer, consumes) in capability.all_consumes() {
         if let Some(http) = consumes.as_http() {
-            out.consumes(&pointer, http);
+            out.consumes(raw, &pointer, http);
             out.auth_none(raw, &pointer);
         }
     }
@@ -94,7 +96,7 @@ impl Out<'_> {
         }
     }
 
-    fn consumes(&mut self, pointer: &str, http: &ConsumesHttp) {
+    fn consumes(&mut self, raw: &Value, pointer: &str, http: &ConsumesHttp) {
         let base_uri_pointer = pointer_join(pointer, "baseUri");
         for variable in server_variables(&http.base_uri) {
             self.warn(
@@ -144,6 +146,9 @@ impl Out<'_> {
                     &pointer_join(&op_pointer, "inputParameters"),
                     &operation.input_parameters,
                 );
+                if operation.output_raw_format == Some(RawFormat::Unrecognized) {
+                    self.unknown_raw_format(raw, &pointer_join(&op_pointer, "outputRawFormat"));
+                }
                 let outputs_pointer = pointer_join(&op_pointer, "outputParameters");
                 for (i, output) in operation.output_parameters.iter().enumerate() {
                     self.consumed_output(&pointer_join(&outputs_pointer, i), output);
@@ -194,6 +199,20 @@ impl Out<'_> {
                 );
             }
         }
+    }
+
+    fn unknown_raw_format(&mut self, raw: &Value, pointer: &str) {
+        let written = raw.pointer(pointer).and_then(Value::as_str).unwrap_or("?");
+        self.warn(
+            Code::UnknownRawFormat,
+            format!(
+                "`outputRawFormat: {written}` is not a format the official schema defines; capgen \
+                 passes the response through as the upstream sent it"
+            ),
+            At::Value(pointer),
+            "use one of `json`, `xml`, `avro`, `protobuf`, `csv`, `tsv`, `psv`, `yaml`, `html`, \
+             `markdown`",
+        );
     }
 
     fn consumed_output(&mut self, pointer: &str, output: &OutputParameter) {

@@ -6,7 +6,7 @@
 //! ```text
 //! parse (S002/S003) -> root + version (S004, C001) -> [--strict: JSON Schema, C004]
 //!   -> unknown fields (C003) -> typed model (C002)
-//!   -> seed dialect (C101–C109) -> unsupported constructs (C201–C203)
+//!   -> seed dialect (C101–C110) -> unsupported constructs (C201–C203)
 //!   -> binds and bind references (C204, C105) -> aggregate refs (C205)
 //! ```
 //!
@@ -42,7 +42,7 @@ use crate::load::source::SourceFile;
 /// How to load a capability.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoadOptions {
-    /// Validate against the official JSON Schema, and make seed-dialect deviations (C101–C109)
+    /// Validate against the official JSON Schema, and make seed-dialect deviations (C101–C110)
     /// and unknown fields (C003) errors.
     pub strict: bool,
 }
@@ -59,6 +59,7 @@ pub const STRICT_CODES: &[Code] = &[
     Code::BaseUriVariable,
     Code::ConsumedOutputPassthrough,
     Code::AuthNone,
+    Code::UnknownRawFormat,
 ];
 
 /// Parses and checks one capability document. Returns None only when the document cannot be

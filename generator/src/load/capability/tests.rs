@@ -621,8 +621,12 @@ fn root_must_be_a_mapping() {
     let (capability, diags) = load_text("a.yaml", "- a\n- b\n", false);
     assert!(capability.is_none());
     assert!(single(&diags, Code::NotAMapping).help.is_none());
+    // Tagged `!!omap` reads as a mapping; the same list without the tag gets a hint.
     let omap = "!!omap\n- naftiko: 1.0.0-alpha2\n- capability: !!omap\n  - exposes: []\n";
     let (_, diags) = load_text("a.yaml", omap, false);
+    assert!(with_code(&diags, Code::NotAMapping).is_empty());
+    let untagged = omap.replace(" !!omap", "").replace("!!omap\n", "");
+    let (_, diags) = load_text("a.yaml", &untagged, false);
     assert!(
         single(&diags, Code::NotAMapping)
             .help
@@ -970,4 +974,20 @@ fn corpus_loads_without_panics() {
         }
     }
     println!("{}", summary.join("\n"));
+}
+
+#[test]
+fn unknown_output_raw_format_is_a_located_warning() {
+    let text = BASE.replace(
+        "        method: GET\n",
+        "        method: GET\n        outputRawFormat: text\n",
+    );
+    let (capability, diags) = load_text("a.yaml", &text, false);
+    assert!(capability.is_some());
+    let diagnostic = single(&diags, Code::UnknownRawFormat);
+    assert_eq!(diagnostic.severity, Severity::Warning);
+    assert_eq!(line_col(diagnostic), (13, 26));
+    assert!(diagnostic.message.contains("`outputRawFormat: text`"));
+    let (_, strict) = load_text("a.yaml", &text, true);
+    assert_eq!(single(&strict, Code::UnknownRawFormat).severity, Severity::Error);
 }

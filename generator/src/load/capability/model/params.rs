@@ -395,4 +395,8 @@ pub enum RawFormat {
     Yaml,
     Html,
     Markdown,
+    /// A value the schema does not define (`text` in generated capabilities): warned about
+    /// (C110), and the response passes through as the upstream sent it.
+    #[serde(other)]
+    Unrecognized,
 }
