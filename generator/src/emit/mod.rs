@@ -2,6 +2,7 @@
 //! them reads input documents or writes to disk (the caller writes all-or-nothing).
 
 pub mod client;
+pub mod format;
 pub mod mcp;
 pub mod server;
 pub mod templates;
@@ -70,13 +71,12 @@ impl Output {
 /// items. Returns an error message (naming `what`) if the tokens are not valid Rust, which is a
 /// bug in capgen, never the user's fault.
 pub fn rust_file(what: &str, tokens: TokenStream) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens)
-        .map_err(|err| format!("internal error: generated {what} is not valid Rust: {err}"))?;
-    let formatted = prettyplease::unparse(&file);
-    Ok(format!(
-        "{RUST_PREAMBLE}\n\n{}",
-        space_out_items(&formatted)
-    ))
+    Ok(finish_rust_file(&format::unparse(what, tokens)?))
+}
+
+/// Adds the preamble and the blank lines between items to prettyplease's output.
+pub fn finish_rust_file(formatted: &str) -> String {
+    format!("{RUST_PREAMBLE}\n\n{}", space_out_items(formatted))
 }
 
 /// prettyplease puts no blank line between top-level items written without one; add them so

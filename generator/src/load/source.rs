@@ -489,7 +489,9 @@ impl PositionIndex {
                         self.entries.insert(pointer, Entry { key, value: here });
                     }
                 }
-                Event::MappingStart(..) if matches!(stack.last(), Some(Frame::OrderedMap { .. })) => {
+                Event::MappingStart(..)
+                    if matches!(stack.last(), Some(Frame::OrderedMap { .. })) =>
+                {
                     let Some(Frame::OrderedMap { pointer }) = stack.last() else {
                         continue;
                     };

@@ -32,7 +32,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde::Serialize;
 
-use crate::emit::{GeneratedFile, rust_file, templates};
+use crate::emit::{GeneratedFile, finish_rust_file, format, rust_file, templates};
 use crate::load::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::api::{Api, ApiKeyLocation, Operation, SecurityKind, SecurityScheme};
 use crate::model::names::{self, Scope};
@@ -97,47 +97,229 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
         ops.push((op, security));
     }
     let mut files = Vec::new();
-    let mut push_rust =
-        |path: &str, what: &str, tokens: TokenStream, diags: &mut Diagnostics| match rust_file(
-            what, tokens,
-        ) {
-            Ok(text) => files.push(GeneratedFile::new(path, space_members(&text))),
-            Err(message) => diags.push(Diagnostic::error(Code::EmitUnsupported, message)),
-        };
     let paging = ops.iter().any(|(op, _)| op.paging.is_some());
-    push_rust("src/lib.rs", "src/lib.rs", lib(api, config, paging), diags);
-    push_rust(
-        "src/types.rs",
-        "src/types.rs",
-        types::module(&api.types),
-        diags,
+    let lib_file = rust_file("src/lib.rs", lib(api, config, paging));
+    add_rust(&mut files, "src/lib.rs", lib_file, diags);
+    let types_file = format::format_items("src/types.rs", api.types.defs.len(), |index| {
+        types::definition(&api.types, &api.types.defs[index])
+    })
+    .and_then(|items| {
+        let head = format::unparse("src/types.rs", types::module_head())?;
+        Ok(finish_rust_file(&(head + &items.text)))
+    });
+    add_rust(&mut files, "src/types.rs", types_file, diags);
+    // The operations are built again inside the formatting workers (tokens cannot cross
+    // threads); `write_status` comes last.
+    let with_security = |index: usize| -> TokenStream {
+        let Some(op) = api.operations.get(index) else {
+            return write_status();
+        };
+        let mut op = op.clone();
+        for name in &extra {
+            op.security.push(vec![name.clone()]);
+        }
+        let security = client_struct::security_tokens(&schemes, &op.security);
+        operations::operation(api, &op, &security)
+    };
+    let operation_items = if ops.is_empty() { 0 } else { ops.len() + 1 };
+    let operations_file = format::format_items("src/operations.rs", operation_items, with_security)
+        .and_then(|items| {
+            let head = operations_head(&items.idents);
+            let head = format::unparse("src/operations.rs", head)?;
+            Ok(finish_rust_file(&(head + &items.text)))
+        });
+    add_rust(&mut files, "src/operations.rs", operations_file, diags);
+    let client_body = client_struct::module(api, &schemes, &ops);
+    let client_uses = imports(
+        &client_body,
+        &[
+            (
+                "Authorization",
+                quote!(
+                    use crate::encoding::Authorization;
+                ),
+            ),
+            (
+                "RequestParts",
+                quote!(
+                    use crate::encoding::RequestParts;
+                ),
+            ),
+            (
+                "Error",
+                quote!(
+                    use crate::error::Error;
+                ),
+            ),
+            (
+                "RawResponse",
+                quote!(
+                    use crate::error::RawResponse;
+                ),
+            ),
+            (
+                "operations",
+                quote!(
+                    use crate::operations;
+                ),
+            ),
+            (
+                "types",
+                quote!(
+                    use crate::types;
+                ),
+            ),
+        ],
     );
-    let operations_body: Vec<TokenStream> = ops
-        .iter()
-        .map(|(op, security)| operations::operation(api, op, security))
-        .collect();
-    let write_status = if ops.is_empty() {
-        TokenStream::new()
-    } else {
-        quote! {
-            /// Writes `operation: 404 Not Found: message` for error displays.
-            fn write_status(
-                f: &mut std::fmt::Formatter<'_>,
-                operation: &str,
-                status: reqwest::StatusCode,
-                message: Option<String>,
-            ) -> std::fmt::Result {
-                write!(f, "{operation}: {status}")?;
-                if let Some(message) = message {
-                    write!(f, ": {message}")?;
-                }
-                Ok(())
+    let client_file = quote! {
+        //! The client: base URL, HTTP client, credentials, and one method per operation.
+        #![allow(deprecated)]
+        #client_uses
+        #client_body
+    };
+    let client_file = rust_file("src/client.rs", client_file);
+    add_rust(&mut files, "src/client.rs", client_file, diags);
+    for (path, source) in [
+        ("src/error.rs", SUPPORT_ERROR),
+        ("src/encoding.rs", SUPPORT_ENCODING),
+    ] {
+        support_file(&mut files, path, source, diags);
+    }
+    if paging {
+        support_file(&mut files, "src/paging.rs", SUPPORT_PAGING, diags);
+    }
+    let view = manifest_view(api, config, &ops);
+    for (path, name, source) in [
+        ("Cargo.toml", "client/Cargo.toml.jinja", CARGO_TEMPLATE),
+        ("README.md", "client/README.md.jinja", README_TEMPLATE),
+    ] {
+        match templates::render(name, source, &view) {
+            Ok(text) => files.push(GeneratedFile::new(path, text)),
+            Err(message) => diags.push(Diagnostic::error(Code::EmitUnsupported, message)),
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+fn add_rust(
+    files: &mut Vec<GeneratedFile>,
+    path: &str,
+    text: Result<String, String>,
+    diags: &mut Diagnostics,
+) {
+    match text {
+        Ok(text) => files.push(GeneratedFile::new(path, space_members(&text))),
+        Err(message) => diags.push(Diagnostic::error(Code::EmitUnsupported, message)),
+    }
+}
+
+fn support_file(files: &mut Vec<GeneratedFile>, path: &str, source: &str, diags: &mut Diagnostics) {
+    let tokens: Result<TokenStream, _> = source.parse();
+    match tokens
+        .map_err(|err| err.to_string())
+        .and_then(|it| rust_file(path, it))
+    {
+        Ok(text) => files.push(GeneratedFile::new(path, space_members(&text))),
+        Err(message) => diags.push(Diagnostic::error(
+            Code::EmitUnsupported,
+            format!("internal error: {path}: {message}"),
+        )),
+    }
+}
+
+/// Blank lines where a person would put them and prettyplease does not: between the members
+/// of an `impl`, after the module docs and after the `use` block.
+fn space_members(text: &str) -> String {
+    const STARTS: &[&str] = &[
+        "///", "#[", "pub ", "pub(", "fn ", "async ", "const ", "type ", "impl", "enum ", "struct ",
+    ];
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = String::with_capacity(text.len() + text.len() / 20);
+    let mut previous = "";
+    for (idx, line) in lines.iter().copied().enumerate() {
+        let next = lines.get(idx + 1).copied().unwrap_or("");
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let previous_trimmed = previous.trim_start();
+        let previous_indent = previous.len() - previous_trimmed.len();
+        if line.is_empty() {
+            // rust_file's spacing puts a blank line after any top-level line ending with `;`,
+            // doc lines (`&lt;`, code in examples) and `mod` declarations included.
+            let in_docs = previous_trimmed.starts_with("///")
+                || (previous.starts_with("//!") && next.starts_with("//!"));
+            let in_mods = is_mod(previous) && is_mod(next);
+            if in_docs || in_mods {
+                continue;
             }
         }
-    };
-    let operations_body = quote!(#(#operations_body)* #write_status);
-    let operations_uses = imports(
-        &operations_body,
+        let starts_item = STARTS.iter().any(|it| trimmed.starts_with(it));
+        let after_block =
+            previous_trimmed == "}" && previous_indent == indent && indent > 0 && starts_item;
+        let after_docs =
+            previous.starts_with("//!") && !line.starts_with("//!") && !line.is_empty();
+        let after_inner =
+            previous.starts_with("#![") && !line.starts_with("#![") && !line.is_empty();
+        let after_uses =
+            previous.starts_with("use ") && !line.starts_with("use ") && !line.is_empty();
+        if after_block || after_docs || after_inner || after_uses {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = line;
+    }
+    out
+}
+
+fn is_mod(line: &str) -> bool {
+    (line.starts_with("mod ") || line.starts_with("pub mod ")) && line.ends_with(';')
+}
+
+/// The `use` lines among `candidates` whose name is an identifier in `body` (not in a string
+/// or a doc comment).
+fn imports(body: &TokenStream, candidates: &[(&str, TokenStream)]) -> TokenStream {
+    let mut idents = BTreeSet::new();
+    format::identifiers(body.clone(), &mut idents);
+    uses(&idents, candidates)
+}
+
+/// The `use` items of `candidates` whose name occurs in `idents`; a module (`types`,
+/// `operations`) counts only as the head of a path.
+fn uses(idents: &BTreeSet<String>, candidates: &[(&str, TokenStream)]) -> TokenStream {
+    let uses = candidates
+        .iter()
+        .filter(|(name, _)| match *name {
+            "types" | "operations" => idents.contains(&format!("{name}::")),
+            _ => idents.contains(*name),
+        })
+        .map(|(_, it)| it);
+    quote!(#(#uses)*)
+}
+
+/// The helper every operation's error `Display` uses.
+fn write_status() -> TokenStream {
+    quote! {
+        /// Writes `operation: 404 Not Found: message` for error displays.
+        fn write_status(
+            f: &mut std::fmt::Formatter<'_>,
+            operation: &str,
+            status: reqwest::StatusCode,
+            message: Option<String>,
+        ) -> std::fmt::Result {
+            write!(f, "{operation}: {status}")?;
+            if let Some(message) = message {
+                write!(f, ": {message}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The module docs and the `use`s the operations need.
+fn operations_head(idents: &BTreeSet<String>) -> TokenStream {
+    let uses = uses(
+        idents,
         &[
             (
                 "Client",
@@ -213,186 +395,12 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
             ),
         ],
     );
-    let operations_file = quote! {
+    quote! {
         //! One request builder per operation (returned by the [`crate::Client`] methods),
         //! with its success type and its error enum.
         #![allow(deprecated)]
-        #operations_uses
-        #operations_body
-    };
-    push_rust(
-        "src/operations.rs",
-        "src/operations.rs",
-        operations_file,
-        diags,
-    );
-    let client_body = client_struct::module(api, &schemes, &ops);
-    let client_uses = imports(
-        &client_body,
-        &[
-            (
-                "Authorization",
-                quote!(
-                    use crate::encoding::Authorization;
-                ),
-            ),
-            (
-                "RequestParts",
-                quote!(
-                    use crate::encoding::RequestParts;
-                ),
-            ),
-            (
-                "Error",
-                quote!(
-                    use crate::error::Error;
-                ),
-            ),
-            (
-                "RawResponse",
-                quote!(
-                    use crate::error::RawResponse;
-                ),
-            ),
-            (
-                "operations",
-                quote!(
-                    use crate::operations;
-                ),
-            ),
-            (
-                "types",
-                quote!(
-                    use crate::types;
-                ),
-            ),
-        ],
-    );
-    let client_file = quote! {
-        //! The client: base URL, HTTP client, credentials, and one method per operation.
-        #![allow(deprecated)]
-        #client_uses
-        #client_body
-    };
-    push_rust("src/client.rs", "src/client.rs", client_file, diags);
-    for (path, source) in [
-        ("src/error.rs", SUPPORT_ERROR),
-        ("src/encoding.rs", SUPPORT_ENCODING),
-    ] {
-        support_file(&mut files, path, source, diags);
+        #uses
     }
-    if paging {
-        support_file(&mut files, "src/paging.rs", SUPPORT_PAGING, diags);
-    }
-    let view = manifest_view(api, config, &ops);
-    for (path, name, source) in [
-        ("Cargo.toml", "client/Cargo.toml.jinja", CARGO_TEMPLATE),
-        ("README.md", "client/README.md.jinja", README_TEMPLATE),
-    ] {
-        match templates::render(name, source, &view) {
-            Ok(text) => files.push(GeneratedFile::new(path, text)),
-            Err(message) => diags.push(Diagnostic::error(Code::EmitUnsupported, message)),
-        }
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
-}
-
-fn support_file(files: &mut Vec<GeneratedFile>, path: &str, source: &str, diags: &mut Diagnostics) {
-    let tokens: Result<TokenStream, _> = source.parse();
-    match tokens
-        .map_err(|err| err.to_string())
-        .and_then(|it| rust_file(path, it))
-    {
-        Ok(text) => files.push(GeneratedFile::new(path, space_members(&text))),
-        Err(message) => diags.push(Diagnostic::error(
-            Code::EmitUnsupported,
-            format!("internal error: {path}: {message}"),
-        )),
-    }
-}
-
-/// Blank lines where a person would put them and prettyplease does not: between the members
-/// of an `impl`, after the module docs and after the `use` block.
-fn space_members(text: &str) -> String {
-    const STARTS: &[&str] = &[
-        "///", "#[", "pub ", "pub(", "fn ", "async ", "const ", "type ", "impl", "enum ", "struct ",
-    ];
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out = String::with_capacity(text.len() + text.len() / 20);
-    let mut previous = "";
-    for (idx, line) in lines.iter().copied().enumerate() {
-        let next = lines.get(idx + 1).copied().unwrap_or("");
-        let trimmed = line.trim_start();
-        let indent = line.len() - trimmed.len();
-        let previous_trimmed = previous.trim_start();
-        let previous_indent = previous.len() - previous_trimmed.len();
-        if line.is_empty() {
-            // rust_file's spacing puts a blank line after any top-level line ending with `;`,
-            // doc lines (`&lt;`, code in examples) and `mod` declarations included.
-            let in_docs = previous_trimmed.starts_with("///")
-                || (previous.starts_with("//!") && next.starts_with("//!"));
-            let in_mods = is_mod(previous) && is_mod(next);
-            if in_docs || in_mods {
-                continue;
-            }
-        }
-        let starts_item = STARTS.iter().any(|it| trimmed.starts_with(it));
-        let after_block =
-            previous_trimmed == "}" && previous_indent == indent && indent > 0 && starts_item;
-        let after_docs =
-            previous.starts_with("//!") && !line.starts_with("//!") && !line.is_empty();
-        let after_inner =
-            previous.starts_with("#![") && !line.starts_with("#![") && !line.is_empty();
-        let after_uses =
-            previous.starts_with("use ") && !line.starts_with("use ") && !line.is_empty();
-        if after_block || after_docs || after_inner || after_uses {
-            out.push('\n');
-        }
-        out.push_str(line);
-        out.push('\n');
-        previous = line;
-    }
-    out
-}
-
-fn is_mod(line: &str) -> bool {
-    (line.starts_with("mod ") || line.starts_with("pub mod ")) && line.ends_with(';')
-}
-
-/// The `use` lines among `candidates` whose name is an identifier in `body` (not in a string
-/// or a doc comment).
-fn imports(body: &TokenStream, candidates: &[(&str, TokenStream)]) -> TokenStream {
-    /// Collects identifiers; a module name counts only as the head of a path (`types::X`), since
-    /// a parameter may be called `types` too.
-    fn collect(tokens: TokenStream, out: &mut BTreeSet<String>) {
-        let trees: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
-        for (idx, tree) in trees.iter().enumerate() {
-            match tree {
-                proc_macro2::TokenTree::Group(group) => collect(group.stream(), out),
-                proc_macro2::TokenTree::Ident(ident) => {
-                    let name = ident.to_string();
-                    let next = trees.get(idx + 1);
-                    if matches!(next, Some(proc_macro2::TokenTree::Punct(it)) if it.as_char() == ':' && it.spacing() == proc_macro2::Spacing::Joint)
-                    {
-                        out.insert(format!("{name}::"));
-                    }
-                    out.insert(name);
-                }
-                proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => {}
-            }
-        }
-    }
-    let mut idents = BTreeSet::new();
-    collect(body.clone(), &mut idents);
-    let uses = candidates
-        .iter()
-        .filter(|(name, _)| match *name {
-            "types" | "operations" => idents.contains(&format!("{name}::")),
-            _ => idents.contains(*name),
-        })
-        .map(|(_, it)| it);
-    quote!(#(#uses)*)
 }
 
 /// The document's schemes plus the capability's extra ones that differ from all of them.

@@ -53,8 +53,8 @@ pub fn tokens(space: &TypeSpace, ty: &TypeRef, site: Site) -> TokenStream {
 }
 
 /// The module body.
-pub fn module(space: &TypeSpace) -> TokenStream {
-    let items = space.defs.iter().map(|def| definition(space, def));
+/// The module docs and attributes of `types.rs`; its items are [`definition`]s.
+pub fn module_head() -> TokenStream {
     quote! {
         //! Types of the API's schemas: components and inline schemas, one item each.
         //!
@@ -62,11 +62,11 @@ pub fn module(space: &TypeSpace) -> TokenStream {
         //! are `Option`s that are left out when `None`. String enums keep values this client does
         //! not know in a fallback variant, so a server that adds a value does not break decoding.
         #![allow(deprecated)]
-        #(#items)*
     }
 }
 
-fn definition(space: &TypeSpace, def: &TypeDef) -> TokenStream {
+/// The items of one type definition.
+pub fn definition(space: &TypeSpace, def: &TypeDef) -> TokenStream {
     let name = format_ident!("{}", def.name);
     let fallback_docs = match &def.component {
         Some(component) => format!("The `{component}` schema."),

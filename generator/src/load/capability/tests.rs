@@ -989,5 +989,8 @@ fn unknown_output_raw_format_is_a_located_warning() {
     assert_eq!(line_col(diagnostic), (13, 26));
     assert!(diagnostic.message.contains("`outputRawFormat: text`"));
     let (_, strict) = load_text("a.yaml", &text, true);
-    assert_eq!(single(&strict, Code::UnknownRawFormat).severity, Severity::Error);
+    assert_eq!(
+        single(&strict, Code::UnknownRawFormat).severity,
+        Severity::Error
+    );
 }
