@@ -140,26 +140,55 @@ pub fn generate(plan: &Plan, diags: &mut Diagnostics) -> Option<Output> {
             .map(|(_, model)| emit::server::extra_auth(model))
             .collect(),
     };
-    add_crate(
-        &mut output,
-        &client_crate,
-        emit::client::emit(&api, &config, diags),
-    );
-    for (server, model) in &loaded.capabilities {
-        let crate_name = server
-            .crate_name
-            .clone()
-            .unwrap_or_else(|| default_server_name(&server.capability));
-        let config = emit::server::ServerConfig {
-            crate_name: crate_name.clone(),
-            crate_version: CRATE_VERSION.to_owned(),
-            client_crate: client_crate.clone(),
-        };
-        add_crate(
-            &mut output,
-            &crate_name,
-            emit::server::emit(model, &api, &config, diags),
-        );
+    // The crates are independent: emit them on their own threads, then merge in plan order so
+    // files and diagnostics do not depend on scheduling.
+    let emitted: Vec<(String, Vec<emit::GeneratedFile>, Diagnostics)> =
+        std::thread::scope(|scope| {
+            let api = &api;
+            let client_name = client_crate.clone();
+            let client = scope.spawn(move || {
+                let mut local = Diagnostics::new();
+                let files = emit::client::emit(api, &config, &mut local);
+                (client_name, files, local)
+            });
+            let servers: Vec<_> = loaded
+                .capabilities
+                .iter()
+                .map(|(server, model)| {
+                    let client_crate = client_crate.clone();
+                    scope.spawn(move || {
+                        let crate_name = server
+                            .crate_name
+                            .clone()
+                            .unwrap_or_else(|| default_server_name(&server.capability));
+                        let config = emit::server::ServerConfig {
+                            crate_name: crate_name.clone(),
+                            crate_version: CRATE_VERSION.to_owned(),
+                            client_crate,
+                        };
+                        let mut local = Diagnostics::new();
+                        let files = emit::server::emit(model, api, &config, &mut local);
+                        (crate_name, files, local)
+                    })
+                })
+                .collect();
+            std::iter::once(client)
+                .chain(servers)
+                .map(|handle| {
+                    handle.join().unwrap_or_else(|_| {
+                        let mut local = Diagnostics::new();
+                        local.push(Diagnostic::error(
+                            Code::EmitUnsupported,
+                            "internal error: an emitter panicked",
+                        ));
+                        (String::new(), Vec::new(), local)
+                    })
+                })
+                .collect()
+        });
+    for (crate_name, files, local) in emitted {
+        diags.extend(local);
+        add_crate(&mut output, &crate_name, files);
     }
     if diags.has_errors() {
         return None;
