@@ -8,6 +8,44 @@
 
 #![allow(deprecated)]
 
+/// Implements `Display`, `FromStr`, `Serialize` and `Deserialize` for a string enum through its
+/// `as_str` and `From<&str>`.
+macro_rules! string_enum_impls {
+    ($name:ident) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(value: &str) -> std::result::Result<Self, Self::Err> {
+                std::result::Result::Ok($name::from(value))
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> std::result::Result<Self, D::Error> {
+                let value = <String as serde::Deserialize>::deserialize(deserializer)?;
+                std::result::Result::Ok($name::from(value.as_str()))
+            }
+        }
+    };
+}
+
 /// The `StartResponse` schema.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StartResponse {
@@ -168,12 +206,6 @@ impl RuntimeStatus {
     }
 }
 
-impl std::fmt::Display for RuntimeStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 impl std::convert::From<&str> for RuntimeStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -190,30 +222,7 @@ impl std::convert::From<&str> for RuntimeStatus {
     }
 }
 
-impl std::str::FromStr for RuntimeStatus {
-    type Err = std::convert::Infallible;
-    fn from_str(value: &str) -> std::result::Result<Self, Self::Err> {
-        std::result::Result::Ok(RuntimeStatus::from(value))
-    }
-}
-
-impl serde::Serialize for RuntimeStatus {
-    fn serialize<S: serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> std::result::Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for RuntimeStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> std::result::Result<Self, D::Error> {
-        let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-        std::result::Result::Ok(RuntimeStatus::from(value.as_str()))
-    }
-}
+string_enum_impls!(RuntimeStatus);
 
 /// An error object written by the extension: `Message`, and for exceptions `ExceptionMessage`, `ExceptionType` and `StackTrace`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -30,12 +30,25 @@ pub fn unparse(what: &str, tokens: TokenStream) -> Result<String, String> {
 #[derive(Debug, Default)]
 pub struct FormattedItems {
     pub text: String,
-    /// Every identifier, plus `name::` for an identifier that heads a path (see [`identifiers`]).
+    /// With [`Idents::Collect`]: every identifier, plus `name::` for an identifier that heads a
+    /// path (see [`identifiers`]).
     pub idents: BTreeSet<String>,
 }
 
+/// Whether [`format_items`] collects the identifiers of the items (to choose `use`s).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Idents {
+    Collect,
+    Skip,
+}
+
 /// Builds item `i` with `make(i)` for every `i < count` and prints them in order.
-pub fn format_items<F>(what: &str, count: usize, make: F) -> Result<FormattedItems, String>
+pub fn format_items<F>(
+    what: &str,
+    count: usize,
+    idents: Idents,
+    make: F,
+) -> Result<FormattedItems, String>
 where
     F: Fn(usize) -> TokenStream + Sync,
 {
@@ -50,6 +63,7 @@ where
         .map(|_| Mutex::new(None))
         .collect();
     let next_block = AtomicUsize::new(0);
+    let idents_wanted = idents;
     let work = || -> BTreeSet<String> {
         let mut idents = BTreeSet::new();
         loop {
@@ -58,7 +72,8 @@ where
                 return idents;
             };
             let range = block * BLOCK..((block + 1) * BLOCK).min(count);
-            let result = format_block(what, range, &make, &mut idents);
+            let collect = (idents_wanted == Idents::Collect).then_some(&mut idents);
+            let result = format_block(what, range, &make, collect);
             if let Ok(mut slot) = slot.lock() {
                 *slot = Some(result);
             }
@@ -94,7 +109,7 @@ fn format_block<F>(
     what: &str,
     range: std::ops::Range<usize>,
     make: &F,
-    idents: &mut BTreeSet<String>,
+    mut idents: Option<&mut BTreeSet<String>>,
 ) -> Result<String, String>
 where
     F: Fn(usize) -> TokenStream,
@@ -102,7 +117,9 @@ where
     let mut text = String::new();
     for index in range {
         let tokens = make(index);
-        identifiers(tokens.clone(), idents);
+        if let Some(idents) = idents.as_deref_mut() {
+            identifiers(tokens.clone(), idents);
+        }
         text.push_str(&unparse(what, tokens)?);
     }
     Ok(text)
@@ -142,7 +159,7 @@ mod tests {
     #[test]
     fn parallel_output_equals_one_file() {
         let count = 3 * PARALLEL_FROM + 7;
-        let items = format_items("test", count, item).expect("valid");
+        let items = format_items("test", count, Idents::Collect, item).expect("valid");
         let whole: TokenStream = (0..count).map(item).collect();
         assert_eq!(items.text, unparse("test", whole).expect("valid"));
         assert!(items.idents.contains("types::"));
@@ -151,7 +168,7 @@ mod tests {
 
     #[test]
     fn an_invalid_item_is_an_error() {
-        let made = format_items("test", PARALLEL_FROM + 1, |index| {
+        let made = format_items("test", PARALLEL_FROM + 1, Idents::Skip, |index| {
             if index == PARALLEL_FROM {
                 quote!(fn)
             } else {

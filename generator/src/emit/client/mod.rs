@@ -32,7 +32,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde::Serialize;
 
-use crate::emit::{GeneratedFile, finish_rust_file, format, rust_file, templates};
+use crate::emit::format::{self, Idents};
+use crate::emit::{GeneratedFile, finish_rust_file, rust_file, templates};
 use crate::load::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::api::{Api, ApiKeyLocation, Operation, SecurityKind, SecurityScheme};
 use crate::model::names::{self, Scope};
@@ -100,12 +101,14 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
     let paging = ops.iter().any(|(op, _)| op.paging.is_some());
     let lib_file = rust_file("src/lib.rs", lib(api, config, paging));
     add_rust(&mut files, "src/lib.rs", lib_file, diags);
-    let types_file = format::format_items("src/types.rs", api.types.defs.len(), |index| {
+    let type_count = api.types.defs.len();
+    let types_file = format::format_items("src/types.rs", type_count, Idents::Skip, |index| {
         types::definition(&api.types, &api.types.defs[index])
     })
     .and_then(|items| {
         let head = format::unparse("src/types.rs", types::module_head())?;
-        Ok(finish_rust_file(&(head + &items.text)))
+        let helpers = types::string_enum_impls(&api.types);
+        Ok(finish_rust_file(&(head + helpers + &items.text)))
     });
     add_rust(&mut files, "src/types.rs", types_file, diags);
     // The operations are built again inside the formatting workers (tokens cannot cross
@@ -122,12 +125,17 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
         operations::operation(api, &op, &security)
     };
     let operation_items = if ops.is_empty() { 0 } else { ops.len() + 1 };
-    let operations_file = format::format_items("src/operations.rs", operation_items, with_security)
-        .and_then(|items| {
-            let head = operations_head(&items.idents);
-            let head = format::unparse("src/operations.rs", head)?;
-            Ok(finish_rust_file(&(head + &items.text)))
-        });
+    let operations_file = format::format_items(
+        "src/operations.rs",
+        operation_items,
+        Idents::Collect,
+        with_security,
+    )
+    .and_then(|items| {
+        let head = operations_head(&items.idents);
+        let head = format::unparse("src/operations.rs", head)?;
+        Ok(finish_rust_file(&(head + &items.text)))
+    });
     add_rust(&mut files, "src/operations.rs", operations_file, diags);
     let client_body = client_struct::module(api, &schemes, &ops);
     let client_uses = imports(

@@ -53,7 +53,8 @@ pub fn tokens(space: &TypeSpace, ty: &TypeRef, site: Site) -> TokenStream {
 }
 
 /// The module body.
-/// The module docs and attributes of `types.rs`; its items are [`definition`]s.
+/// The module docs and attributes of `types.rs`; the helper macro ([`string_enum_impls`]) and
+/// the items ([`definition`]) follow.
 pub fn module_head() -> TokenStream {
     quote! {
         //! Types of the API's schemas: components and inline schemas, one item each.
@@ -64,6 +65,61 @@ pub fn module_head() -> TokenStream {
         #![allow(deprecated)]
     }
 }
+
+/// The trait impls every string enum shares, written once as a macro (each enum's `as_str` and
+/// `From<&str>` carry the wire values and stay spelled out). Text, not tokens: prettyplease
+/// prints a `macro_rules!` body on a few long lines.
+pub fn string_enum_impls(space: &TypeSpace) -> &'static str {
+    let has_string_enums = space
+        .defs
+        .iter()
+        .any(|def| matches!(def.kind, TypeKind::Enum(_)));
+    if has_string_enums {
+        STRING_ENUM_IMPLS
+    } else {
+        ""
+    }
+}
+
+const STRING_ENUM_IMPLS: &str = r#"
+/// Implements `Display`, `FromStr`, `Serialize` and `Deserialize` for a string enum through its
+/// `as_str` and `From<&str>`.
+macro_rules! string_enum_impls {
+    ($name:ident) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(value: &str) -> std::result::Result<Self, Self::Err> {
+                std::result::Result::Ok($name::from(value))
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> std::result::Result<Self, D::Error> {
+                let value = <String as serde::Deserialize>::deserialize(deserializer)?;
+                std::result::Result::Ok($name::from(value.as_str()))
+            }
+        }
+    };
+}
+"#;
 
 /// The items of one type definition.
 pub fn definition(space: &TypeSpace, def: &TypeDef) -> TokenStream {
@@ -249,12 +305,6 @@ fn string_enum(
             }
         }
 
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
         impl std::convert::From<&str> for #name {
             fn from(value: &str) -> Self {
                 match value {
@@ -264,26 +314,7 @@ fn string_enum(
             }
         }
 
-        impl std::str::FromStr for #name {
-            type Err = std::convert::Infallible;
-
-            fn from_str(value: &str) -> std::result::Result<Self, Self::Err> {
-                std::result::Result::Ok(#name::from(value))
-            }
-        }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-                let value = <String as serde::Deserialize>::deserialize(deserializer)?;
-                std::result::Result::Ok(#name::from(value.as_str()))
-            }
-        }
+        string_enum_impls!(#name);
     }
 }
 
