@@ -85,6 +85,9 @@ struct GenerateArgs {
     /// Name of the client crate (default: from the OpenAPI title).
     #[arg(long, value_name = "NAME")]
     client_crate: Option<String>,
+    /// Print how long each phase took (load, lower, emit, write) on stderr.
+    #[arg(long)]
+    timings: bool,
 }
 
 #[derive(Args)]
@@ -157,12 +160,18 @@ fn run_generate(args: GenerateArgs) -> ExitCode {
     if args.client_crate.is_some() {
         plan.client_crate = args.client_crate.clone();
     }
-    let Some(output) = pipeline::generate(&plan, &mut diags) else {
+    let mut timings = pipeline::Timings::default();
+    let Some(output) = pipeline::generate_timed(&plan, &mut diags, &mut timings) else {
         return finish(&diags, args.inputs.format);
     };
+    timings.phase("write");
     if let Err(err) = write::write_output(&args.out, &output) {
         eprintln!("error: cannot write to `{}`: {err}", args.out.display());
         return ExitCode::from(1);
+    }
+    timings.end();
+    if args.timings {
+        eprint!("{}", timings.report());
     }
     let code = finish(&diags, args.inputs.format);
     eprintln!(

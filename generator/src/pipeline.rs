@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crate::emit::{self, Output};
 use crate::load::capability::{self, LoadOptions};
@@ -109,9 +110,53 @@ pub fn check(plan: &Plan, diags: &mut Diagnostics) {
 /// The version written into generated crates.
 const CRATE_VERSION: &str = "0.1.0";
 
+/// How long each phase of a run took (`capgen generate --timings`).
+#[derive(Debug, Default)]
+pub struct Timings {
+    phases: Vec<(&'static str, Duration)>,
+    started: Option<Instant>,
+}
+
+impl Timings {
+    /// Ends the current phase (if any) and starts timing `name`.
+    pub fn phase(&mut self, name: &'static str) {
+        self.end();
+        self.phases.push((name, Duration::ZERO));
+        self.started = Some(Instant::now());
+    }
+
+    /// Ends the current phase.
+    pub fn end(&mut self) {
+        if let (Some(started), Some((_, took))) = (self.started.take(), self.phases.last_mut()) {
+            *took = started.elapsed();
+        }
+    }
+
+    /// `phase  12.3 ms` lines, one per phase, plus the total.
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        let total: Duration = self.phases.iter().map(|(_, took)| *took).sum();
+        for (name, took) in self.phases.iter().chain([&("total", total)]) {
+            out.push_str(&format!("{name:>8} {:>9.1} ms\n", took.as_secs_f64() * 1e3));
+        }
+        out
+    }
+}
+
 /// Generates everything the plan asks for. Returns `None` when an error was reported.
 pub fn generate(plan: &Plan, diags: &mut Diagnostics) -> Option<Output> {
+    generate_timed(plan, diags, &mut Timings::default())
+}
+
+/// [`generate`], recording the time of each phase (load, lower, emit).
+pub fn generate_timed(
+    plan: &Plan,
+    diags: &mut Diagnostics,
+    timings: &mut Timings,
+) -> Option<Output> {
+    timings.phase("load");
     let loaded = load(plan, diags);
+    timings.end();
     if diags.has_errors() {
         return None;
     }
@@ -125,7 +170,9 @@ pub fn generate(plan: &Plan, diags: &mut Diagnostics) -> Option<Output> {
         }
         return None;
     };
+    timings.phase("lower");
     let api = crate::model::api::lower(doc, diags);
+    timings.phase("emit");
     let client_crate = plan
         .client_crate
         .clone()
@@ -190,6 +237,7 @@ pub fn generate(plan: &Plan, diags: &mut Diagnostics) -> Option<Output> {
         diags.extend(local);
         add_crate(&mut output, &crate_name, files);
     }
+    timings.end();
     if diags.has_errors() {
         return None;
     }
