@@ -29,7 +29,7 @@ pub struct Measurement {
     pub p99_us: f64,
 }
 
-fn release_binary(root: &Path, name: &str) -> PathBuf {
+pub fn release_binary(root: &Path, name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
@@ -109,7 +109,7 @@ fn wait_for(url: &str) -> bool {
     false
 }
 
-fn machine() -> String {
+pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|it| {

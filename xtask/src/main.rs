@@ -4,8 +4,10 @@
 //! - `sandbox`: run the Durable Functions test double with both generated servers against it.
 //! - `bench proxy`: throughput and latency through a generated server vs direct.
 //! - `bench mcp`: MCP `tools/call` throughput and latency, generated server vs FastMCP.
+//! - `bench generate`: capgen's generation time and memory per document, next to its peers.
 
 mod bench;
+mod bench_generate;
 mod bench_mcp;
 mod codegen;
 mod corpus;
@@ -67,6 +69,19 @@ enum Bench {
         #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
         sessions: Vec<u32>,
     },
+    /// Wall time and peak RSS of `capgen generate` per document (seed and corpus), with
+    /// cargo-progenitor and openapi-generator on the same documents where installed.
+    Generate {
+        /// Runs per generator and document (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
+        /// Measure capgen only.
+        #[arg(long)]
+        no_peers: bool,
+        /// The corpus directory (default: `../shared/corpus` beside the repository).
+        #[arg(long, value_name = "DIR")]
+        corpus: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -84,6 +99,18 @@ fn main() -> ExitCode {
         Command::Bench {
             what: Bench::Mcp { seconds, sessions },
         } => bench_mcp::run(&codegen::repo_root(), seconds, &sessions),
+        Command::Bench {
+            what:
+                Bench::Generate {
+                    runs,
+                    no_peers,
+                    corpus,
+                },
+        } => {
+            let root = codegen::repo_root();
+            let corpus = corpus.unwrap_or_else(|| root.join("..").join("shared").join("corpus"));
+            bench_generate::run(&root, &corpus, runs, !no_peers)
+        }
     }
 }
 

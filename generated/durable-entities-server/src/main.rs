@@ -112,7 +112,7 @@ fn read_secrets() -> Result<BTreeMap<String, String>, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    support::app::init_tracing();
+    let _logs = support::app::init_tracing();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {

@@ -17,14 +17,22 @@ use crate::support::auth::InboundAuth;
 use crate::support::mcp::McpServer;
 use crate::support::problem::Problem;
 
-/// Logs to stderr (stdout is the MCP channel with `--stdio`); `RUST_LOG` filters.
-pub fn init_tracing() {
+/// Logs to stderr (stdout is the MCP channel with `--stdio`); `RUST_LOG` filters. Lines are
+/// written by a background thread, batched while requests keep coming and flushed as soon as it
+/// runs out of lines, so a request never waits for a `write` to the terminal or pipe. Keep the
+/// returned guard until exit: dropping it flushes what is left.
+pub fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("log-writer")
+        .finish(std::io::BufWriter::new(std::io::stderr()));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .init();
+    guard
 }
 
 /// Cancels `token` on SIGINT or SIGTERM.

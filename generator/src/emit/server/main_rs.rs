@@ -275,7 +275,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig) -> TokenStream {
 
         fn main() -> ExitCode {
             let cli = Cli::parse();
-            support::app::init_tracing();
+            let _logs = support::app::init_tracing();
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(runtime) => runtime,
                 Err(err) => {

@@ -578,6 +578,19 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The log once it holds `count` occurrences of `needle`, or after two seconds: the server
+    /// writes its log on a background thread, a moment after answering.
+    pub async fn log_containing(&self, needle: &str, count: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            let log = self.log();
+            if log.matches(needle).count() >= count || Instant::now() >= deadline {
+                return log;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

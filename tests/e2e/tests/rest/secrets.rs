@@ -11,8 +11,9 @@ use crate::harness::{
     secret,
 };
 
-fn assert_log_clean(server: &Server) {
-    let log = server.log();
+/// Log lines are written by a background thread: wait (briefly) until the request lines are in.
+async fn assert_log_clean(server: &Server) {
+    let log = server.log_containing("request_id=", 1).await;
     assert!(log.contains("request"), "the requests are logged:\n{log}");
     for line in log.lines() {
         assert_no_secret("a log line", line.as_bytes());
@@ -113,7 +114,7 @@ async fn every_orchestration_operation_keeps_the_key_inside() {
         }
         server.send(request).await.assert_status(status);
     }
-    assert_log_clean(&server);
+    assert_log_clean(&server).await;
 }
 
 #[tokio::test]
@@ -141,7 +142,7 @@ async fn every_entity_operation_keeps_the_key_inside() {
         .post_json(&format!("{PREFIX}/entities/unknown/k?op=x"), "1")
         .await
         .assert_status(400);
-    assert_log_clean(&server);
+    assert_log_clean(&server).await;
 }
 
 #[tokio::test]
@@ -155,5 +156,5 @@ async fn an_unreachable_upstream_keeps_the_key_out_of_the_log() {
         .get(&format!("{PREFIX}/instances/x?showInput=true"))
         .await
         .assert_status(502);
-    assert_log_clean(&server);
+    assert_log_clean(&server).await;
 }
