@@ -145,6 +145,9 @@ fn measure(program: &Path, args: &[String], out: &Path, runs: u32) -> Run {
             .arg(&timing)
             .arg(program)
             .args(args)
+            // Backtraces on failure would slow the peers that fail.
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
             .stdin(Stdio::null())
             .output();
         let elapsed = started.elapsed().as_secs_f64();
@@ -185,7 +188,9 @@ fn failure_line(stdout: &[u8], stderr: &[u8]) -> String {
         .collect();
     let pick = lines
         .iter()
-        .find(|l| l.contains("panicked") || l.contains("not yet implemented"))
+        .find(|l| {
+            l.contains("panicked") || l.contains("not yet implemented") || l.contains("gen fail")
+        })
         .or_else(|| {
             lines.iter().find(|l| {
                 l.starts_with("error") || l.starts_with("Error") || l.contains("Exception")
