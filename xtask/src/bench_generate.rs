@@ -186,11 +186,13 @@ fn failure_line(stdout: &[u8], stderr: &[u8]) -> String {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
+    // A panic's first line is its location (a path on this machine); the message follows.
+    if let Some(at) = lines.iter().position(|l| l.contains("panicked at")) {
+        return format!("panics: {}", lines.get(at + 1).copied().unwrap_or(""));
+    }
     let pick = lines
         .iter()
-        .find(|l| {
-            l.contains("panicked") || l.contains("not yet implemented") || l.contains("gen fail")
-        })
+        .find(|l| l.contains("not yet implemented") || l.contains("gen fail"))
         .or_else(|| {
             lines.iter().find(|l| {
                 l.starts_with("error") || l.starts_with("Error") || l.contains("Exception")
