@@ -56,6 +56,8 @@ pub enum Scalar {
     Date,
     /// `format: uuid`: `uuid::Uuid`.
     Uuid,
+    /// `format: byte`: base64 text on the wire, bytes in Rust (the client's `types::Base64`).
+    Base64,
     /// A binary payload (`application/octet-stream` bodies): `bytes::Bytes`.
     Bytes,
     /// Any JSON value: `serde_json::Value`.
@@ -267,6 +269,7 @@ pub fn type_tokens(space: &TypeSpace, ty: &TypeRef, types_path: &TokenStream) ->
             }
             None => quote!(::serde_json::Value),
         },
+        TypeRef::Scalar(Scalar::Base64) => quote!(#types_path::Base64),
         TypeRef::Scalar(scalar) => scalar_tokens(*scalar),
         TypeRef::Vec(inner) => {
             let inner = type_tokens(space, inner, types_path);
@@ -298,6 +301,8 @@ pub fn scalar_tokens(scalar: Scalar) -> TokenStream {
         Scalar::Date => quote!(::chrono::NaiveDate),
         Scalar::Uuid => quote!(::uuid::Uuid),
         Scalar::Bytes => quote!(::bytes::Bytes),
+        // Defined in the client's `types` module; `type_tokens` qualifies it.
+        Scalar::Base64 => quote!(Base64),
         Scalar::Any => quote!(::serde_json::Value),
     }
 }

@@ -108,7 +108,12 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
     .and_then(|items| {
         let head = format::unparse("src/types.rs", types::module_head())?;
         let helpers = types::string_enum_impls(&api.types);
-        Ok(finish_rust_file(&(head + helpers + &items.text)))
+        let base64 = if api.types.uses_scalar(Scalar::Base64, &[]) {
+            types::BASE64
+        } else {
+            ""
+        };
+        Ok(finish_rust_file(&(head + base64 + helpers + &items.text)))
     });
     add_rust(&mut files, "src/types.rs", types_file, diags);
     // The operations are built again inside the formatting workers (tokens cannot cross
@@ -695,6 +700,7 @@ struct ManifestView {
     version: String,
     chrono: bool,
     uuid: bool,
+    base64: bool,
     multipart: bool,
     example: String,
     operations: Vec<OperationView>,
@@ -741,6 +747,7 @@ fn manifest_view(
         chrono: api.types.uses_scalar(Scalar::DateTime, &extra)
             || api.types.uses_scalar(Scalar::Date, &extra),
         uuid: api.types.uses_scalar(Scalar::Uuid, &extra),
+        base64: api.types.uses_scalar(Scalar::Base64, &extra),
         multipart: api.operations.iter().any(|op| {
             op.body
                 .as_ref()

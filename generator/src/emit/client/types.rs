@@ -36,6 +36,10 @@ pub fn tokens(space: &TypeSpace, ty: &TypeRef, site: Site) -> TokenStream {
         TypeRef::Scalar(Scalar::Date) => quote!(chrono::NaiveDate),
         TypeRef::Scalar(Scalar::Uuid) => quote!(uuid::Uuid),
         TypeRef::Scalar(Scalar::Bytes) => quote!(bytes::Bytes),
+        TypeRef::Scalar(Scalar::Base64) => match site {
+            Site::TypesModule => quote!(Base64),
+            Site::Elsewhere => quote!(types::Base64),
+        },
         TypeRef::Scalar(scalar) => scalar_tokens(*scalar),
         TypeRef::Vec(inner) => {
             let inner = tokens(space, inner, site);
@@ -80,6 +84,59 @@ pub fn string_enum_impls(space: &TypeSpace) -> &'static str {
         ""
     }
 }
+
+/// `format: byte` values: bytes in Rust, standard base64 on the wire (decoding also accepts the
+/// URL-safe alphabet and missing padding, as servers send both).
+pub const BASE64: &str = r#"
+/// Bytes sent as base64 text (`format: byte`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Base64(pub Vec<u8>);
+
+impl Base64 {
+    /// Decodes base64 text (standard or URL-safe alphabet, padding optional).
+    pub fn decode(text: &str) -> std::result::Result<Base64, base64::DecodeError> {
+        use base64::Engine;
+        let text = text.trim_end_matches('=');
+        let engine = if text.contains(['-', '_']) {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+        } else {
+            base64::engine::general_purpose::STANDARD_NO_PAD
+        };
+        engine.decode(text).map(Base64)
+    }
+}
+
+impl std::fmt::Display for Base64 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use base64::Engine;
+        f.write_str(&base64::engine::general_purpose::STANDARD.encode(&self.0))
+    }
+}
+
+impl std::convert::From<Vec<u8>> for Base64 {
+    fn from(bytes: Vec<u8>) -> Self {
+        Base64(bytes)
+    }
+}
+
+impl serde::Serialize for Base64 {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Base64 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+        Base64::decode(&text).map_err(serde::de::Error::custom)
+    }
+}
+"#;
 
 const STRING_ENUM_IMPLS: &str = r#"
 /// Implements `Display`, `FromStr`, `Serialize` and `Deserialize` for a string enum through its

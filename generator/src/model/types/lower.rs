@@ -24,7 +24,8 @@ use crate::model::types::{
 const COMPONENT_PREFIX: &str = "#/components/schemas/";
 
 /// Names schemas never get: generated code uses these prelude types by their short names.
-pub const RESERVED_TYPE_NAMES: &[&str] = &["String", "Option", "Vec", "Box"];
+/// `Base64` is the client's own type for `format: byte`.
+pub const RESERVED_TYPE_NAMES: &[&str] = &["String", "Option", "Vec", "Box", "Base64"];
 
 /// Deeper than this, a schema is read as any JSON value (only pathological documents nest so deep).
 const MAX_DEPTH: usize = 48;
@@ -293,6 +294,7 @@ impl<'a> Lowerer<'a> {
                 "date-time" => Scalar::DateTime,
                 "date" => Scalar::Date,
                 "uuid" => Scalar::Uuid,
+                "byte" => Scalar::Base64,
                 _ => Scalar::String,
             }),
             Some("integer") => TypeRef::Scalar(match format {
@@ -976,6 +978,7 @@ fn kind_word(ty: &TypeRef) -> &'static str {
         TypeRef::Scalar(Scalar::DateTime) => "DateTime",
         TypeRef::Scalar(Scalar::Date) => "Date",
         TypeRef::Scalar(Scalar::Uuid) => "Uuid",
+        TypeRef::Scalar(Scalar::Base64) => "Base64",
         TypeRef::Scalar(Scalar::Bytes) => "Bytes",
         TypeRef::Scalar(Scalar::Any) => "Value",
         TypeRef::Vec(_) => "Array",

@@ -560,3 +560,37 @@ fn all_of_diamonds_are_merged_in_linear_time() {
         )]
     );
 }
+
+#[test]
+fn string_formats_map_to_their_rust_types() {
+    let (space, _) = lower(
+        "3.0.3",
+        r#"
+    Formats:
+      type: object
+      required: [at, day, id, data, plain]
+      properties:
+        at: {type: string, format: date-time}
+        day: {type: string, format: date}
+        id: {type: string, format: uuid}
+        data: {type: string, format: byte}
+        plain: {type: string, format: password}
+    Base64:
+      type: string
+"#,
+    );
+    let fields = field_types(&space, "Formats");
+    let types: Vec<&str> = fields.iter().map(|it| it.1.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "::chrono::DateTime<::chrono::Utc>",
+            "::chrono::NaiveDate",
+            "::uuid::Uuid",
+            "types::Base64",
+            "::std::string::String",
+        ]
+    );
+    // A schema called `Base64` does not take the name of the client's own type.
+    assert!(space.by_name("Base64").is_none());
+}
