@@ -124,6 +124,48 @@ pub fn machine() -> String {
     format!("{cores} cores ({cpu}), {}", std::env::consts::OS)
 }
 
+/// CPU seconds (user + system) a process has used so far, from `/proc/<pid>/stat`.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may contain spaces) start at `) `.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / clock_ticks_per_second())
+}
+
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|it| String::from_utf8_lossy(&it.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// Runs `wrk` and returns its measurement with the CPU microseconds per request each of `pids`
+/// spent during the run.
+fn wrk_with_cpu(
+    url: &str,
+    connections: u32,
+    seconds: u32,
+    pids: &[u32],
+) -> Result<(Measurement, Vec<f64>), String> {
+    let before: Vec<Option<f64>> = pids.iter().map(|pid| cpu_seconds(*pid)).collect();
+    let run = wrk(url, connections, seconds)?;
+    let requests = run.requests_per_second * f64::from(seconds);
+    let per_request = pids
+        .iter()
+        .zip(before)
+        .map(|(pid, before)| match (before, cpu_seconds(*pid)) {
+            (Some(before), Some(after)) if requests > 0.0 => (after - before) * 1e6 / requests,
+            _ => f64::NAN,
+        })
+        .collect();
+    Ok((run, per_request))
+}
+
 pub fn proxy(root: &Path, seconds: u32) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let built = Command::new(cargo)
@@ -188,15 +230,17 @@ pub fn proxy(root: &Path, seconds: u32) -> ExitCode {
     println!(
         "Request: `GET …/instances/{{id}}` of a completed instance (200, JSON status, no URLs in it).\n"
     );
+    let (fake_pid, server_pid) = (processes.0[0].id(), processes.0[1].id());
     println!(
-        "| connections | direct req/s | proxied req/s | ratio | direct p50 | proxied p50 | added p50 | direct p99 | proxied p99 |"
+        "| connections | direct req/s | proxied req/s | ratio | direct p50 | proxied p50 | added p50 | direct p99 | proxied p99 | upstream CPU/req | proxy CPU/req |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for connections in [1u32, 64] {
-        let (direct_run, proxied_run) = match (
-            wrk(&direct, connections, seconds),
-            wrk(&proxied, connections, seconds),
-        ) {
+        let runs = (
+            wrk_with_cpu(&direct, connections, seconds, &[fake_pid]),
+            wrk_with_cpu(&proxied, connections, seconds, &[fake_pid, server_pid]),
+        );
+        let ((direct_run, _), (proxied_run, cpu)) = match runs {
             (Ok(a), Ok(b)) => (a, b),
             (Err(err), _) | (_, Err(err)) => {
                 eprintln!("error: {err}");
@@ -204,7 +248,7 @@ pub fn proxy(root: &Path, seconds: u32) -> ExitCode {
             }
         };
         println!(
-            "| {connections} | {:.0} | {:.0} | {:.0} % | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs |",
+            "| {connections} | {:.0} | {:.0} | {:.0} % | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs |",
             direct_run.requests_per_second,
             proxied_run.requests_per_second,
             100.0 * proxied_run.requests_per_second / direct_run.requests_per_second,
@@ -213,8 +257,13 @@ pub fn proxy(root: &Path, seconds: u32) -> ExitCode {
             proxied_run.p50_us - direct_run.p50_us,
             direct_run.p99_us,
             proxied_run.p99_us,
+            cpu[0],
+            cpu[1],
         );
     }
+    println!(
+        "\nCPU/req: CPU time (user + system, from /proc) the upstream and the proxy spent per proxied request."
+    );
     ExitCode::SUCCESS
 }
 
