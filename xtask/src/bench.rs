@@ -4,7 +4,10 @@
 //! Everything runs on loopback: the release build of the Durable Functions test double, the
 //! release build of `durable-orchestrations-server` in front of it, and `wrk` at 1 and 64
 //! connections against `GET …/instances/{id}` of a completed instance, directly and through
-//! the proxy. Results are printed as a Markdown table with the machine they were measured on.
+//! the proxy. Two layouts: all processes sharing all cores, and (with two cores or more) the
+//! proxy pinned to a core of its own while wrk and the upstream share another. The CPU time each
+//! server spends per request is read from `/proc`. Results are printed as Markdown tables with
+//! the machine they were measured on.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -73,9 +76,26 @@ pub fn parse_wrk(output: &str) -> Option<Measurement> {
     })
 }
 
-fn wrk(url: &str, connections: u32, seconds: u32) -> Result<Measurement, String> {
+/// `command args…`, under `taskset -c cpus` when `cpus` is given.
+fn pinned(cpus: Option<&str>, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    match cpus {
+        Some(cpus) => {
+            let mut command = Command::new("taskset");
+            command.args(["-c", cpus]).arg(program);
+            command
+        }
+        None => Command::new(program),
+    }
+}
+
+fn wrk(
+    url: &str,
+    connections: u32,
+    seconds: u32,
+    cpus: Option<&str>,
+) -> Result<Measurement, String> {
     let threads = connections.clamp(1, 2).to_string();
-    let output = Command::new("wrk")
+    let output = pinned(cpus, "wrk")
         .args([
             "-t",
             &threads,
@@ -150,10 +170,11 @@ fn wrk_with_cpu(
     url: &str,
     connections: u32,
     seconds: u32,
+    cpus: Option<&str>,
     pids: &[u32],
 ) -> Result<(Measurement, Vec<f64>), String> {
     let before: Vec<Option<f64>> = pids.iter().map(|pid| cpu_seconds(*pid)).collect();
-    let run = wrk(url, connections, seconds)?;
+    let run = wrk(url, connections, seconds, cpus)?;
     let requests = run.requests_per_second * f64::from(seconds);
     let per_request = pids
         .iter()
@@ -183,36 +204,75 @@ pub fn proxy(root: &Path, seconds: u32) -> ExitCode {
         eprintln!("error: release build failed");
         return ExitCode::from(1);
     }
+    println!(
+        "# cargo xtask bench proxy\n\nMachine: {}. Each run {seconds} s of `wrk --latency`.",
+        machine()
+    );
+    println!(
+        "Request: `GET …/instances/{{id}}` of a completed instance (200, JSON status, no URLs in it).\n"
+    );
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut layouts = vec![(
+        "Shared: wrk, the upstream and the proxy on all cores.",
+        None,
+    )];
+    if cores >= 2 {
+        layouts.push((
+            "Pinned: wrk and the upstream on CPU 0, the proxy on CPU 1 (`taskset`), as when the \
+             proxy has a core of its own.",
+            Some(("0", "1")),
+        ));
+    }
+    for (title, cpus) in layouts {
+        println!("{title}\n");
+        if let Err(err) = proxy_layout(root, seconds, cpus) {
+            eprintln!("error: {err}");
+            return ExitCode::from(1);
+        }
+        println!();
+    }
+    println!(
+        "CPU/req: CPU time (user + system, from /proc) the upstream and the proxy spent per proxied request."
+    );
+    ExitCode::SUCCESS
+}
+
+/// One measurement table; `cpus` is (CPUs of wrk and the upstream, CPUs of the proxy).
+fn proxy_layout(root: &Path, seconds: u32, cpus: Option<(&str, &str)>) -> Result<(), String> {
+    let (load_cpus, proxy_cpus) = match cpus {
+        Some((load, proxy)) => (Some(load), Some(proxy)),
+        None => (None, None),
+    };
     let key = "bench-key-0123456789";
     let (upstream, rest, mcp) = ("127.0.0.1:17171", "127.0.0.1:18080", "127.0.0.1:19090");
     let mut processes = Processes(Vec::new());
-    let fake = Command::new(release_binary(root, "durable-functions-fake"))
+    let fake = pinned(load_cpus, release_binary(root, "durable-functions-fake"))
         .args(["--addr", upstream, "--key", key])
         .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn();
-    let server = Command::new(release_binary(root, "durable-orchestrations-server"))
-        .args([
-            "--upstream-url",
-            &format!("http://{upstream}"),
-            "--rest-addr",
-            rest,
-            "--mcp-addr",
-            mcp,
-        ])
-        .env("DURABLE_FUNCTIONS_API_KEY", key)
-        .stderr(Stdio::null())
-        .spawn();
-    match (fake, server) {
-        (Ok(fake), Ok(server)) => processes.0.extend([fake, server]),
-        _ => {
-            eprintln!("error: cannot start the fake or the server");
-            return ExitCode::from(1);
-        }
-    }
+        .spawn()
+        .map_err(|err| format!("cannot start the fake: {err}"))?;
+    processes.0.push(fake);
+    let server = pinned(
+        proxy_cpus,
+        release_binary(root, "durable-orchestrations-server"),
+    )
+    .args([
+        "--upstream-url",
+        &format!("http://{upstream}"),
+        "--rest-addr",
+        rest,
+        "--mcp-addr",
+        mcp,
+    ])
+    .env("DURABLE_FUNCTIONS_API_KEY", key)
+    .stderr(Stdio::null())
+    .spawn()
+    .map_err(|err| format!("cannot start the server: {err}"))?;
+    processes.0.push(server);
     if !wait_for(&format!("http://{rest}/healthz")) {
-        eprintln!("error: the server did not come up");
-        return ExitCode::from(1);
+        return Err("the server did not come up".to_owned());
     }
     let _ = Command::new("curl")
         .args(["-s", "-o", "/dev/null", "-X", "POST", "-H", "content-type: application/json", "-d", "{\"n\":1}"])
@@ -223,30 +283,21 @@ pub fn proxy(root: &Path, seconds: u32) -> ExitCode {
         "http://{upstream}/runtime/webhooks/durabletask/instances/bench-instance?code={key}"
     );
     let proxied = format!("http://{rest}/v1/runtime/webhooks/durabletask/instances/bench-instance");
-    println!(
-        "# cargo xtask bench proxy\n\nMachine: {}. Each run {seconds} s of `wrk --latency`.",
-        machine()
-    );
-    println!(
-        "Request: `GET …/instances/{{id}}` of a completed instance (200, JSON status, no URLs in it).\n"
-    );
+    // `taskset` execs the program, so the children's ids are the servers' own.
     let (fake_pid, server_pid) = (processes.0[0].id(), processes.0[1].id());
     println!(
         "| connections | direct req/s | proxied req/s | ratio | direct p50 | proxied p50 | added p50 | direct p99 | proxied p99 | upstream CPU/req | proxy CPU/req |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for connections in [1u32, 64] {
-        let runs = (
-            wrk_with_cpu(&direct, connections, seconds, &[fake_pid]),
-            wrk_with_cpu(&proxied, connections, seconds, &[fake_pid, server_pid]),
-        );
-        let ((direct_run, _), (proxied_run, cpu)) = match runs {
-            (Ok(a), Ok(b)) => (a, b),
-            (Err(err), _) | (_, Err(err)) => {
-                eprintln!("error: {err}");
-                return ExitCode::from(1);
-            }
-        };
+        let (direct_run, _) = wrk_with_cpu(&direct, connections, seconds, load_cpus, &[fake_pid])?;
+        let (proxied_run, cpu) = wrk_with_cpu(
+            &proxied,
+            connections,
+            seconds,
+            load_cpus,
+            &[fake_pid, server_pid],
+        )?;
         println!(
             "| {connections} | {:.0} | {:.0} | {:.0} % | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs |",
             direct_run.requests_per_second,
@@ -261,10 +312,7 @@ pub fn proxy(root: &Path, seconds: u32) -> ExitCode {
             cpu[1],
         );
     }
-    println!(
-        "\nCPU/req: CPU time (user + system, from /proc) the upstream and the proxy spent per proxied request."
-    );
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 #[cfg(test)]
