@@ -451,7 +451,7 @@ fn nullable_30_and_maps() {
     );
     assert_eq!(m[3].1, "::std::option::Option<i64>");
     assert_eq!(m[4].1, "::chrono::NaiveDate");
-    assert_eq!(m[5].1, "::std::string::String");
+    assert_eq!(m[5].1, "types::Base64");
     let TypeKind::Struct(open) = &space.by_name("Open").expect("Open").kind else {
         panic!()
     };
