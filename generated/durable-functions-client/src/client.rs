@@ -18,6 +18,8 @@ use crate::operations;
 pub struct Client {
     http: reqwest::Client,
     base_url: String,
+    /// `base_url` parsed once, so requests do not parse scheme and host again.
+    base: Option<reqwest::Url>,
     credentials: Credentials,
 }
 
@@ -97,9 +99,12 @@ impl Client {
     ///
     /// - `http://localhost:7071`: Local development with Azure Functions Core Tools
     pub fn with_base_url(base_url: impl Into<String>) -> Client {
+        let base_url = base_url.into();
+        let base = reqwest::Url::parse(&base_url).ok();
         Client {
             http: reqwest::Client::new(),
-            base_url: base_url.into(),
+            base_url,
+            base,
             credentials: Credentials::default(),
         }
     }
@@ -152,7 +157,7 @@ impl Client {
                 self.credentials.apply(*scheme, &mut request);
             }
         }
-        request.send(&self.http, &self.base_url).await
+        request.send(&self.http, &self.base_url, self.base.as_ref()).await
     }
 
     /// Start orchestration

@@ -277,21 +277,38 @@ impl RequestParts {
         self.custom_body = Some(Box::new(apply));
     }
 
-    /// Sends the request to `base_url` and reads the whole response.
+    /// Sends the request to `base_url` (`base` when it parsed) and reads the whole response.
     pub(crate) async fn send(
         self,
         http: &reqwest::Client,
         base_url: &str,
+        base: Option<&reqwest::Url>,
     ) -> Result<RawResponse, Error> {
         if let Some(error) = self.error {
             return Err(Error::Request(error));
         }
-        let mut url = format!("{}{}", base_url.trim_end_matches('/'), self.path);
-        if !self.query.is_empty() {
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&self.query.join("&"));
-        }
-        let mut request = http.request(self.method, url);
+        let query = (!self.query.is_empty()).then(|| self.query.join("&"));
+        let mut request = match base {
+            // Only the path and query are parsed per request, not scheme and host again.
+            Some(base) => {
+                let mut url = base.clone();
+                url.set_path(&format!("{}{}", base.path().trim_end_matches('/'), self.path));
+                let query = match (base.query(), query) {
+                    (Some(fixed), Some(ours)) => Some(format!("{fixed}&{ours}")),
+                    (fixed, ours) => ours.or(fixed.map(str::to_owned)),
+                };
+                url.set_query(query.as_deref());
+                http.request(self.method, url)
+            }
+            None => {
+                let mut url = format!("{}{}", base_url.trim_end_matches('/'), self.path);
+                if let Some(query) = query {
+                    url.push(if url.contains('?') { '&' } else { '?' });
+                    url.push_str(&query);
+                }
+                http.request(self.method, url)
+            }
+        };
         for (name, value) in self.headers {
             request = request.header(name, value);
         }

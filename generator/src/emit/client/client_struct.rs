@@ -54,7 +54,7 @@ pub fn module(
     let client_docs = docs::own(&format!(
         "A client of {title}.\n\nCreate it with [`Client::new`] or [`Client::with_base_url`], set credentials with the `with_*`\nmethods, then call one method per operation. Cloning is cheap: clones share the connection\npool and the credentials. Credentials never appear in `Debug` output or in errors."
     ));
-    let constructors = constructors(api, !schemes.is_empty());
+    let constructors = constructors(api, !schemes.is_empty(), !ops.is_empty());
     let default_impl = match api.servers.first() {
         Some(server) if server.url.contains("://") && server.variables.is_empty() => quote! {
             impl Default for Client {
@@ -71,12 +71,21 @@ pub fn module(
         .collect();
     let (credentials, setters, execute) = credentials(schemes, &used, !ops.is_empty());
     let methods = ops.iter().map(|(op, _)| method(api, op));
+    let base_field = if ops.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            /// `base_url` parsed once, so requests do not parse scheme and host again.
+            base: Option<reqwest::Url>,
+        }
+    };
     quote! {
         #client_docs
         #[derive(Clone)]
         pub struct Client {
             http: reqwest::Client,
             base_url: String,
+            #base_field
             credentials: Credentials,
         }
 
@@ -118,7 +127,7 @@ pub fn module(
     }
 }
 
-fn constructors(api: &Api, has_credentials: bool) -> TokenStream {
+fn constructors(api: &Api, has_credentials: bool, has_operations: bool) -> TokenStream {
     let no_credentials = if has_credentials {
         quote!(Credentials::default())
     } else {
@@ -145,10 +154,21 @@ fn constructors(api: &Api, has_credentials: bool) -> TokenStream {
         ));
     }
     let with_base_docs = docs::own(&with_base_docs);
+    // Only requests read the parsed base; a client without operations has none.
+    let (parse_base, base_field) = if has_operations {
+        (
+            quote!(let base = reqwest::Url::parse(&base_url).ok();),
+            quote!(base,),
+        )
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
     let with_base = quote! {
         #with_base_docs
         pub fn with_base_url(base_url: impl Into<String>) -> Client {
-            Client { http: reqwest::Client::new(), base_url: base_url.into(), credentials: #no_credentials }
+            let base_url = base_url.into();
+            #parse_base
+            Client { http: reqwest::Client::new(), base_url, #base_field credentials: #no_credentials }
         }
     };
     let Some(server) = api.servers.first() else {
@@ -327,7 +347,7 @@ fn unused_credentials(
             /// Sends a request (no operation applies credentials).
             pub(crate) async fn execute(&self, request: RequestParts, security: &[&[Scheme]]) -> Result<RawResponse, Error> {
                 let _ = security;
-                request.send(&self.http, &self.base_url).await
+                request.send(&self.http, &self.base_url, self.base.as_ref()).await
             }
         };
     }
@@ -487,7 +507,7 @@ fn credentials(
                     self.credentials.apply(*scheme, &mut request);
                 }
             }
-            request.send(&self.http, &self.base_url).await
+            request.send(&self.http, &self.base_url, self.base.as_ref()).await
         }
     };
     (store, quote!(#(#setters)*), execute)
