@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::bench::Processes;
 use capgen::load::diagnostics::Diagnostics;
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
@@ -43,18 +44,6 @@ const WARM_UP: Duration = Duration::from_secs(1);
 const MANIFEST: &str = "specs/durable-functions/capgen.toml";
 /// Set for the release build of xtask that a debug build hands the benchmark to.
 const RELEASE_DRIVER: &str = "XTASK_BENCH_MCP_RELEASE";
-
-/// Child processes, killed when dropped (also on every early return).
-struct Processes(Vec<Child>);
-
-impl Drop for Processes {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 /// One measured run against one server at one session count.
 #[derive(Debug, Clone, Default)]
