@@ -188,20 +188,22 @@ fn wrk_with_cpu(
     Ok((run, per_request))
 }
 
-pub fn proxy(root: &Path, seconds: u32) -> ExitCode {
+/// `cargo build --release -p …` of `packages`; false (after cargo's own message) when it fails.
+pub fn build_release(root: &Path, packages: &[&str]) -> bool {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let built = Command::new(cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "durable-functions-fake",
-            "-p",
-            "durable-orchestrations-server",
-        ])
-        .status();
-    if !built.map(|it| it.success()).unwrap_or(false) {
+    let mut command = Command::new(cargo);
+    command.current_dir(root).args(["build", "--release"]);
+    for package in packages {
+        command.args(["-p", package]);
+    }
+    command.status().is_ok_and(|it| it.success())
+}
+
+/// The release builds of the test double and the orchestrations server.
+pub const SERVERS: &[&str] = &["durable-functions-fake", "durable-orchestrations-server"];
+
+pub fn proxy(root: &Path, seconds: u32) -> ExitCode {
+    if !build_release(root, SERVERS) {
         eprintln!("error: release build failed");
         return ExitCode::from(1);
     }

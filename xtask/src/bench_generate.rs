@@ -233,11 +233,7 @@ fn openapi_generator_args(doc: &Doc, out: &Path) -> Vec<String> {
 
 pub fn run(root: &Path, corpus: &Path, runs: u32, peers_wanted: bool) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let built = Command::new(&cargo)
-        .current_dir(root)
-        .args(["build", "--release", "-p", "capgen"])
-        .status();
-    if !built.is_ok_and(|it| it.success()) {
+    if !crate::bench::build_release(root, &["capgen"]) {
         eprintln!("error: cannot build capgen (release)");
         return ExitCode::from(1);
     }
@@ -302,12 +298,15 @@ pub fn run(root: &Path, corpus: &Path, runs: u32, peers_wanted: bool) -> ExitCod
         let _ = std::fs::remove_dir_all(work.join(format!("openapi-generator-{index}")));
     }
     summary(&docs, &rows);
-    check_times(root, &cargo, &docs, &rows, &work);
+    check_times(root, &cargo, &peers, &docs, &rows, &work);
     let _ = std::fs::remove_dir_all(&work);
     ExitCode::SUCCESS
 }
 
 type Row = (usize, Run, Run, Run);
+
+/// Picks one peer's run out of a row.
+type PeerOf = fn(&Row) -> &Run;
 
 fn summary(docs: &[Doc], rows: &[Row]) {
     println!("\n### Summary\n");
@@ -327,14 +326,12 @@ fn summary(docs: &[Doc], rows: &[Row]) {
         .filter(|(_, ours, ..)| ours.seconds().is_some())
         .count();
     println!("- capgen generated {ours_ok} of {} documents", rows.len());
-    for (label, pick) in [
-        ("cargo-progenitor", 2usize),
-        ("openapi-generator `rust`", 3usize),
-    ] {
-        let runs: Vec<(&Run, &Run)> = rows
-            .iter()
-            .map(|row| (&row.1, if pick == 2 { &row.2 } else { &row.3 }))
-            .collect();
+    let peers: [(&str, PeerOf); 2] = [
+        ("cargo-progenitor", |row| &row.2),
+        ("openapi-generator `rust`", |row| &row.3),
+    ];
+    for (label, peer_of) in peers {
+        let runs: Vec<(&Run, &Run)> = rows.iter().map(|row| (&row.1, peer_of(row))).collect();
         if runs.iter().all(|(_, peer)| matches!(peer, Run::Missing)) {
             println!("- {label}: not installed, not measured");
             continue;
@@ -379,7 +376,7 @@ fn summary(docs: &[Doc], rows: &[Row]) {
 
 /// `cargo check` of capgen's client for the largest document and of progenitor's output for the
 /// largest document progenitor handles (capgen's for that document too).
-fn check_times(root: &Path, cargo: &str, docs: &[Doc], rows: &[Row], work: &Path) {
+fn check_times(root: &Path, cargo: &str, peers: &Peers, docs: &[Doc], rows: &[Row], work: &Path) {
     println!("\n### `cargo check` of the generated client\n");
     println!("Dependencies built first; then `touch src/lib.rs && cargo check` (median of 3).\n");
     println!("| document | capgen | cargo-progenitor |");
@@ -423,7 +420,7 @@ fn check_times(root: &Path, cargo: &str, docs: &[Doc], rows: &[Row], work: &Path
         let theirs = if row.2.seconds().is_some() {
             let dir = work.join(format!("check-progenitor-{}", row.0));
             let _ = std::fs::remove_dir_all(&dir);
-            match find_tool(root, "cargo-progenitor", &["target/bench-tools/bin"]) {
+            match &peers.progenitor {
                 Some(tool) => {
                     let _ = Command::new(tool)
                         .args(progenitor_args(doc, &dir))

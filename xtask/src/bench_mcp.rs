@@ -768,18 +768,7 @@ pub fn run(root: &Path, seconds: u32, sessions: &[u32]) -> ExitCode {
             }
         };
     }
-    let built = Command::new(&cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "durable-functions-fake",
-            "-p",
-            "durable-orchestrations-server",
-        ])
-        .status();
-    if !built.map(|it| it.success()).unwrap_or(false) {
+    if !crate::bench::build_release(root, crate::bench::SERVERS) {
         eprintln!("error: release build failed");
         return ExitCode::from(1);
     }
