@@ -48,6 +48,9 @@ pub fn parse_query(raw: Option<&str>) -> BTreeMap<String, Vec<String>> {
 }
 
 fn decode(text: &str) -> String {
+    if !text.contains(['+', '%']) {
+        return text.to_owned();
+    }
     let spaced = text.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced)
         .decode_utf8_lossy()
@@ -125,6 +128,10 @@ impl CompiledInput {
         let Some(validator) = &self.validator else {
             return Ok(());
         };
+        // Valid input is the common case; collecting errors costs allocations.
+        if validator.is_valid(value) {
+            return Ok(());
+        }
         let errors: Vec<String> = validator
             .iter_errors(value)
             .map(|it| it.to_string())

@@ -9,7 +9,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{RawPathParams, Request};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use serde_json::{Map, Value};
@@ -18,7 +18,7 @@ use crate::support::auth::InboundAuth;
 use crate::support::mapping;
 use crate::support::params::{self, CompiledInput, InputSpec, Location};
 use crate::support::problem::Problem;
-use crate::support::rewrite::Rewriter;
+use crate::support::rewrite::{Rewriter, is_absolute_http_url};
 use crate::support::upstream::{self, ArgSpec, CallError, CallFn, UpstreamResponse};
 
 /// One exposed REST operation.
@@ -272,12 +272,6 @@ pub fn public_base(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
-}
-
 const HOP_BY_HOP: &[&str] = &[
     "connection",
     "keep-alive",
@@ -313,30 +307,39 @@ fn pass_through(
     upstream: UpstreamResponse,
     public_base: &str,
 ) -> Response {
-    let mut headers = HeaderMap::new();
+    let is_json = is_json(&upstream.headers);
+    let mut headers = HeaderMap::with_capacity(upstream.headers.len());
     for (name, value) in &upstream.headers {
         if HOP_BY_HOP.contains(&name.as_str()) {
             continue;
         }
         let Ok(text) = value.to_str() else { continue };
-        let rewritten = ctx
-            .rewriter
-            .rewrite_url(text, public_base)
-            .unwrap_or_else(|| ctx.rewriter.scrub(text));
-        if let Ok(value) = HeaderValue::from_str(&rewritten) {
-            headers.append(HeaderName::from(name), value);
-        }
+        // Most headers hold neither a URL nor a secret: they are passed on as they are.
+        let rewritten = if is_absolute_http_url(text) {
+            ctx.rewriter.rewrite_url(text, public_base)
+        } else if ctx.rewriter.leaks(text.as_bytes()) {
+            Some(ctx.rewriter.scrub(text))
+        } else {
+            None
+        };
+        match rewritten {
+            None => headers.append(name.clone(), value.clone()),
+            Some(text) => match HeaderValue::from_str(&text) {
+                Ok(value) => headers.append(name.clone(), value),
+                Err(_) => continue,
+            },
+        };
     }
     // A body without URLs or secrets, and no mapping to apply, goes out as received: no JSON
     // round trip on the hot path.
     let untouched = output.is_none()
-        && !contains(&upstream.body, b"://")
+        && memchr::memmem::find(&upstream.body, b"://").is_none()
         && !ctx.rewriter.leaks(&upstream.body);
     let body = if upstream.body.is_empty() {
         Body::empty()
     } else if untouched {
         Body::from(upstream.body)
-    } else if is_json(&upstream.headers) {
+    } else if is_json {
         match serde_json::from_slice::<Value>(&upstream.body) {
             Ok(mut value) => {
                 if let Some(output) = output {

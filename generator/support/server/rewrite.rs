@@ -25,7 +25,9 @@ pub struct Rewriter {
     upstream_base: String,
     links: &'static [RouteLink],
     secret_params: Vec<String>,
-    secrets: Vec<String>,
+    /// The secret values, and their percent-encoded forms where those differ: text that must
+    /// never leave the server.
+    needles: Vec<String>,
 }
 
 const REDACTED: &str = "[redacted]";
@@ -39,20 +41,31 @@ impl Rewriter {
         secret_params: Vec<String>,
         secrets: Vec<String>,
     ) -> Rewriter {
-        let secrets = secrets.into_iter().filter(|it| it.len() >= 4).collect();
+        let mut needles = Vec::new();
+        for secret in secrets.into_iter().filter(|it| it.len() >= 4) {
+            let encoded =
+                percent_encoding::utf8_percent_encode(&secret, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string();
+            if encoded != secret {
+                needles.push(encoded);
+            }
+            needles.push(secret);
+        }
+        // Longest first, so that a secret inside another is not replaced halfway.
+        needles.sort_by_key(|it| std::cmp::Reverse(it.len()));
+        needles.dedup();
         Rewriter {
             upstream_base: upstream_base.trim_end_matches('/').to_owned(),
             links,
             secret_params,
-            secrets,
+            needles,
         }
     }
 
     /// Rewrites one URL to `public_base` (or, when it is empty, only removes the credentials).
     /// Returns `None` when `text` is not an absolute http(s) URL.
     pub fn rewrite_url(&self, text: &str, public_base: &str) -> Option<String> {
-        let lower = text.to_ascii_lowercase();
-        if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        if !is_absolute_http_url(text) {
             return None;
         }
         let (without_fragment, fragment) = match text.split_once('#') {
@@ -149,7 +162,7 @@ impl Rewriter {
             Value::String(text) => {
                 if let Some(rewritten) = self.rewrite_url(text, public_base) {
                     *text = rewritten;
-                } else if !self.secrets.is_empty() {
+                } else if self.leaks(text.as_bytes()) {
                     *text = self.scrub(text);
                 }
             }
@@ -163,31 +176,31 @@ impl Rewriter {
         }
     }
 
-    /// Replaces every occurrence of a secret value.
+    /// Replaces every occurrence of a secret value (plain or percent-encoded).
     pub fn scrub(&self, text: &str) -> String {
         let mut res = text.to_owned();
-        for secret in &self.secrets {
-            if res.contains(secret.as_str()) {
-                res = res.replace(secret.as_str(), REDACTED);
-            }
-            let encoded =
-                percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
-                    .to_string();
-            if encoded != *secret && res.contains(encoded.as_str()) {
-                res = res.replace(encoded.as_str(), REDACTED);
+        for needle in &self.needles {
+            if res.contains(needle.as_str()) {
+                res = res.replace(needle.as_str(), REDACTED);
             }
         }
         res
     }
 
-    /// Whether `bytes` contain a secret value.
+    /// Whether `bytes` contain a secret value (plain or percent-encoded).
     pub fn leaks(&self, bytes: &[u8]) -> bool {
-        self.secrets.iter().any(|secret| {
-            bytes
-                .windows(secret.len())
-                .any(|window| window == secret.as_bytes())
-        })
+        self.needles
+            .iter()
+            .any(|needle| memchr::memmem::find(bytes, needle.as_bytes()).is_some())
     }
+}
+
+/// Whether `text` starts with `http://` or `https://`, in any case.
+pub fn is_absolute_http_url(text: &str) -> bool {
+    ["http://", "https://"].iter().any(|scheme| {
+        text.get(..scheme.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+    })
 }
 
 fn var_name(link: &RouteLink, consumed: &str) -> &'static str {
@@ -304,5 +317,22 @@ mod tests {
     fn secrets_are_scrubbed_from_any_text() {
         assert_eq!(rewriter().scrub("key is s3cret-key!"), "key is [redacted]!");
         assert!(rewriter().leaks(b"xx s3cret-key"));
+        assert!(!rewriter().leaks(b"xx s3cret-ke"));
+    }
+
+    #[test]
+    fn percent_encoded_secrets_leak_too() {
+        let rewriter = Rewriter::new("http://u", LINKS, vec![], vec!["a/b+c=".into()]);
+        assert!(rewriter.leaks(b"code=a%2Fb%2Bc%3D"));
+        assert_eq!(rewriter.scrub("code=a%2Fb%2Bc%3D"), "code=[redacted]");
+    }
+
+    #[test]
+    fn only_http_urls_are_absolute() {
+        assert!(is_absolute_http_url("HTTPS://x"));
+        assert!(is_absolute_http_url("http://x"));
+        assert!(!is_absolute_http_url("ftp://x"));
+        assert!(!is_absolute_http_url("http:/"));
+        assert!(!is_absolute_http_url("é"));
     }
 }
