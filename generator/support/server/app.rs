@@ -12,28 +12,25 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio_util::sync::CancellationToken;
 
 use crate::support::auth::InboundAuth;
+use crate::support::logs::Logs;
 use crate::support::mcp::McpServer;
 use crate::support::problem::Problem;
 
 /// Logs to stderr (stdout is the MCP channel with `--stdio`); `RUST_LOG` filters. Lines are
-/// written by a background thread, batched while requests keep coming and flushed as soon as it
-/// runs out of lines, so a request never waits for a `write` to the terminal or pipe. Keep the
-/// returned guard until exit: dropping it flushes what is left.
-pub fn init_tracing() -> tracing_appender::non_blocking::WorkerGuard {
+/// batched and written by a background thread (see [`Logs`]). Keep the returned value until
+/// exit: dropping it writes what is left.
+pub fn init_tracing() -> Logs {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .thread_name("log-writer")
-        .finish(std::io::BufWriter::new(std::io::stderr()));
+    let logs = Logs::start();
     // Colours only on a terminal: escape codes in a log file or collector are noise.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(writer)
+        .with_writer(logs.make_writer())
         .init();
-    guard
+    logs
 }
 
 /// Cancels `token` on SIGINT or SIGTERM.

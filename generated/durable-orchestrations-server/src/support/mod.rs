@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod logs;
 pub mod mapping;
 pub mod mcp;
 pub mod params;

@@ -35,6 +35,7 @@ const SUPPORT: &[(&str, &str)] = &[
     ("mod.rs", include_str!("../../../support/server/mod.rs")),
     ("app.rs", include_str!("../../../support/server/app.rs")),
     ("auth.rs", include_str!("../../../support/server/auth.rs")),
+    ("logs.rs", include_str!("../../../support/server/logs.rs")),
     (
         "mapping.rs",
         include_str!("../../../support/server/mapping.rs"),
