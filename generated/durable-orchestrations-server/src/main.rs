@@ -110,6 +110,11 @@ fn read_secrets() -> Result<BTreeMap<String, String>, String> {
     Ok(variables)
 }
 
+/// mimalloc: a proxy allocates and frees many small buffers per request, and
+/// mimalloc does that in about half the instructions of the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let _logs = support::app::init_tracing();

@@ -28,6 +28,8 @@ pub struct Rewriter {
     /// The secret values, and their percent-encoded forms where those differ: text that must
     /// never leave the server.
     needles: Vec<String>,
+    /// Searchers for `needles`, built once (building one costs more than a short search).
+    finders: Vec<memchr::memmem::Finder<'static>>,
 }
 
 const REDACTED: &str = "[redacted]";
@@ -54,11 +56,16 @@ impl Rewriter {
         // Longest first, so that a secret inside another is not replaced halfway.
         needles.sort_by_key(|it| std::cmp::Reverse(it.len()));
         needles.dedup();
+        let finders = needles
+            .iter()
+            .map(|it| memchr::memmem::Finder::new(it.as_bytes()).into_owned())
+            .collect();
         Rewriter {
             upstream_base: upstream_base.trim_end_matches('/').to_owned(),
             links,
             secret_params,
             needles,
+            finders,
         }
     }
 
@@ -189,9 +196,9 @@ impl Rewriter {
 
     /// Whether `bytes` contain a secret value (plain or percent-encoded).
     pub fn leaks(&self, bytes: &[u8]) -> bool {
-        self.needles
+        self.finders
             .iter()
-            .any(|needle| memchr::memmem::find(bytes, needle.as_bytes()).is_some())
+            .any(|finder| finder.find(bytes).is_some())
     }
 }
 

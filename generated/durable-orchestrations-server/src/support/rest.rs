@@ -139,13 +139,14 @@ async fn handle<S: Clone + Send + Sync + 'static>(
         Ok(response) => response,
         Err(problem) => problem.into_response(),
     };
+    // Display (`%`) rather than Debug: no quoting and escaping of known-clean text per line.
     tracing::info!(
         request_id = %request_id,
-        method = route.spec.method,
-        route = route.spec.path,
-        operation = route.spec.name,
+        method = %route.spec.method,
+        route = %route.spec.path,
+        operation = %route.spec.name,
         status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
         "request"
     );
     response
@@ -274,6 +275,13 @@ pub fn public_base(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
+/// Whether `bytes` may hold an absolute URL (`://`).
+fn contains_url(bytes: &[u8]) -> bool {
+    static SCHEME_SEPARATOR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"://"));
+    SCHEME_SEPARATOR.find(bytes).is_some()
+}
+
 const HOP_BY_HOP: &[&str] = &[
     "connection",
     "keep-alive",
@@ -335,7 +343,7 @@ fn pass_through(
     // A body without URLs or secrets, and no mapping to apply, goes out as received: no JSON
     // round trip on the hot path.
     let untouched = output.is_none()
-        && memchr::memmem::find(&upstream.body, b"://").is_none()
+        && !contains_url(&upstream.body)
         && !ctx.rewriter.leaks(&upstream.body);
     let body = if upstream.body.is_empty() {
         Body::empty()
