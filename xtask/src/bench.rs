@@ -116,7 +116,7 @@ fn wrk(
     parse_wrk(&text).ok_or_else(|| format!("cannot read wrk output:\n{text}"))
 }
 
-fn wait_for(url: &str) -> bool {
+pub fn wait_for(url: &str) -> bool {
     for _ in 0..100 {
         let ok = Command::new("curl")
             .args(["-sf", "-o", "/dev/null", url])
@@ -202,15 +202,26 @@ pub fn build_release(root: &Path, packages: &[&str]) -> bool {
 /// The release builds of the test double and the orchestrations server.
 pub const SERVERS: &[&str] = &["durable-functions-fake", "durable-orchestrations-server"];
 
-pub fn proxy(root: &Path, seconds: u32) -> ExitCode {
+pub fn proxy(root: &Path, seconds: u32, instructions_only: bool) -> ExitCode {
     if !build_release(root, SERVERS) {
         eprintln!("error: release build failed");
         return ExitCode::from(1);
     }
-    println!(
-        "# cargo xtask bench proxy\n\nMachine: {}. Each run {seconds} s of `wrk --latency`.",
-        machine()
-    );
+    println!("# cargo xtask bench proxy\n\nMachine: {}.", machine());
+    if !instructions_only && !wall_clock(root, seconds) {
+        return ExitCode::from(1);
+    }
+    let (upstream, rest, mcp) = ADDRESSES;
+    if let Err(err) = crate::bench_instructions::report(root, KEY, upstream, rest, mcp) {
+        eprintln!("error: {err}");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+/// The `wrk` tables; false (after the error) when a run failed.
+fn wall_clock(root: &Path, seconds: u32) -> bool {
+    println!("Each run {seconds} s of `wrk --latency`.");
     println!(
         "Request: `GET …/instances/{{id}}` of a completed instance (200, JSON status, no URLs in it).\n"
     );
@@ -230,15 +241,21 @@ pub fn proxy(root: &Path, seconds: u32) -> ExitCode {
         println!("{title}\n");
         if let Err(err) = proxy_layout(root, seconds, cpus) {
             eprintln!("error: {err}");
-            return ExitCode::from(1);
+            return false;
         }
         println!();
     }
     println!(
-        "CPU/req: CPU time (user + system, from /proc) the upstream and the proxy spent per proxied request."
+        "CPU/req: CPU time (user + system, from /proc) the upstream and the proxy spent per proxied request.\n"
     );
-    ExitCode::SUCCESS
+    true
 }
+
+/// The upstream's key in every bench run.
+const KEY: &str = "bench-key-0123456789";
+
+/// The upstream, REST and MCP addresses of every bench run.
+const ADDRESSES: (&str, &str, &str) = ("127.0.0.1:17171", "127.0.0.1:18080", "127.0.0.1:19090");
 
 /// One measurement table; `cpus` is (CPUs of wrk and the upstream, CPUs of the proxy).
 fn proxy_layout(root: &Path, seconds: u32, cpus: Option<(&str, &str)>) -> Result<(), String> {
@@ -246,8 +263,8 @@ fn proxy_layout(root: &Path, seconds: u32, cpus: Option<(&str, &str)>) -> Result
         Some((load, proxy)) => (Some(load), Some(proxy)),
         None => (None, None),
     };
-    let key = "bench-key-0123456789";
-    let (upstream, rest, mcp) = ("127.0.0.1:17171", "127.0.0.1:18080", "127.0.0.1:19090");
+    let key = KEY;
+    let (upstream, rest, mcp) = ADDRESSES;
     let mut processes = Processes(Vec::new());
     let fake = pinned(load_cpus, release_binary(root, "durable-functions-fake"))
         .args(["--addr", upstream, "--key", key])

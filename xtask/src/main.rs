@@ -8,6 +8,7 @@
 
 mod bench;
 mod bench_generate;
+mod bench_instructions;
 mod bench_mcp;
 mod codegen;
 mod corpus;
@@ -58,6 +59,9 @@ enum Bench {
         /// Seconds per wrk run.
         #[arg(long, default_value_t = 10)]
         seconds: u32,
+        /// Only the instruction counts (callgrind): repeatable on a busy machine.
+        #[arg(long)]
+        instructions_only: bool,
     },
     /// MCP `tools/call` throughput and latency: the generated server vs FastMCP's OpenAPI
     /// provider, same upstream, same load driver.
@@ -94,8 +98,12 @@ fn main() -> ExitCode {
             corpus::run(&root, &corpus, quick)
         }
         Command::Bench {
-            what: Bench::Proxy { seconds },
-        } => bench::proxy(&codegen::repo_root(), seconds),
+            what:
+                Bench::Proxy {
+                    seconds,
+                    instructions_only,
+                },
+        } => bench::proxy(&codegen::repo_root(), seconds, instructions_only),
         Command::Bench {
             what: Bench::Mcp { seconds, sessions },
         } => bench_mcp::run(&codegen::repo_root(), seconds, &sessions),
