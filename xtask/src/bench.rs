@@ -211,8 +211,7 @@ pub fn proxy(root: &Path, seconds: u32, instructions_only: bool) -> ExitCode {
     if !instructions_only && !wall_clock(root, seconds) {
         return ExitCode::from(1);
     }
-    let (upstream, rest, mcp) = ADDRESSES;
-    if let Err(err) = crate::bench_instructions::report(root, KEY, upstream, rest, mcp) {
+    if let Err(err) = crate::bench_instructions::report(root) {
         eprintln!("error: {err}");
         return ExitCode::from(1);
     }
@@ -252,10 +251,48 @@ fn wall_clock(root: &Path, seconds: u32) -> bool {
 }
 
 /// The upstream's key in every bench run.
-const KEY: &str = "bench-key-0123456789";
+pub const KEY: &str = "bench-key-0123456789";
 
 /// The upstream, REST and MCP addresses of every bench run.
-const ADDRESSES: (&str, &str, &str) = ("127.0.0.1:17171", "127.0.0.1:18080", "127.0.0.1:19090");
+pub const ADDRESSES: (&str, &str, &str) = ("127.0.0.1:17171", "127.0.0.1:18080", "127.0.0.1:19090");
+
+/// Starts the test double at the bench address: `command` is its binary, possibly behind a
+/// launcher (`taskset`, `valgrind`).
+pub fn spawn_fake(mut command: Command) -> Result<Child, String> {
+    command
+        .args(["--addr", ADDRESSES.0, "--key", KEY])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|err| format!("cannot start the fake: {err}"))
+}
+
+/// Starts the orchestrations server in front of the test double; `command` as for
+/// [`spawn_fake`].
+pub fn spawn_server(mut command: Command) -> Result<Child, String> {
+    let (upstream, rest, mcp) = ADDRESSES;
+    command
+        .args(["--upstream-url", &format!("http://{upstream}")])
+        .args(["--rest-addr", rest, "--mcp-addr", mcp])
+        .env("DURABLE_FUNCTIONS_API_KEY", KEY)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|err| format!("cannot start the server: {err}"))
+}
+
+/// Creates (or recreates) the completed instance `bench-instance` the measured requests read.
+pub fn start_instance() -> bool {
+    let (upstream, key) = (ADDRESSES.0, KEY);
+    Command::new("curl")
+        .args(["-sf", "-o", "/dev/null", "-X", "POST", "-H", "content-type: application/json", "-d", "{\"n\":1}"])
+        .arg(format!(
+            "http://{upstream}/runtime/webhooks/durabletask/orchestrators/Echo/bench-instance?code={key}"
+        ))
+        .status()
+        .is_ok_and(|it| it.success())
+}
 
 /// One measurement table; `cpus` is (CPUs of wrk and the upstream, CPUs of the proxy).
 fn proxy_layout(root: &Path, seconds: u32, cpus: Option<(&str, &str)>) -> Result<(), String> {
@@ -264,40 +301,20 @@ fn proxy_layout(root: &Path, seconds: u32, cpus: Option<(&str, &str)>) -> Result
         None => (None, None),
     };
     let key = KEY;
-    let (upstream, rest, mcp) = ADDRESSES;
+    let (upstream, rest, _) = ADDRESSES;
     let mut processes = Processes(Vec::new());
-    let fake = pinned(load_cpus, release_binary(root, "durable-functions-fake"))
-        .args(["--addr", upstream, "--key", key])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|err| format!("cannot start the fake: {err}"))?;
-    processes.0.push(fake);
-    let server = pinned(
+    processes.0.push(spawn_fake(pinned(
+        load_cpus,
+        release_binary(root, "durable-functions-fake"),
+    ))?);
+    processes.0.push(spawn_server(pinned(
         proxy_cpus,
         release_binary(root, "durable-orchestrations-server"),
-    )
-    .args([
-        "--upstream-url",
-        &format!("http://{upstream}"),
-        "--rest-addr",
-        rest,
-        "--mcp-addr",
-        mcp,
-    ])
-    .env("DURABLE_FUNCTIONS_API_KEY", key)
-    .stderr(Stdio::null())
-    .spawn()
-    .map_err(|err| format!("cannot start the server: {err}"))?;
-    processes.0.push(server);
+    ))?);
     if !wait_for(&format!("http://{rest}/healthz")) {
         return Err("the server did not come up".to_owned());
     }
-    let _ = Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-X", "POST", "-H", "content-type: application/json", "-d", "{\"n\":1}"])
-        .arg(format!("http://{upstream}/runtime/webhooks/durabletask/orchestrators/Echo/bench-instance?code={key}"))
-        .status();
+    start_instance();
     std::thread::sleep(Duration::from_millis(500));
     let direct = format!(
         "http://{upstream}/runtime/webhooks/durabletask/instances/bench-instance?code={key}"

@@ -12,77 +12,50 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use crate::bench::{Processes, release_binary, wait_for};
+use crate::bench::{
+    ADDRESSES, KEY, Processes, release_binary, spawn_fake, spawn_server, start_instance, wait_for,
+};
 
 const WARM_UP: u32 = 300;
 const MEASURED: u32 = 2000;
 
 /// Prints the instructions per request of the upstream answering directly and of the proxy
 /// answering through it.
-pub fn report(root: &Path, key: &str, upstream: &str, rest: &str, mcp: &str) -> Result<(), String> {
+pub fn report(root: &Path) -> Result<(), String> {
     if Command::new("valgrind").arg("--version").output().is_err() {
         println!("Instructions per request: skipped (valgrind is not installed).\n");
         return Ok(());
     }
+    let (upstream, rest, _) = ADDRESSES;
     let out = OutDir::new()?;
+    let fake_binary = release_binary(root, "durable-functions-fake");
     let status_path = "/runtime/webhooks/durabletask/instances/bench-instance";
 
-    let fake = under_callgrind(
+    let mut processes = Processes(vec![spawn_fake(under_callgrind(
         &out.0.join("fake.out"),
-        &release_binary(root, "durable-functions-fake"),
-    )
-    .args(["--addr", upstream, "--key", key])
-    .env("RUST_LOG", "warn")
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .map_err(|err| format!("cannot start the fake under valgrind: {err}"))?;
-    let mut processes = Processes(vec![fake]);
-    if !wait_for_port(upstream) || !start_instance(upstream, key) {
+        &fake_binary,
+    ))?]);
+    if !wait_for_port(upstream) || !start_instance() {
         return Err("the fake did not come up under valgrind".to_owned());
     }
     let direct = count(
         &mut processes.0[0],
         upstream,
-        &format!("{status_path}?code={key}"),
+        &format!("{status_path}?code={KEY}"),
     )?;
     stop(&mut processes.0[0]);
     let fake_ir = totals(&out.0.join("fake.out"))?;
 
     // The proxy's upstream runs natively: only the proxy is counted.
-    let fake = Command::new(release_binary(root, "durable-functions-fake"))
-        .args(["--addr", upstream, "--key", key])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|err| format!("cannot start the fake: {err}"))?;
-    processes.0.push(fake);
-    if !wait_for_port(upstream) {
-        return Err("the fake did not come up".to_owned());
-    }
-    let server = under_callgrind(
+    processes.0.push(spawn_fake(Command::new(&fake_binary))?);
+    processes.0.push(spawn_server(under_callgrind(
         &out.0.join("proxy.out"),
         &release_binary(root, "durable-orchestrations-server"),
-    )
-    .args([
-        "--upstream-url",
-        &format!("http://{upstream}"),
-        "--rest-addr",
-        rest,
-        "--mcp-addr",
-        mcp,
-    ])
-    .env("DURABLE_FUNCTIONS_API_KEY", key)
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .map_err(|err| format!("cannot start the server under valgrind: {err}"))?;
-    processes.0.push(server);
-    if !wait_for(&format!("http://{rest}/healthz")) {
+    ))?);
+    if !wait_for_port(upstream) || !wait_for(&format!("http://{rest}/healthz")) {
         return Err("the server did not come up under valgrind".to_owned());
     }
-    if !start_instance(upstream, key) {
+    if !start_instance() {
         return Err("cannot start the measured instance".to_owned());
     }
     let proxied = count(&mut processes.0[2], rest, &format!("/v1{status_path}"))?;
@@ -140,17 +113,6 @@ fn under_callgrind(out_file: &Path, program: &Path) -> Command {
         .arg(format!("--callgrind-out-file={}", out_file.display()))
         .arg(program);
     command
-}
-
-/// Creates the completed instance the measured requests read.
-fn start_instance(upstream: &str, key: &str) -> bool {
-    Command::new("curl")
-        .args(["-sf", "-o", "/dev/null", "-X", "POST", "-H", "content-type: application/json", "-d", "{\"n\":1}"])
-        .arg(format!(
-            "http://{upstream}/runtime/webhooks/durabletask/orchestrators/Echo/bench-instance?code={key}"
-        ))
-        .status()
-        .is_ok_and(|it| it.success())
 }
 
 /// Warms `child` up, counts [`MEASURED`] requests, and returns how many were counted.
