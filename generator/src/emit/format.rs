@@ -26,27 +26,20 @@ pub fn unparse(what: &str, tokens: TokenStream) -> Result<String, String> {
     Ok(prettyplease::unparse(&file))
 }
 
-/// Items printed by [`format_items`], and the identifiers they use.
+/// Items printed by [`format_items`], and which of the watched identifiers they use.
 #[derive(Debug, Default)]
 pub struct FormattedItems {
     pub text: String,
-    /// With [`Idents::Collect`]: every identifier, plus `name::` for an identifier that heads a
-    /// path (see [`identifiers`]).
+    /// The watched names found (see [`identifiers`]).
     pub idents: BTreeSet<String>,
 }
 
-/// Whether [`format_items`] collects the identifiers of the items (to choose `use`s).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Idents {
-    Collect,
-    Skip,
-}
-
-/// Builds item `i` with `make(i)` for every `i < count` and prints them in order.
+/// Builds item `i` with `make(i)` for every `i < count` and prints them in order, noting which
+/// of the names in `watch` the items use.
 pub fn format_items<F>(
     what: &str,
     count: usize,
-    idents: Idents,
+    watch: &[String],
     make: F,
 ) -> Result<FormattedItems, String>
 where
@@ -63,7 +56,6 @@ where
         .map(|_| Mutex::new(None))
         .collect();
     let next_block = AtomicUsize::new(0);
-    let idents_wanted = idents;
     let work = || -> BTreeSet<String> {
         let mut idents = BTreeSet::new();
         loop {
@@ -72,8 +64,7 @@ where
                 return idents;
             };
             let range = block * BLOCK..((block + 1) * BLOCK).min(count);
-            let collect = (idents_wanted == Idents::Collect).then_some(&mut idents);
-            let result = format_block(what, range, &make, collect);
+            let result = format_block(what, range, &make, watch, &mut idents);
             if let Ok(mut slot) = slot.lock() {
                 *slot = Some(result);
             }
@@ -109,7 +100,8 @@ fn format_block<F>(
     what: &str,
     range: std::ops::Range<usize>,
     make: &F,
-    mut idents: Option<&mut BTreeSet<String>>,
+    watch: &[String],
+    found: &mut BTreeSet<String>,
 ) -> Result<String, String>
 where
     F: Fn(usize) -> TokenStream,
@@ -117,29 +109,33 @@ where
     let mut text = String::new();
     for index in range {
         let tokens = make(index);
-        if let Some(idents) = idents.as_deref_mut() {
-            identifiers(tokens.clone(), idents);
+        if !watch.is_empty() {
+            identifiers(tokens.clone(), watch, found);
         }
         text.push_str(&unparse(what, tokens)?);
     }
     Ok(text)
 }
 
-/// Collects the identifiers of `tokens`; an identifier followed by `::` is also recorded as
-/// `name::`, so a module name can be told apart from a parameter of the same name.
-pub fn identifiers(tokens: TokenStream, out: &mut BTreeSet<String>) {
-    let trees: Vec<TokenTree> = tokens.into_iter().collect();
-    for (idx, tree) in trees.iter().enumerate() {
+/// Records which of `names` occur in `tokens`: `name` as any identifier, `name::` as an
+/// identifier heading a path (so a module can be told apart from a parameter of the same name).
+/// Only watched names are compared, without allocating: this walks every token of large files.
+pub fn identifiers(tokens: TokenStream, names: &[String], out: &mut BTreeSet<String>) {
+    let mut trees = tokens.into_iter().peekable();
+    while let Some(tree) = trees.next() {
         match tree {
-            TokenTree::Group(group) => identifiers(group.stream(), out),
+            TokenTree::Group(group) => identifiers(group.stream(), names, out),
             TokenTree::Ident(ident) => {
-                let name = ident.to_string();
-                let next = trees.get(idx + 1);
-                if matches!(next, Some(TokenTree::Punct(it)) if it.as_char() == ':' && it.spacing() == Spacing::Joint)
-                {
-                    out.insert(format!("{name}::"));
+                let heads_path = matches!(trees.peek(), Some(TokenTree::Punct(it)) if it.as_char() == ':' && it.spacing() == Spacing::Joint);
+                for name in names {
+                    let matched = match name.strip_suffix("::") {
+                        Some(module) => heads_path && ident == module,
+                        None => ident == name,
+                    };
+                    if matched && !out.contains(name) {
+                        out.insert(name.clone());
+                    }
                 }
-                out.insert(name);
             }
             TokenTree::Punct(_) | TokenTree::Literal(_) => {}
         }
@@ -159,16 +155,18 @@ mod tests {
     #[test]
     fn parallel_output_equals_one_file() {
         let count = 3 * PARALLEL_FROM + 7;
-        let items = format_items("test", count, Idents::Collect, item).expect("valid");
+        let last = format!("S{}", count - 1);
+        let watch = ["types::".to_owned(), last.clone(), "field::".to_owned()];
+        let items = format_items("test", count, &watch, item).expect("valid");
         let whole: TokenStream = (0..count).map(item).collect();
         assert_eq!(items.text, unparse("test", whole).expect("valid"));
-        assert!(items.idents.contains("types::"));
-        assert!(items.idents.contains(&format!("S{}", count - 1)));
+        let expected: BTreeSet<String> = ["types::".to_owned(), last].into();
+        assert_eq!(items.idents, expected);
     }
 
     #[test]
     fn an_invalid_item_is_an_error() {
-        let made = format_items("test", PARALLEL_FROM + 1, Idents::Skip, |index| {
+        let made = format_items("test", PARALLEL_FROM + 1, &[], |index| {
             if index == PARALLEL_FROM {
                 quote!(fn)
             } else {

@@ -29,10 +29,10 @@ pub mod types;
 use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 use serde::Serialize;
 
-use crate::emit::format::{self, Idents};
+use crate::emit::format;
 use crate::emit::{GeneratedFile, finish_rust_file, rust_file, templates};
 use crate::load::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::api::{Api, ApiKeyLocation, Operation, SecurityKind, SecurityScheme};
@@ -102,7 +102,7 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
     let lib_file = rust_file("src/lib.rs", lib(api, config, paging));
     add_rust(&mut files, "src/lib.rs", lib_file, diags);
     let type_count = api.types.defs.len();
-    let types_file = format::format_items("src/types.rs", type_count, Idents::Skip, |index| {
+    let types_file = format::format_items("src/types.rs", type_count, &[], |index| {
         types::definition(&api.types, &api.types.defs[index])
     })
     .and_then(|items| {
@@ -133,7 +133,7 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
     let operations_file = format::format_items(
         "src/operations.rs",
         operation_items,
-        Idents::Collect,
+        &use_names(OPERATION_USES),
         with_security,
     )
     .and_then(|items| {
@@ -143,47 +143,7 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
     });
     add_rust(&mut files, "src/operations.rs", operations_file, diags);
     let client_body = client_struct::module(api, &schemes, &ops);
-    let client_uses = imports(
-        &client_body,
-        &[
-            (
-                "Authorization",
-                quote!(
-                    use crate::encoding::Authorization;
-                ),
-            ),
-            (
-                "RequestParts",
-                quote!(
-                    use crate::encoding::RequestParts;
-                ),
-            ),
-            (
-                "Error",
-                quote!(
-                    use crate::error::Error;
-                ),
-            ),
-            (
-                "RawResponse",
-                quote!(
-                    use crate::error::RawResponse;
-                ),
-            ),
-            (
-                "operations",
-                quote!(
-                    use crate::operations;
-                ),
-            ),
-            (
-                "types",
-                quote!(
-                    use crate::types;
-                ),
-            ),
-        ],
-    );
+    let client_uses = imports(&client_body, CLIENT_USES);
     let client_file = quote! {
         //! The client: base URL, HTTP client, credentials, and one method per operation.
         #![allow(deprecated)]
@@ -291,22 +251,65 @@ fn is_mod(line: &str) -> bool {
 
 /// The `use` lines among `candidates` whose name is an identifier in `body` (not in a string
 /// or a doc comment).
-fn imports(body: &TokenStream, candidates: &[(&str, TokenStream)]) -> TokenStream {
-    let mut idents = BTreeSet::new();
-    format::identifiers(body.clone(), &mut idents);
-    uses(&idents, candidates)
+/// An item a generated module may `use`: its name, and the path of the module it is in.
+type UseCandidate = (&'static str, &'static str);
+
+/// What `src/client.rs` may use.
+const CLIENT_USES: &[UseCandidate] = &[
+    ("Authorization", "crate::encoding"),
+    ("RequestParts", "crate::encoding"),
+    ("Error", "crate::error"),
+    ("RawResponse", "crate::error"),
+    ("operations", "crate"),
+    ("types", "crate"),
+];
+
+/// What `src/operations.rs` may use.
+const OPERATION_USES: &[UseCandidate] = &[
+    ("Client", "crate::client"),
+    ("Scheme", "crate::client"),
+    ("RequestParts", "crate::encoding"),
+    ("Style", "crate::encoding"),
+    ("DecodeError", "crate::error"),
+    ("Error", "crate::error"),
+    ("ErrorResponse", "crate::error"),
+    ("RawResponse", "crate::error"),
+    ("RequestError", "crate::error"),
+    ("TransportError", "crate::error"),
+    ("PageTokens", "crate::paging"),
+    ("types", "crate"),
+];
+
+/// The names [`format::identifiers`] looks for: a module (`types`, `operations`) counts only as
+/// the head of a path (`types::`), so that a parameter of the same name does not import it.
+fn use_names(candidates: &[UseCandidate]) -> Vec<String> {
+    candidates
+        .iter()
+        .map(|(name, _)| match *name {
+            "types" | "operations" => format!("{name}::"),
+            _ => (*name).to_owned(),
+        })
+        .collect()
 }
 
-/// The `use` items of `candidates` whose name occurs in `idents`; a module (`types`,
-/// `operations`) counts only as the head of a path.
-fn uses(idents: &BTreeSet<String>, candidates: &[(&str, TokenStream)]) -> TokenStream {
+fn imports(body: &TokenStream, candidates: &[UseCandidate]) -> TokenStream {
+    let names = use_names(candidates);
+    let mut found = BTreeSet::new();
+    format::identifiers(body.clone(), &names, &mut found);
+    uses(&found, candidates)
+}
+
+/// The `use` items of `candidates` whose name [`use_names`] found.
+fn uses(found: &BTreeSet<String>, candidates: &[UseCandidate]) -> TokenStream {
     let uses = candidates
         .iter()
-        .filter(|(name, _)| match *name {
-            "types" | "operations" => idents.contains(&format!("{name}::")),
-            _ => idents.contains(*name),
-        })
-        .map(|(_, it)| it);
+        .zip(use_names(candidates))
+        .filter(|(_, name)| found.contains(name))
+        .map(|((name, module), _)| {
+            let module = module.split("::").map(|it| format_ident!("{it}"));
+            let name = format_ident!("{name}");
+            quote!(use #(#module)::* :: #name;)
+        });
     quote!(#(#uses)*)
 }
 
@@ -330,84 +333,8 @@ fn write_status() -> TokenStream {
 }
 
 /// The module docs and the `use`s the operations need.
-fn operations_head(idents: &BTreeSet<String>) -> TokenStream {
-    let uses = uses(
-        idents,
-        &[
-            (
-                "Client",
-                quote!(
-                    use crate::client::Client;
-                ),
-            ),
-            (
-                "Scheme",
-                quote!(
-                    use crate::client::Scheme;
-                ),
-            ),
-            (
-                "RequestParts",
-                quote!(
-                    use crate::encoding::RequestParts;
-                ),
-            ),
-            (
-                "Style",
-                quote!(
-                    use crate::encoding::Style;
-                ),
-            ),
-            (
-                "DecodeError",
-                quote!(
-                    use crate::error::DecodeError;
-                ),
-            ),
-            (
-                "Error",
-                quote!(
-                    use crate::error::Error;
-                ),
-            ),
-            (
-                "ErrorResponse",
-                quote!(
-                    use crate::error::ErrorResponse;
-                ),
-            ),
-            (
-                "RawResponse",
-                quote!(
-                    use crate::error::RawResponse;
-                ),
-            ),
-            (
-                "RequestError",
-                quote!(
-                    use crate::error::RequestError;
-                ),
-            ),
-            (
-                "TransportError",
-                quote!(
-                    use crate::error::TransportError;
-                ),
-            ),
-            (
-                "PageTokens",
-                quote!(
-                    use crate::paging::PageTokens;
-                ),
-            ),
-            (
-                "types",
-                quote!(
-                    use crate::types;
-                ),
-            ),
-        ],
-    );
+fn operations_head(found: &BTreeSet<String>) -> TokenStream {
+    let uses = uses(found, OPERATION_USES);
     quote! {
         //! One request builder per operation (returned by the [`crate::Client`] methods),
         //! with its success type and its error enum.
