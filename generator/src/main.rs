@@ -13,6 +13,11 @@ use capgen::load::diagnostics::{Diagnostic, Diagnostics};
 use capgen::plan::{self, Plan, ServerPlan};
 use capgen::{pipeline, write};
 
+/// Generation allocates and frees millions of small token and syntax-tree nodes; mimalloc does
+/// that in far fewer instructions than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "capgen",
