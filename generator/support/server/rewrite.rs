@@ -53,8 +53,9 @@ impl Rewriter {
             }
             needles.push(secret);
         }
-        // Longest first, so that a secret inside another is not replaced halfway.
-        needles.sort_by_key(|it| std::cmp::Reverse(it.len()));
+        // Longest first, so that a secret inside another is not replaced halfway; equal ones
+        // end up side by side for `dedup`.
+        needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         needles.dedup();
         let finders = needles
             .iter()
@@ -332,6 +333,17 @@ mod tests {
         let rewriter = Rewriter::new("http://u", LINKS, vec![], vec!["a/b+c=".into()]);
         assert!(rewriter.leaks(b"code=a%2Fb%2Bc%3D"));
         assert_eq!(rewriter.scrub("code=a%2Fb%2Bc%3D"), "code=[redacted]");
+    }
+
+    #[test]
+    fn a_secret_inside_another_is_replaced_whole() {
+        let rewriter = Rewriter::new(
+            "http://u",
+            LINKS,
+            vec![],
+            vec!["abcd".into(), "xxabcdxx".into(), "abcd".into()],
+        );
+        assert_eq!(rewriter.scrub("1 xxabcdxx 2 abcd"), "1 [redacted] 2 [redacted]");
     }
 
     #[test]
