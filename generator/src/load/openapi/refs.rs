@@ -175,9 +175,7 @@ impl<'a> Bundler<'a> {
                     normalize(node, &slot.pointer, &self.origins);
                 }
                 // Read after normalising, which may move a `$ref` that has siblings.
-                let reference = node
-                    .get("$ref")
-                    .map(|it| it.as_str().map(str::to_owned));
+                let reference = node.get("$ref").map(|it| it.as_str().map(str::to_owned));
                 match reference {
                     None => {}
                     Some(None) => {
