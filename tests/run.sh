@@ -23,6 +23,8 @@ hand_written=$(cargo metadata --no-deps --format-version 1 --locked \
   | python3 -c 'import json,sys; print(" ".join("-p " + p["name"] for p in json.load(sys.stdin)["packages"] if "/generated/" not in p["manifest_path"]))')
 # shellcheck disable=SC2086
 cargo fmt $hand_written --check
+# The runtime files capgen copies into generated crates as they are.
+rustfmt --check --edition 2024 generator/support/client/*.rs generator/support/server/*.rs
 
 echo "== drift: generated/ matches specs/"
 cargo xtask codegen --check

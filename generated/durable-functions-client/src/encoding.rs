@@ -15,6 +15,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::Serialize;
 use serde_json::Value;
+
 use crate::error::{Error, RawResponse, RequestError, TransportError};
 
 /// Everything but the unreserved characters of RFC 3986 is encoded.
@@ -23,6 +24,7 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+
 /// How a parameter is serialised (OpenAPI `style`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Style {
@@ -52,9 +54,7 @@ pub(crate) struct RequestParts {
     cookies: Vec<String>,
     authorization: Option<Authorization>,
     body: Option<(Bytes, &'static str)>,
-    custom_body: Option<
-        Box<dyn FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder + Send>,
-    >,
+    custom_body: Option<Box<dyn FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder + Send>>,
     error: Option<RequestError>,
 }
 
@@ -109,7 +109,7 @@ impl RequestParts {
         let encoded = match style {
             Style::Label => {
                 let separator = if explode { "." } else { "," };
-                format!(".{}", join(& value, separator, explode, encode))
+                format!(".{}", join(&value, separator, explode, encode))
             }
             Style::Matrix => matrix(name, &value, explode),
             Style::Json => encode(&value.to_string()),
@@ -131,38 +131,40 @@ impl RequestParts {
         };
         let key = encode(name);
         match (&value, style) {
-            (_, Style::Json) => {
-                self.query.push(format!("{key}={}", encode(& value.to_string())))
-            }
+            (_, Style::Json) => self
+                .query
+                .push(format!("{key}={}", encode(&value.to_string()))),
             (Value::Array(items), Style::Form) if explode => {
                 for item in items {
-                    self.query.push(format!("{key}={}", encode(& scalar(item))));
+                    self.query.push(format!("{key}={}", encode(&scalar(item))));
                 }
             }
             (Value::Array(_), Style::SpaceDelimited) => {
                 self.query
-                    .push(format!("{key}={}", join(& value, "%20", false, encode)));
+                    .push(format!("{key}={}", join(&value, "%20", false, encode)));
             }
             (Value::Array(_), Style::PipeDelimited) => {
-                self.query.push(format!("{key}={}", join(& value, "|", false, encode)));
+                self.query
+                    .push(format!("{key}={}", join(&value, "|", false, encode)));
             }
             (Value::Object(members), Style::DeepObject) => {
                 for (member, item) in members {
-                    self.query
-                        .push(
-                            format!(
-                                "{key}%5B{}%5D={}", encode(member), encode(& scalar(item))
-                            ),
-                        );
+                    self.query.push(format!(
+                        "{key}%5B{}%5D={}",
+                        encode(member),
+                        encode(&scalar(item))
+                    ));
                 }
             }
             (Value::Object(members), Style::Form) if explode => {
                 for (member, item) in members {
                     self.query
-                        .push(format!("{}={}", encode(member), encode(& scalar(item))));
+                        .push(format!("{}={}", encode(member), encode(&scalar(item))));
                 }
             }
-            _ => self.query.push(format!("{key}={}", join(& value, ",", false, encode))),
+            _ => self
+                .query
+                .push(format!("{key}={}", join(&value, ",", false, encode))),
         }
     }
 
@@ -190,23 +192,14 @@ impl RequestParts {
                 value.set_sensitive(true);
                 self.headers.push((name, value));
             }
-            _ => {
-                self.fail(
-                    format!(
-                        "header `{name}` has a value that cannot be sent in a header"
-                    ),
-                )
-            }
+            _ => self.fail(format!(
+                "header `{name}` has a value that cannot be sent in a header"
+            )),
         }
     }
 
     /// Adds a cookie parameter (absent when the value is `None`).
-    pub(crate) fn cookie<T: Serialize + ?Sized>(
-        &mut self,
-        name: &str,
-        value: &T,
-        explode: bool,
-    ) {
+    pub(crate) fn cookie<T: Serialize + ?Sized>(&mut self, name: &str, value: &T, explode: bool) {
         let Some(value) = self.value(name, value) else {
             return;
         };
@@ -220,7 +213,8 @@ impl RequestParts {
 
     /// Adds a query parameter whose value is text (API keys).
     pub(crate) fn raw_query(&mut self, name: &str, value: &str) {
-        self.query.push(format!("{}={}", encode(name), encode(value)));
+        self.query
+            .push(format!("{}={}", encode(name), encode(value)));
     }
 
     pub(crate) fn authorization(&mut self, authorization: Authorization) {
@@ -229,16 +223,14 @@ impl RequestParts {
 
     /// Sets the `Accept` header.
     pub(crate) fn accept(&mut self, media_type: &'static str) {
-        self.headers
-            .push((reqwest::header::ACCEPT, HeaderValue::from_static(media_type)));
+        self.headers.push((
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static(media_type),
+        ));
     }
 
     /// A JSON body.
-    pub(crate) fn json<T: Serialize + ?Sized>(
-        &mut self,
-        value: &T,
-        media_type: &'static str,
-    ) {
+    pub(crate) fn json<T: Serialize + ?Sized>(&mut self, value: &T, media_type: &'static str) {
         match serde_json::to_vec(value) {
             Ok(bytes) => self.body = Some((Bytes::from(bytes), media_type)),
             Err(err) => self.fail(format!("the body cannot be encoded as JSON: {err}")),
@@ -246,11 +238,7 @@ impl RequestParts {
     }
 
     /// An `application/x-www-form-urlencoded` body: the members of the value as form fields.
-    pub(crate) fn form<T: Serialize + ?Sized>(
-        &mut self,
-        value: &T,
-        media_type: &'static str,
-    ) {
+    pub(crate) fn form<T: Serialize + ?Sized>(&mut self, value: &T, media_type: &'static str) {
         let Some(value) = self.value("body", value) else {
             return;
         };
@@ -261,20 +249,14 @@ impl RequestParts {
                     match item {
                         Value::Null => {}
                         Value::Array(items) => {
-                            pairs
-                                .extend(
-                                    items
-                                        .iter()
-                                        .map(|it| {
-                                            format!("{}={}", encode(member), encode(& scalar(it)))
-                                        }),
-                                );
+                            pairs.extend(
+                                items.iter().map(|it| {
+                                    format!("{}={}", encode(member), encode(&scalar(it)))
+                                }),
+                            );
                         }
                         other => {
-                            pairs
-                                .push(
-                                    format!("{}={}", encode(member), encode(& scalar(other))),
-                                )
+                            pairs.push(format!("{}={}", encode(member), encode(&scalar(other))))
                         }
                     }
                 }
@@ -292,9 +274,7 @@ impl RequestParts {
     /// A body reqwest builds itself (multipart forms).
     pub(crate) fn custom_body(
         &mut self,
-        apply: impl FnOnce(
-            reqwest::RequestBuilder,
-        ) -> reqwest::RequestBuilder + Send + 'static,
+        apply: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder + Send + 'static,
     ) {
         self.custom_body = Some(Box::new(apply));
     }
@@ -311,11 +291,14 @@ impl RequestParts {
         }
         let query = (!self.query.is_empty()).then(|| self.query.join("&"));
         let mut request = match base {
+            // Only the path and query are parsed per request, not scheme and host again.
             Some(base) => {
                 let mut url = base.clone();
-                url.set_path(
-                    &format!("{}{}", base.path().trim_end_matches('/'), self.path),
-                );
+                url.set_path(&format!(
+                    "{}{}",
+                    base.path().trim_end_matches('/'),
+                    self.path
+                ));
                 let query = match (base.query(), query) {
                     (Some(fixed), Some(ours)) => Some(format!("{fixed}&{ours}")),
                     (fixed, ours) => ours.or(fixed.map(str::to_owned)),
@@ -342,11 +325,9 @@ impl RequestParts {
                     request = request.header(reqwest::header::COOKIE, value);
                 }
                 Err(_) => {
-                    return Err(
-                        Error::Request(
-                            RequestError::new("a cookie value cannot be sent"),
-                        ),
-                    );
+                    return Err(Error::Request(RequestError::new(
+                        "a cookie value cannot be sent",
+                    )));
                 }
             }
         }
@@ -392,34 +373,25 @@ fn scalar(value: &Value) -> String {
 }
 
 /// Arrays joined with `separator`; objects as `k,v,k,v` (or `k=v` pairs when exploded).
-fn join(
-    value: &Value,
-    separator: &str,
-    explode: bool,
-    encode: impl Fn(&str) -> String,
-) -> String {
+fn join(value: &Value, separator: &str, explode: bool, encode: impl Fn(&str) -> String) -> String {
     match value {
-        Value::Array(items) => {
-            items
-                .iter()
-                .map(|it| encode(&scalar(it)))
-                .collect::<Vec<_>>()
-                .join(separator)
-        }
-        Value::Object(members) => {
-            members
-                .iter()
-                .map(|(key, item)| {
-                    let (key, item) = (encode(key), encode(&scalar(item)));
-                    if explode {
-                        format!("{key}={item}")
-                    } else {
-                        format!("{key}{separator}{item}")
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(separator)
-        }
+        Value::Array(items) => items
+            .iter()
+            .map(|it| encode(&scalar(it)))
+            .collect::<Vec<_>>()
+            .join(separator),
+        Value::Object(members) => members
+            .iter()
+            .map(|(key, item)| {
+                let (key, item) = (encode(key), encode(&scalar(item)));
+                if explode {
+                    format!("{key}={item}")
+                } else {
+                    format!("{key}{separator}{item}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(separator),
         other => encode(&scalar(other)),
     }
 }
@@ -427,17 +399,14 @@ fn join(
 fn matrix(name: &str, value: &Value, explode: bool) -> String {
     let name = encode(name);
     match value {
-        Value::Array(items) if explode => {
-            items.iter().map(|it| format!(";{name}={}", encode(& scalar(it)))).collect()
-        }
-        Value::Object(members) if explode => {
-            members
-                .iter()
-                .map(|(key, item)| {
-                    format!(";{}={}", encode(key), encode(& scalar(item)))
-                })
-                .collect()
-        }
+        Value::Array(items) if explode => items
+            .iter()
+            .map(|it| format!(";{name}={}", encode(&scalar(it))))
+            .collect(),
+        Value::Object(members) if explode => members
+            .iter()
+            .map(|(key, item)| format!(";{}={}", encode(key), encode(&scalar(item))))
+            .collect(),
         other => format!(";{name}={}", join(other, ",", false, encode)),
     }
 }

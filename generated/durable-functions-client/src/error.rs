@@ -3,6 +3,7 @@
 //! Responses as received, and the errors every operation can return.
 
 use std::fmt;
+
 use bytes::Bytes;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -28,7 +29,11 @@ impl RawResponse {
     /// A response from its parts.
     pub fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> RawResponse {
         RawResponse {
-            parts: Box::new(Parts { status, headers, body }),
+            parts: Box::new(Parts {
+                status,
+                headers,
+                body,
+            }),
         }
     }
 
@@ -71,12 +76,10 @@ impl RawResponse {
     pub fn json<T: DeserializeOwned>(self) -> Result<T, DecodeError> {
         match serde_json::from_slice(&self.parts.body) {
             Ok(value) => Ok(value),
-            Err(source) => {
-                Err(DecodeError {
-                    response: self,
-                    source: Box::new(source),
-                })
-            }
+            Err(source) => Err(DecodeError {
+                response: self,
+                source: Box::new(source),
+            }),
         }
     }
 
@@ -84,12 +87,10 @@ impl RawResponse {
     pub fn text(self) -> Result<String, DecodeError> {
         match String::from_utf8(self.parts.body.to_vec()) {
             Ok(text) => Ok(text),
-            Err(source) => {
-                Err(DecodeError {
-                    response: self,
-                    source: Box::new(source),
-                })
-            }
+            Err(source) => Err(DecodeError {
+                response: self,
+                source: Box::new(source),
+            }),
         }
     }
 
@@ -148,9 +149,9 @@ fn message_of(value: &serde_json::Value) -> Option<String> {
     ];
     match value {
         serde_json::Value::String(text) => Some(text.clone()).filter(|it| !it.is_empty()),
-        serde_json::Value::Object(object) => {
-            KEYS.iter().find_map(|key| object.get(*key).and_then(message_of))
-        }
+        serde_json::Value::Object(object) => KEYS
+            .iter()
+            .find_map(|key| object.get(*key).and_then(message_of)),
         _ => None,
     }
 }
@@ -163,7 +164,12 @@ impl fmt::Debug for RawResponse {
             .field("status", &self.parts.status)
             .field(
                 "headers",
-                &self.parts.headers.keys().map(|it| it.as_str()).collect::<Vec<_>>(),
+                &self
+                    .parts
+                    .headers
+                    .keys()
+                    .map(|it| it.as_str())
+                    .collect::<Vec<_>>(),
             )
             .field("body", &preview)
             .finish()
@@ -269,6 +275,7 @@ impl fmt::Display for RequestError {
 }
 
 impl std::error::Error for RequestError {}
+
 /// No response was received. The URL (which may carry an API key) is stripped from it.
 #[derive(Debug)]
 pub struct TransportError {
@@ -316,8 +323,10 @@ pub struct DecodeError {
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
-            f, "the {} response body cannot be decoded: {}", self.response.status(), self
-            .source
+            f,
+            "the {} response body cannot be decoded: {}",
+            self.response.status(),
+            self.source
         )
     }
 }

@@ -292,7 +292,11 @@ impl RequestParts {
             // Only the path and query are parsed per request, not scheme and host again.
             Some(base) => {
                 let mut url = base.clone();
-                url.set_path(&format!("{}{}", base.path().trim_end_matches('/'), self.path));
+                url.set_path(&format!(
+                    "{}{}",
+                    base.path().trim_end_matches('/'),
+                    self.path
+                ));
                 let query = match (base.query(), query) {
                     (Some(fixed), Some(ours)) => Some(format!("{fixed}&{ours}")),
                     (fixed, ours) => ours.or(fixed.map(str::to_owned)),

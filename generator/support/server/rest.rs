@@ -340,9 +340,8 @@ fn pass_through(
     }
     // A body without URLs or secrets, and no mapping to apply, goes out as received: no JSON
     // round trip on the hot path.
-    let untouched = output.is_none()
-        && !contains_url(&upstream.body)
-        && !ctx.rewriter.leaks(&upstream.body);
+    let untouched =
+        output.is_none() && !contains_url(&upstream.body) && !ctx.rewriter.leaks(&upstream.body);
     let body = if upstream.body.is_empty() {
         Body::empty()
     } else if untouched {

@@ -343,7 +343,10 @@ mod tests {
             vec![],
             vec!["abcd".into(), "xxabcdxx".into(), "abcd".into()],
         );
-        assert_eq!(rewriter.scrub("1 xxabcdxx 2 abcd"), "1 [redacted] 2 [redacted]");
+        assert_eq!(
+            rewriter.scrub("1 xxabcdxx 2 abcd"),
+            "1 [redacted] 2 [redacted]"
+        );
     }
 
     #[test]

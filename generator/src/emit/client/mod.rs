@@ -33,7 +33,7 @@ use quote::{format_ident, quote};
 use serde::Serialize;
 
 use crate::emit::format;
-use crate::emit::{GeneratedFile, finish_rust_file, rust_file, templates};
+use crate::emit::{GeneratedFile, RUST_PREAMBLE, finish_rust_file, rust_file, templates};
 use crate::load::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::api::{Api, ApiKeyLocation, Operation, SecurityKind, SecurityScheme};
 use crate::model::names::{self, Scope};
@@ -156,10 +156,10 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
         ("src/error.rs", SUPPORT_ERROR),
         ("src/encoding.rs", SUPPORT_ENCODING),
     ] {
-        support_file(&mut files, path, source, diags);
+        support_file(&mut files, path, source);
     }
     if paging {
-        support_file(&mut files, "src/paging.rs", SUPPORT_PAGING, diags);
+        support_file(&mut files, "src/paging.rs", SUPPORT_PAGING);
     }
     let view = manifest_view(api, config, &ops);
     for (path, name, source) in [
@@ -187,18 +187,10 @@ fn add_rust(
     }
 }
 
-fn support_file(files: &mut Vec<GeneratedFile>, path: &str, source: &str, diags: &mut Diagnostics) {
-    let tokens: Result<TokenStream, _> = source.parse();
-    match tokens
-        .map_err(|err| err.to_string())
-        .and_then(|it| rust_file(path, it))
-    {
-        Ok(text) => files.push(GeneratedFile::new(path, space_members(&text))),
-        Err(message) => diags.push(Diagnostic::error(
-            Code::EmitUnsupported,
-            format!("internal error: {path}: {message}"),
-        )),
-    }
+/// A hand-written runtime file, copied as written (it is rustfmt-formatted, and its comments
+/// stay), as the server's support files are.
+fn support_file(files: &mut Vec<GeneratedFile>, path: &str, source: &str) {
+    files.push(GeneratedFile::new(path, format!("{RUST_PREAMBLE}\n\n{source}")));
 }
 
 /// Blank lines where a person would put them and prettyplease does not: between the members
