@@ -44,6 +44,8 @@ pub struct SourceFile {
     text: String,
     format: Format,
     index: OnceLock<PositionIndex>,
+    /// Byte offset of each line's start, built on first use (snippets of many diagnostics).
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -69,6 +71,7 @@ impl SourceFile {
             text,
             format,
             index: OnceLock::new(),
+            line_starts: OnceLock::new(),
         })
     }
 
@@ -168,7 +171,7 @@ impl SourceFile {
 
     /// A rustc-style snippet of the line `span` is on, with a caret line under it.
     pub fn snippet(&self, span: Span) -> String {
-        let Some(line) = self.text.lines().nth(span.line.saturating_sub(1)) else {
+        let Some(line) = self.line(span.line) else {
             return String::new();
         };
         let number = span.line.to_string();
@@ -185,6 +188,22 @@ impl SourceFile {
         let _ = writeln!(out, "{number} | {shown}");
         let _ = writeln!(out, "{gutter} | {}{}", " ".repeat(col - 1), "^".repeat(len));
         out
+    }
+}
+
+impl SourceFile {
+    /// Line `number` (1-based) as `str::lines` yields it: without `\n` or `\r\n`.
+    fn line(&self, number: usize) -> Option<&str> {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(at, _)| at + 1))
+                .filter(|start| *start < self.text.len())
+                .collect()
+        });
+        let start = *starts.get(number.checked_sub(1)?)?;
+        let rest = &self.text[start..];
+        let line = rest.split('\n').next().unwrap_or(rest);
+        Some(line.strip_suffix('\r').unwrap_or(line))
     }
 }
 
@@ -720,6 +739,19 @@ mod tests {
 
     fn file(name: &str, text: &str) -> Arc<SourceFile> {
         SourceFile::from_text(Path::new(name), text.to_owned())
+    }
+
+    #[test]
+    fn lines_are_numbered_as_str_lines_numbers_them() {
+        for text in ["a\nb\r\n\nc", "a\n", "", "\n\n", "x\r\ny\r\n"] {
+            let src = file("a.yaml", text);
+            for number in 0..6_usize {
+                let expected = number
+                    .checked_sub(1)
+                    .and_then(|index| text.lines().nth(index));
+                assert_eq!(src.line(number), expected, "{text:?} line {number}");
+            }
+        }
     }
 
     #[test]

@@ -190,7 +190,10 @@ fn add_rust(
 /// A hand-written runtime file, copied as written (it is rustfmt-formatted, and its comments
 /// stay), as the server's support files are.
 fn support_file(files: &mut Vec<GeneratedFile>, path: &str, source: &str) {
-    files.push(GeneratedFile::new(path, format!("{RUST_PREAMBLE}\n\n{source}")));
+    files.push(GeneratedFile::new(
+        path,
+        format!("{RUST_PREAMBLE}\n\n{source}"),
+    ));
 }
 
 /// Blank lines where a person would put them and prettyplease does not: between the members
