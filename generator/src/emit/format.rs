@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use proc_macro2::{Spacing, TokenStream, TokenTree};
+use proc_macro2::TokenStream;
+
+use crate::emit::names_used::names_used;
 
 /// Items claimed by a worker at a time: large enough to keep the counter cold, small enough to
 /// balance items of very different sizes.
@@ -30,7 +32,7 @@ pub fn unparse(what: &str, tokens: TokenStream) -> Result<String, String> {
 #[derive(Debug, Default)]
 pub struct FormattedItems {
     pub text: String,
-    /// The watched names found (see [`identifiers`]).
+    /// The watched names found (see [`names_used`]).
     pub idents: BTreeSet<String>,
 }
 
@@ -108,38 +110,13 @@ where
 {
     let mut text = String::new();
     for index in range {
-        let tokens = make(index);
+        let item = unparse(what, make(index))?;
         if !watch.is_empty() {
-            identifiers(tokens.clone(), watch, found);
+            names_used(&item, watch, found);
         }
-        text.push_str(&unparse(what, tokens)?);
+        text.push_str(&item);
     }
     Ok(text)
-}
-
-/// Records which of `names` occur in `tokens`: `name` as any identifier, `name::` as an
-/// identifier heading a path (so a module can be told apart from a parameter of the same name).
-/// Only watched names are compared, without allocating: this walks every token of large files.
-pub fn identifiers(tokens: TokenStream, names: &[String], out: &mut BTreeSet<String>) {
-    let mut trees = tokens.into_iter().peekable();
-    while let Some(tree) = trees.next() {
-        match tree {
-            TokenTree::Group(group) => identifiers(group.stream(), names, out),
-            TokenTree::Ident(ident) => {
-                let heads_path = matches!(trees.peek(), Some(TokenTree::Punct(it)) if it.as_char() == ':' && it.spacing() == Spacing::Joint);
-                for name in names {
-                    let matched = match name.strip_suffix("::") {
-                        Some(module) => heads_path && ident == module,
-                        None => ident == name,
-                    };
-                    if matched && !out.contains(name) {
-                        out.insert(name.clone());
-                    }
-                }
-            }
-            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
-        }
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod format;
 pub mod mcp;
+pub mod names_used;
 pub mod server;
 pub mod templates;
 

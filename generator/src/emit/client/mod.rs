@@ -33,6 +33,7 @@ use quote::{format_ident, quote};
 use serde::Serialize;
 
 use crate::emit::format;
+use crate::emit::names_used::names_used;
 use crate::emit::{GeneratedFile, RUST_PREAMBLE, finish_rust_file, rust_file, templates};
 use crate::load::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::api::{Api, ApiKeyLocation, Operation, SecurityKind, SecurityScheme};
@@ -143,14 +144,19 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
     });
     add_rust(&mut files, "src/operations.rs", operations_file, diags);
     let client_body = client_struct::module(api, &schemes, &ops);
-    let client_uses = imports(&client_body, CLIENT_USES);
-    let client_file = quote! {
-        //! The client: base URL, HTTP client, credentials, and one method per operation.
-        #![allow(deprecated)]
-        #client_uses
-        #client_body
-    };
-    let client_file = rust_file("src/client.rs", client_file);
+    // The body is printed once; its text chooses the `use` items of the head.
+    let client_file = format::unparse("src/client.rs", client_body).and_then(|body| {
+        let mut found = BTreeSet::new();
+        names_used(&body, &use_names(CLIENT_USES), &mut found);
+        let uses = uses(&found, CLIENT_USES);
+        let head = quote! {
+            //! The client: base URL, HTTP client, credentials, and one method per operation.
+            #![allow(deprecated)]
+            #uses
+        };
+        let head = format::unparse("src/client.rs", head)?;
+        Ok(finish_rust_file(&(head + &body)))
+    });
     add_rust(&mut files, "src/client.rs", client_file, diags);
     for (path, source) in [
         ("src/error.rs", SUPPORT_ERROR),
@@ -275,7 +281,7 @@ const OPERATION_USES: &[UseCandidate] = &[
     ("types", "crate"),
 ];
 
-/// The names [`format::identifiers`] looks for: a module (`types`, `operations`) counts only as
+/// The names [`names_used`] looks for: a module (`types`, `operations`) counts only as
 /// the head of a path (`types::`), so that a parameter of the same name does not import it.
 fn use_names(candidates: &[UseCandidate]) -> Vec<String> {
     candidates
@@ -285,13 +291,6 @@ fn use_names(candidates: &[UseCandidate]) -> Vec<String> {
             _ => (*name).to_owned(),
         })
         .collect()
-}
-
-fn imports(body: &TokenStream, candidates: &[UseCandidate]) -> TokenStream {
-    let names = use_names(candidates);
-    let mut found = BTreeSet::new();
-    format::identifiers(body.clone(), &names, &mut found);
-    uses(&found, candidates)
 }
 
 /// The `use` items of `candidates` whose name [`use_names`] found.
