@@ -28,10 +28,9 @@ pub struct Rewriter {
     links: &'static [RouteLink],
     secret_params: Vec<String>,
     /// The secret values, and their percent-encoded forms where those differ: text that must
-    /// never leave the server.
-    needles: Vec<String>,
-    /// Searchers for `needles`, built once (building one costs more than a short search).
-    finders: Vec<memchr::memmem::Finder<'static>>,
+    /// never leave the server, each with its searcher (built once: building one costs more than
+    /// a short search).
+    needles: Vec<(String, memchr::memmem::Finder<'static>)>,
 }
 
 const REDACTED: &str = "[redacted]";
@@ -59,16 +58,18 @@ impl Rewriter {
         // end up side by side for `dedup`.
         needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         needles.dedup();
-        let finders = needles
-            .iter()
-            .map(|it| memchr::memmem::Finder::new(it.as_bytes()).into_owned())
+        let needles = needles
+            .into_iter()
+            .map(|it| {
+                let finder = memchr::memmem::Finder::new(it.as_bytes()).into_owned();
+                (it, finder)
+            })
             .collect();
         Rewriter {
             upstream_base: upstream_base.trim_end_matches('/').to_owned(),
             links,
             secret_params,
             needles,
-            finders,
         }
     }
 
@@ -189,7 +190,7 @@ impl Rewriter {
     /// Replaces every occurrence of a secret value (plain or percent-encoded).
     pub fn scrub(&self, text: &str) -> String {
         let mut res = text.to_owned();
-        for needle in &self.needles {
+        for (needle, _) in &self.needles {
             if res.contains(needle.as_str()) {
                 res = res.replace(needle.as_str(), REDACTED);
             }
@@ -199,9 +200,9 @@ impl Rewriter {
 
     /// Whether `bytes` contain a secret value (plain or percent-encoded).
     pub fn leaks(&self, bytes: &[u8]) -> bool {
-        self.finders
+        self.needles
             .iter()
-            .any(|finder| finder.find(bytes).is_some())
+            .any(|(_, finder)| finder.find(bytes).is_some())
     }
 }
 
