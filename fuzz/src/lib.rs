@@ -88,7 +88,7 @@ pub fn capability_target(data: &[u8]) {
     for strict in [false, true] {
         let mut diags = Diagnostics::new();
         if let Some(cap) = load_capability(&file, strict, &mut diags) {
-            std::hint::black_box(join::join(&file, &cap, None, &mut diags));
+            std::hint::black_box(join::join(&file, &cap, &[], None, &mut diags));
         }
         render(&diags);
     }
@@ -114,7 +114,7 @@ pub fn pipeline_target(data: &[u8]) {
         render(&diags);
         return;
     };
-    let model = join::join(&capability_file, &cap, doc.as_ref(), &mut diags);
+    let model = join::join(&capability_file, &cap, &[], doc.as_ref(), &mut diags);
     // Like `pipeline::generate`: nothing is emitted once loading reported an error.
     let Some(doc) = doc.filter(|_| !diags.has_errors()) else {
         render(&diags);
@@ -132,8 +132,8 @@ pub fn pipeline_target(data: &[u8]) {
     let config = emit::server::ServerConfig {
         crate_name: "capability-server".to_owned(),
         crate_version: "0.1.0".to_owned(),
-        client_crate,
+        client_crate: Some(client_crate),
     };
-    std::hint::black_box(emit::server::emit(&model, &api, &config, &mut diags));
+    std::hint::black_box(emit::server::emit(&model, Some(&api), &config, &mut diags));
     render(&diags);
 }

@@ -25,6 +25,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "Generate typed Rust clients, axum proxies and MCP servers from OpenAPI documents and Naftiko capabilities",
     long_about = None,
     after_help = "Examples:
+  capgen generate --capability orders.naftiko.yaml --out generated
   capgen generate --openapi api.yaml --out generated
   capgen generate --openapi api.yaml --overlay fixes.yaml --capability orders.naftiko.yaml --out generated
   capgen generate --manifest specs/durable-functions/capgen.toml --out generated
@@ -90,6 +91,9 @@ struct GenerateArgs {
     /// Name of the client crate (default: from the OpenAPI title).
     #[arg(long, value_name = "NAME")]
     client_crate: Option<String>,
+    /// Name of the server crate, when one capability is given (default: from its file name).
+    #[arg(long, value_name = "NAME", conflicts_with = "manifest")]
+    server_crate: Option<String>,
     /// Print how long each phase took (load, lower, emit, write) on stderr.
     #[arg(long)]
     timings: bool,
@@ -164,6 +168,12 @@ fn run_generate(args: GenerateArgs) -> ExitCode {
     };
     if args.client_crate.is_some() {
         plan.client_crate = args.client_crate.clone();
+    }
+    if let Some(name) = &args.server_crate {
+        let [server] = plan.servers.as_mut_slice() else {
+            return usage("--server-crate names the crate of one capability: give exactly one");
+        };
+        server.crate_name = Some(name.clone());
     }
     let mut timings = pipeline::Timings::default();
     let Some(output) = pipeline::generate_timed(&plan, &mut diags, &mut timings) else {

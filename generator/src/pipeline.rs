@@ -46,7 +46,8 @@ pub fn load(plan: &Plan, diags: &mut Diagnostics) -> Loaded {
         let Some(cap) = capability::load_capability(&file, &options, diags) else {
             continue;
         };
-        let model = join::join(&file, &cap, openapi.as_ref(), diags);
+        let imports = capability::imports::resolve(&file, &cap, &options, diags);
+        let model = join::join(&file, &cap, &imports, openapi.as_ref(), diags);
         capabilities.push((server.clone(), model));
     }
     if let Some(doc) = &openapi
@@ -161,24 +162,19 @@ pub fn generate_timed(
         return None;
     }
     let mut output = Output::new();
-    let Some(doc) = &loaded.openapi else {
-        if !loaded.capabilities.is_empty() {
-            diags.push(Diagnostic::error(
-                Code::EmitUnsupported,
-                "generating servers needs the OpenAPI document of the consumed API (--openapi)",
-            ));
-        }
-        return None;
-    };
     timings.phase("lower");
-    let api = crate::model::api::lower(doc, diags);
+    let api = loaded
+        .openapi
+        .as_ref()
+        .map(|doc| crate::model::api::lower(doc, diags));
     timings.phase("emit");
-    let client_crate = plan
-        .client_crate
-        .clone()
-        .unwrap_or_else(|| emit::client::default_crate_name(&api));
+    let client_crate = api.as_ref().map(|api| {
+        plan.client_crate
+            .clone()
+            .unwrap_or_else(|| emit::client::default_crate_name(api))
+    });
     let config = emit::client::ClientConfig {
-        crate_name: client_crate.clone(),
+        crate_name: client_crate.clone().unwrap_or_default(),
         crate_version: CRATE_VERSION.to_owned(),
         extra_auth: loaded
             .capabilities
@@ -191,12 +187,14 @@ pub fn generate_timed(
     // files and diagnostics do not depend on scheduling.
     let emitted: Vec<(String, Vec<emit::GeneratedFile>, Diagnostics)> =
         std::thread::scope(|scope| {
-            let api = &api;
+            let api = api.as_ref();
             let client_name = client_crate.clone();
-            let client = scope.spawn(move || {
-                let mut local = Diagnostics::new();
-                let files = emit::client::emit(api, &config, &mut local);
-                (client_name, files, local)
+            let client = api.zip(client_name).map(|(api, client_name)| {
+                scope.spawn(move || {
+                    let mut local = Diagnostics::new();
+                    let files = emit::client::emit(api, &config, &mut local);
+                    (client_name, files, local)
+                })
             });
             let servers: Vec<_> = loaded
                 .capabilities
@@ -219,7 +217,8 @@ pub fn generate_timed(
                     })
                 })
                 .collect();
-            std::iter::once(client)
+            client
+                .into_iter()
                 .chain(servers)
                 .map(|handle| {
                     handle.join().unwrap_or_else(|_| {

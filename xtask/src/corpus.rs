@@ -1,12 +1,14 @@
 //! `cargo xtask corpus [--quick]`: capgen against real-world documents.
 //!
-//! Generates a client for every OpenAPI document of the corpus (`../shared/corpus/openapi`) and
+//! Generates a client for every OpenAPI document of the corpus (`../shared/corpus/openapi`),
 //! client + servers + tools for every (OpenAPI, capability) pair (`../shared/corpus/pairs`),
-//! each with the release `capgen` binary as its own process (wall time and peak memory from
-//! GNU `time`), then `cargo check`s every generated crate in one temporary workspace with a
-//! shared target directory. Prints one Markdown row per document: version, operations, types,
-//! generation time, peak memory, result (compiles / rejected with a code / compile error /
-//! panic). Exits 1 on a panic or a compile error.
+//! and a server from every Naftiko capability alone, with no OpenAPI document
+//! (`../shared/corpus/naftiko`, tutorials included, shared consumer files only as imports),
+//! each with the `capgen` binary as its own process (wall time and peak memory from GNU
+//! `time`), then runs `cargo clippy -D warnings` over every generated crate in one temporary
+//! workspace with a shared target directory. Prints one Markdown row per document: version,
+//! operations, types, generation time, peak memory, result (compiles / rejected with a code /
+//! compile error / panic). Exits 1 on a panic or a compile error.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,11 +25,15 @@ const QUICK: &[&str] = &[
     "openapi/openapiv3-petstore.yaml",
     "openapi/oas3rs-issue-318.yaml",
     "pairs/openuv",
+    "naftiko/fw-a2-test-formats-xml.yml",
+    "naftiko/ae-weatherapi-alerts.yml",
+    "naftiko/tutorial-alpha2/step-5-shipyard-multi-source.yml",
 ];
 
 struct Case {
     name: String,
-    openapi: PathBuf,
+    /// `None`: a capability generated on its own.
+    openapi: Option<PathBuf>,
     capabilities: Vec<PathBuf>,
 }
 
@@ -68,7 +74,7 @@ fn cases(corpus: &Path, quick: bool) -> Vec<Case> {
             .to_owned();
         res.push(Case {
             name,
-            openapi: path,
+            openapi: Some(path),
             capabilities: Vec::new(),
         });
     }
@@ -106,11 +112,64 @@ fn cases(corpus: &Path, quick: bool) -> Vec<Case> {
             .collect();
         res.push(Case {
             name: format!("pair-{provider}"),
-            openapi: openapi.clone(),
+            openapi: Some(openapi.clone()),
             capabilities,
         });
     }
+    res.extend(capability_cases(corpus, quick));
     res
+}
+
+/// Every capability file under `naftiko/` (and its tutorial folders), without the shared
+/// consumer files and the secrets they import.
+fn capability_cases(corpus: &Path, quick: bool) -> Vec<Case> {
+    let root = corpus.join("naftiko");
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut dirs = vec![root.clone()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if name != "shared" {
+                    dirs.push(path);
+                }
+            } else if name.ends_with(".yml") || name.ends_with(".yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|path| {
+            let relative = path
+                .strip_prefix(corpus)
+                .ok()?
+                .to_string_lossy()
+                .into_owned();
+            if quick && !QUICK.contains(&relative.as_str()) {
+                return None;
+            }
+            let stem = path
+                .strip_prefix(&root)
+                .ok()?
+                .to_string_lossy()
+                .into_owned();
+            let stem = stem
+                .trim_end_matches(".yml")
+                .trim_end_matches(".yaml")
+                .replace(['/', '.'], "-");
+            Some(Case {
+                name: format!("naftiko-{stem}"),
+                openapi: None,
+                capabilities: vec![path],
+            })
+        })
+        .collect()
 }
 
 fn crate_name(name: &str) -> String {
@@ -143,17 +202,48 @@ fn counts(path: &Path) -> (String, usize, usize) {
     }
 }
 
+/// The version and the number of exposed operations and tools of a capability.
+fn capability_counts(path: &Path) -> (String, usize, usize) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let value: serde_json::Value = yaml_serde::from_str(&text).unwrap_or_default();
+    let version = value["naftiko"].as_str().unwrap_or("?").to_owned();
+    let exposed: usize = value["capability"]["exposes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|adapter| {
+            let tools = adapter["tools"].as_array().map_or(0, Vec::len);
+            let operations: usize = adapter["resources"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|it| it["operations"].as_array().map_or(0, Vec::len))
+                .sum();
+            tools + operations
+        })
+        .sum();
+    (version, exposed, 0)
+}
+
 fn generate(capgen: &Path, case: &Case, out: &Path) -> (f64, f64, Outcome) {
     let timing = out.join(format!("{}.time", case.name));
     let mut command = Command::new("/usr/bin/time");
     command.args(["-f", "%e %M", "-o"]).arg(&timing).arg(capgen);
-    command.arg("generate").arg("--openapi").arg(&case.openapi);
+    command.arg("generate");
+    if let Some(openapi) = &case.openapi {
+        command
+            .arg("--openapi")
+            .arg(openapi)
+            .arg("--client-crate")
+            .arg(crate_name(&case.name));
+    }
     for capability in &case.capabilities {
         command.arg("--capability").arg(capability);
     }
+    if case.openapi.is_none() {
+        command.arg("--server-crate").arg(crate_name(&case.name));
+    }
     command
-        .arg("--client-crate")
-        .arg(crate_name(&case.name))
         .arg("--out")
         .arg(out.join(&case.name))
         .arg("--format")
@@ -231,7 +321,8 @@ fn generate(capgen: &Path, case: &Case, out: &Path) -> (f64, f64, Outcome) {
     (seconds, peak_mb, outcome)
 }
 
-/// `cargo check`s every generated crate; returns the crates that failed.
+/// Lints every generated crate (`cargo clippy -D warnings`, which also type-checks); returns
+/// the crates that failed.
 fn check(
     target: &Path,
     out: &Path,
@@ -254,11 +345,14 @@ fn check(
         .current_dir(out)
         .env("CARGO_TARGET_DIR", target)
         .args([
-            "check",
+            "clippy",
             "--workspace",
             "--keep-going",
             "--message-format",
             "json",
+            "--",
+            "-D",
+            "warnings",
         ])
         .output()
         .map_err(|err| err.to_string())?;
@@ -319,7 +413,10 @@ pub fn run(root: &Path, corpus: &Path, quick: bool) -> ExitCode {
     let mut rows = Vec::new();
     let mut crates = Vec::new();
     for case in &cases {
-        let (version, operations, types) = counts(&case.openapi);
+        let (version, operations, types) = match &case.openapi {
+            Some(openapi) => counts(openapi),
+            None => capability_counts(&case.capabilities[0]),
+        };
         let (seconds, peak_mb, outcome) = generate(&capgen, case, &out);
         if let Outcome::Generated(names) = &outcome {
             for name in names {

@@ -125,6 +125,8 @@ codes! {
     UnknownBind = "C204",
     /// A `ref` names no function of the document's `aggregates`.
     UnknownAggregateRef = "C205",
+    /// An imported `consumes` entry cannot be read (missing file, unknown namespace).
+    UnresolvedImport = "C206",
     /// Seed dialect: `authentication: {type: none}`, read as "no authentication".
     AuthNone = "C109",
     /// Seed dialect: an `outputRawFormat` the schema does not define (`text`); the body passes

@@ -19,21 +19,29 @@ pub struct CapabilityModel {
     pub consumes: Vec<ConsumedApi>,
     pub rest: Vec<RestAdapter>,
     pub mcp: Vec<McpAdapter>,
-    /// Variables from `binds` that hold secrets the generated server reads at start-up.
-    pub secrets: Vec<Secret>,
+    /// Every variable of the capability's `binds`, resolved by the generated server at start-up
+    /// (a missing one stops it), in declaration order.
+    pub variables: Vec<Variable>,
 }
 
 /// A bound variable and where its value comes from.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Secret {
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Variable {
     /// The variable name used in the capability (`DURABLE_FUNCTIONS_API_KEY`).
     pub variable: String,
     /// The bind namespace that declares it.
     pub namespace: String,
-    /// The environment variable the value is read from (the bind's provider key).
-    pub env: String,
+    /// The provider key: the environment variable the value is read from, or the key inside
+    /// the `location` file.
+    pub key: String,
     /// A `file:///` location when the bind reads from a file instead of the environment.
     pub location: Option<String>,
+    /// Whether the value is a credential (used in an `authentication` block, or named like
+    /// one): it is then scrubbed from everything the server answers.
+    pub secret: bool,
+    /// Whether the server refuses to start without it (binds); `in: environment` parameters
+    /// are optional.
+    pub required: bool,
 }
 
 /// A `consumes` entry of type http.
@@ -48,6 +56,9 @@ pub struct ConsumedApi {
     pub auth: Option<OutboundAuth>,
     pub operations: Vec<ConsumedOperation>,
     pub pointer: String,
+    /// The file that declares this API: the capability, or the shared consumer file it was
+    /// imported from (`location` + `import`).
+    pub file: String,
 }
 
 /// How the server authenticates to the consumed API.
@@ -63,6 +74,11 @@ pub enum OutboundAuth {
         token: ValueSource,
     },
     Basic {
+        username: ValueSource,
+        password: ValueSource,
+    },
+    /// HTTP Digest (RFC 7616): answered after the upstream's `401` challenge.
+    Digest {
         username: ValueSource,
         password: ValueSource,
     },
@@ -83,7 +99,7 @@ pub enum KeyPlacement {
 pub enum ValueSource {
     /// An input of the exposed adapter (REST request parameter or MCP tool argument).
     Input(String),
-    /// A bound variable (see [`CapabilityModel::secrets`]).
+    /// A bound variable (see [`CapabilityModel::variables`]).
     Secret(String),
     /// A fixed value written in the capability.
     Literal(Value),
@@ -102,7 +118,95 @@ pub struct ConsumedOperation {
     /// The joined OpenAPI operation, if any.
     pub openapi: Option<OpenApiRef>,
     pub inputs: Vec<Input>,
+    /// The request as the capability declares it (what the server sends when no OpenAPI
+    /// operation is joined).
+    pub request: DeclaredRequest,
+    /// How the upstream body is read before output mappings (`outputRawFormat`).
+    pub format: RawFormat,
+    /// `outputSchema`: a CSS selector (html) or heading prefix (markdown).
+    pub selector: Option<String>,
     pub pointer: String,
+}
+
+/// The request of a consumed operation as the Naftiko engine builds it: Mustache templates over
+/// the call's parameters and the bound variables.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DeclaredRequest {
+    /// The path relative to the base URI as a Mustache template (`/ships/{{imo}}`); the seed
+    /// dialect's `{x}` is read as `{{x}}`.
+    pub path: String,
+    /// The consumed `inputParameters` of the adapter, the resource and the operation, in that
+    /// order.
+    pub parameters: Vec<WireParameter>,
+    pub body: Option<DeclaredBody>,
+    /// Variables the templates reference that are neither bound variables nor declared
+    /// parameters (caller-supplied values).
+    pub template_variables: Vec<String>,
+}
+
+/// A consumed input parameter: where it goes and, when fixed, its template.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WireParameter {
+    pub name: String,
+    pub location: WireLocation,
+    /// A Mustache template; `None` takes the call parameter of the same name.
+    pub value: Option<String>,
+}
+
+/// `in` of a consumed input parameter.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum WireLocation {
+    Query,
+    Header,
+    Path,
+    Cookie,
+    Body,
+    /// Read from the server's environment into the call parameters; not sent.
+    Environment,
+}
+
+/// A consumed operation's `body`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum DeclaredBody {
+    /// A Mustache template sent with `media_type` (a raw string body is JSON, as in the engine;
+    /// `type: json` data is serialised to JSON text first).
+    Template {
+        media_type: String,
+        template: String,
+    },
+    /// `formUrlEncoded` data given as a mapping: each value a template.
+    Form { fields: Vec<(String, String)> },
+    /// `multipartForm` parts.
+    Multipart { parts: Vec<MultipartPart> },
+}
+
+/// One part of a `multipartForm` body.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MultipartPart {
+    pub name: String,
+    /// A Mustache template.
+    pub value: String,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+}
+
+/// `outputRawFormat`: how an upstream body is turned into JSON before output mappings.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RawFormat {
+    #[default]
+    Json,
+    Xml,
+    Yaml,
+    Csv,
+    Tsv,
+    Psv,
+    Html,
+    Markdown,
+    /// Anything capgen does not convert: the body is only passed through.
+    Raw,
 }
 
 /// The OpenAPI operation a consumed operation was joined with.
@@ -154,6 +258,8 @@ pub enum Origin {
     OpenApi,
     /// A path template variable nobody declared.
     PathTemplate,
+    /// A variable a declared template (body, parameter value) reads.
+    Template,
 }
 
 /// One input of a consumed operation, or of an exposed operation or tool.
@@ -170,6 +276,9 @@ pub struct Input {
     /// A value fixed by the capability (`value:` on a consumed parameter); such inputs are never
     /// exposed.
     pub fixed: Option<ValueSource>,
+    /// Exposed body inputs: a JSONPath selecting the value inside the JSON request body (`None`:
+    /// the same-named field when several inputs share the body, else the whole body).
+    pub body_path: Option<String>,
 }
 
 /// How a consumed input gets its value in one exposed operation or tool.
@@ -197,8 +306,28 @@ pub struct Call {
 pub enum OutputShape {
     /// The upstream body, unchanged.
     Passthrough,
-    /// A projection of the upstream JSON (Naftiko output parameters, JSONPath mappings).
-    Mapped { parameter: Value },
+    /// A projection of the upstream JSON (Naftiko output parameters, JSONPath mappings). The
+    /// first parameter that yields a non-null value wins, as in the engine.
+    Mapped {
+        parameters: Vec<Value>,
+        /// JSON Schema of what the projection returns.
+        schema: Value,
+    },
+    /// Mock mode: no upstream call; static or Mustache `value`s over the inputs.
+    Mock {
+        parameters: Vec<Value>,
+        schema: Value,
+    },
+}
+
+impl OutputShape {
+    /// The JSON Schema of the result, when the capability declares one.
+    pub fn schema(&self) -> Option<&Value> {
+        match self {
+            OutputShape::Passthrough => None,
+            OutputShape::Mapped { schema, .. } | OutputShape::Mock { schema, .. } => Some(schema),
+        }
+    }
 }
 
 /// An `exposes: rest` adapter.
@@ -221,7 +350,8 @@ pub struct RestOperation {
     pub path: String,
     pub summary: Option<String>,
     pub description: Option<String>,
-    pub call: Call,
+    /// The consumed operation; `None` in mock mode.
+    pub call: Option<Call>,
     /// The request inputs of this route: path variables, query and header parameters, body.
     pub inputs: Vec<Input>,
     pub arguments: Vec<Argument>,
@@ -260,7 +390,8 @@ pub struct Tool {
     /// `Retry-After`), returned beside the result as `{"headers": {…}}`.
     pub result_headers: Vec<String>,
     pub annotations: Annotations,
-    pub call: Call,
+    /// The consumed operation; `None` in mock mode.
+    pub call: Option<Call>,
     /// The tool's arguments (their schema is in `input_schema`).
     pub inputs: Vec<Input>,
     pub arguments: Vec<Argument>,

@@ -8,24 +8,31 @@
 
 mod consumed;
 mod exposed;
+mod output;
 mod schema;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::load::capability::imports::Import;
 use crate::load::capability::model::{Authentication, Capability, Exposes};
 use crate::load::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::load::openapi::OpenApiDocument;
 use crate::load::source::SourceFile;
-use crate::model::capability::{CapabilityModel, KeyPlacement, OutboundAuth, Secret, ValueSource};
+use crate::model::capability::{
+    CapabilityModel, KeyPlacement, OutboundAuth, ValueSource, Variable,
+};
 
 /// Context shared by the parts of one join.
 pub(crate) struct Ctx<'a> {
+    /// The file diagnostics point into: the capability, or an imported file while its API is read.
     pub file: &'a Arc<SourceFile>,
     pub cap: &'a Capability,
+    pub imports: &'a [Import],
     pub openapi: Option<&'a OpenApiDocument>,
     pub diags: &'a mut Diagnostics,
-    pub secrets: BTreeSet<Secret>,
+    /// Bound variables used as credentials (in `authentication`).
+    pub secrets: BTreeSet<String>,
 }
 
 impl Ctx<'_> {
@@ -40,16 +47,18 @@ impl Ctx<'_> {
     }
 }
 
-/// Joins `cap` (read from `file`) with `openapi`.
+/// Joins `cap` (read from `file`, with its resolved `imports`) with `openapi`.
 pub fn join(
     file: &Arc<SourceFile>,
     cap: &Capability,
+    imports: &[Import],
     openapi: Option<&OpenApiDocument>,
     diags: &mut Diagnostics,
 ) -> CapabilityModel {
     let mut ctx = Ctx {
         file,
         cap,
+        imports,
         openapi,
         diags,
         secrets: BTreeSet::new(),
@@ -68,6 +77,7 @@ pub fn join(
         }
     }
     exposed::check_unique_tools(&mut ctx, &mcp);
+    let variables = variables(cap, &consumes, &ctx.secrets);
     let info = cap.info.as_ref();
     CapabilityModel {
         source: file.display_path().to_owned(),
@@ -77,8 +87,84 @@ pub fn join(
         consumes,
         rest,
         mcp,
-        secrets: ctx.secrets.into_iter().collect(),
+        variables,
     }
+}
+
+/// Variable names that read like credentials: their values are scrubbed from answers even when
+/// no `authentication` block uses them (a token sent in a templated header, say).
+fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    [
+        "KEY",
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "CREDENTIAL",
+        "AUTH",
+    ]
+    .iter()
+    .any(|it| upper.contains(it))
+}
+
+/// Every bound variable, then every `in: environment` parameter of the consumed APIs (read from
+/// the environment at start-up too, but optional, as the engine skips a missing one).
+fn variables(
+    cap: &Capability,
+    consumes: &[crate::model::capability::ConsumedApi],
+    secrets: &BTreeSet<String>,
+) -> Vec<Variable> {
+    let mut res: Vec<Variable> = Vec::new();
+    for (_, bind) in cap.all_binds() {
+        for (variable, key) in &bind.keys {
+            if res.iter().any(|it| it.variable == *variable) {
+                continue;
+            }
+            res.push(Variable {
+                variable: variable.clone(),
+                namespace: bind.namespace.clone(),
+                key: key.clone(),
+                location: bind.location.clone(),
+                secret: secrets.contains(variable) || looks_secret(variable),
+                required: true,
+            });
+        }
+    }
+    for api in consumes {
+        let environment = api
+            .operations
+            .iter()
+            .flat_map(|op| op.request.parameters.iter())
+            .filter(|it| it.location == crate::model::capability::WireLocation::Environment);
+        for param in environment {
+            if res.iter().any(|it| it.variable == param.name) {
+                continue;
+            }
+            res.push(Variable {
+                variable: param.name.clone(),
+                namespace: api.namespace.clone(),
+                key: param.name.clone(),
+                location: None,
+                secret: secrets.contains(&param.name) || looks_secret(&param.name),
+                required: false,
+            });
+        }
+    }
+    res
+}
+
+/// The names templates may use for bound variables: each variable, and qualified by its bind
+/// namespace (`env.KEY`, seed dialect).
+pub(crate) fn bound_names(cap: &Capability) -> BTreeSet<String> {
+    let mut res = BTreeSet::new();
+    for (_, bind) in cap.all_binds() {
+        for variable in bind.keys.keys() {
+            res.insert(variable.clone());
+            res.insert(format!("{}.{variable}", bind.namespace));
+        }
+    }
+    res
 }
 
 /// Resolves a value that may reference a bound variable (`{{X}}`, `{{ns.X}}`) into a source,
@@ -103,13 +189,7 @@ pub(crate) fn bound_value(ctx: &mut Ctx<'_>, text: &str) -> ValueSource {
         if namespace.is_some_and(|ns| ns != bind.namespace) {
             continue;
         }
-        if let Some(env) = bind.keys.get(variable) {
-            ctx.secrets.insert(Secret {
-                variable: variable.to_owned(),
-                namespace: bind.namespace.clone(),
-                env: env.clone(),
-                location: bind.location.clone(),
-            });
+        if bind.keys.contains_key(variable) {
             return ValueSource::Secret(variable.to_owned());
         }
     }
@@ -125,8 +205,15 @@ pub(crate) fn auth(
     pointer: &str,
     inbound: bool,
 ) -> Option<OutboundAuth> {
-    let source =
-        |ctx: &mut Ctx<'_>, it: &Option<String>| bound_value(ctx, it.as_deref().unwrap_or(""));
+    let source = |ctx: &mut Ctx<'_>, it: &Option<String>| {
+        let text = it.as_deref().unwrap_or("");
+        // Every variable an authentication value reads is a credential.
+        for name in crate::load::capability::interpret::template_names(text) {
+            let variable = name.rsplit('.').next().unwrap_or(&name).to_owned();
+            ctx.secrets.insert(variable);
+        }
+        bound_value(ctx, text)
+    };
     Some(match auth {
         Authentication::ApiKey(key) => OutboundAuth::ApiKey {
             name: key.key.clone().unwrap_or_default(),
@@ -142,6 +229,10 @@ pub(crate) fn auth(
         Authentication::Basic(basic) => OutboundAuth::Basic {
             username: source(ctx, &basic.username),
             password: source(ctx, &basic.password),
+        },
+        Authentication::Digest(digest) if !inbound => OutboundAuth::Digest {
+            username: source(ctx, &digest.username),
+            password: source(ctx, &digest.password),
         },
         Authentication::Digest(_) | Authentication::OAuth2(_) => {
             if !inbound {

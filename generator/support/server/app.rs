@@ -187,20 +187,24 @@ pub struct RunOptions {
 pub async fn run<S: Clone + Send + Sync + 'static>(
     spec: &'static ServerSpec<S>,
     upstream: S,
-    base_url: &str,
-    variables: std::collections::BTreeMap<String, String>,
+    upstream_urls: &[String],
+    variables: crate::support::binds::Variables,
     options: RunOptions,
 ) -> std::process::ExitCode {
     use std::process::ExitCode;
 
-    let secrets: Vec<String> = variables.values().cloned().collect();
     let secret_params = spec
         .secret_params
         .iter()
         .map(|it| (*it).to_owned())
         .collect();
-    let rewriter =
-        crate::support::rewrite::Rewriter::new(base_url, spec.links, secret_params, secrets);
+    let rewriter = crate::support::rewrite::Rewriter::new(
+        upstream_urls,
+        spec.links,
+        secret_params,
+        variables.secrets.clone(),
+    );
+    let variables = variables.values;
     let public_base = options
         .public_url
         .clone()

@@ -1,11 +1,74 @@
 //! Naftiko output mappings: projecting an upstream JSON body through `outputParameters`
 //! (`type`, `mapping` as an RFC 9535 JSONPath, `value`, `properties`, `items`), as the Naftiko
-//! specification describes. `$` and `$.` select the whole document.
+//! engine does. `$` and `$.` select the whole document; a path that selects nothing is `null`;
+//! a path that can select several nodes (wildcards, filters, slices, unions, descendants)
+//! always gives an array. Of several output parameters the first non-null result is returned.
+//! Mock outputs (`value` only) render their Mustache `value`s over the inputs.
 
 use serde_json::{Map, Value};
 use serde_json_path::JsonPath;
 
-fn select(path: &str, root: &Value) -> Value {
+use crate::support::mustache;
+
+/// What an exposed operation or tool returns (the parameter lists are JSON text).
+#[derive(Debug, Clone, Copy)]
+pub enum Output {
+    /// The upstream body as it is.
+    Passthrough,
+    /// A projection of the upstream body.
+    Mapped(&'static str),
+    /// No upstream call: the values of the output parameters.
+    Mock(&'static str),
+}
+
+/// [`Output`] with its parameters parsed once.
+#[derive(Debug, Clone)]
+pub enum Compiled {
+    /// The upstream body as it is.
+    Passthrough,
+    /// A projection of the upstream body.
+    Mapped(Vec<Value>),
+    /// Fixed values.
+    Mock(Vec<Value>),
+}
+
+impl Output {
+    /// Parses the parameter lists (generated, so they parse).
+    pub fn compile(self) -> Compiled {
+        let parse = |text: &str| -> Vec<Value> { serde_json::from_str(text).unwrap_or_default() };
+        match self {
+            Output::Passthrough => Compiled::Passthrough,
+            Output::Mapped(text) => Compiled::Mapped(parse(text)),
+            Output::Mock(text) => Compiled::Mock(parse(text)),
+        }
+    }
+}
+
+/// Whether a JSONPath can select several nodes (Jayway's "indefinite" paths).
+fn is_indefinite(path: &str) -> bool {
+    let mut in_quotes: Option<char> = None;
+    let mut in_brackets = false;
+    let mut previous = '\0';
+    for c in path.chars() {
+        match (in_quotes, c) {
+            (Some(q), _) if c == q && previous != '\\' => in_quotes = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => in_quotes = Some(c),
+            (None, '[') => in_brackets = true,
+            (None, ']') => in_brackets = false,
+            (None, '*' | '?') => return true,
+            (None, ':' | ',') if in_brackets => return true,
+            (None, '.') if previous == '.' => return true,
+            _ => {}
+        }
+        previous = c;
+    }
+    false
+}
+
+/// The nodes `path` selects in `root`: one value, `null` when nothing, an array for
+/// indefinite paths.
+pub fn select(path: &str, root: &Value) -> Value {
     let path = path.trim();
     if path == "$" || path == "$." {
         return root.clone();
@@ -14,24 +77,20 @@ fn select(path: &str, root: &Value) -> Value {
         return Value::Null;
     };
     let nodes = compiled.query(root).all();
-    match nodes.as_slice() {
-        [] => Value::Null,
-        [one] => (*one).clone(),
-        many if path.contains('*') || path.contains("..") || path.contains('?') => {
-            Value::Array(many.iter().map(|it| (*it).clone()).collect())
-        }
-        many => many.first().map(|it| (*it).clone()).unwrap_or(Value::Null),
+    if is_indefinite(path) {
+        return Value::Array(nodes.into_iter().cloned().collect());
     }
+    nodes.first().map(|it| (*it).clone()).unwrap_or(Value::Null)
 }
 
-/// Projects `root` through one output parameter (as JSON, the capability's own form).
-pub fn project(parameter: &Value, root: &Value) -> Value {
+/// Projects `root` through one output parameter. `inputs` render Mustache `value`s.
+pub fn project(parameter: &Value, root: &Value, inputs: &Map<String, Value>) -> Value {
     let kind = parameter
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or("object");
     if let Some(value) = parameter.get("value").and_then(Value::as_str) {
-        return Value::String(value.to_owned());
+        return Value::String(render(value, inputs));
     }
     let mapping = parameter.get("mapping").and_then(Value::as_str);
     match kind {
@@ -41,10 +100,16 @@ pub fn project(parameter: &Value, root: &Value) -> Value {
                     .map(|it| select(it, root))
                     .unwrap_or_else(|| root.clone());
             };
-            // Property mappings are evaluated against the response root.
+            // Property mappings are evaluated against the object's own node: the response root
+            // at the top (the engine ignores a top-level object's `mapping`), the selected node
+            // below it.
+            let node = match (mapping, parameter.get("nested")) {
+                (Some(path), Some(Value::Bool(true))) => select(path, root),
+                _ => root.clone(),
+            };
             let object: Map<String, Value> = properties
                 .iter()
-                .map(|(name, property)| (name.clone(), project(property, root)))
+                .map(|(name, property)| (name.clone(), project(&nest(property), &node, inputs)))
                 .collect();
             Value::Object(object)
         }
@@ -52,31 +117,108 @@ pub fn project(parameter: &Value, root: &Value) -> Value {
             let selected = mapping
                 .map(|it| select(it, root))
                 .unwrap_or_else(|| root.clone());
-            let Value::Array(elements) = selected else {
-                return Value::Array(Vec::new());
+            let elements = match selected {
+                Value::Array(elements) => elements,
+                Value::Null => return Value::Array(Vec::new()),
+                // A single node where a list was expected: a list of one.
+                other => vec![other],
             };
-            let items = parameter.get("items");
+            let items = match parameter.get("items") {
+                Some(Value::Array(many)) if many.len() == 1 => many.first(),
+                Some(one) if one.is_object() => Some(one),
+                _ => None,
+            };
             match items {
-                Some(items) if items.is_object() => {
-                    // Item mappings are evaluated relative to each element.
-                    Value::Array(
-                        elements
-                            .iter()
-                            .map(|element| project(items, element))
-                            .collect(),
-                    )
-                }
-                _ => Value::Array(elements),
+                // Item mappings are evaluated relative to each element.
+                Some(items) => Value::Array(
+                    elements
+                        .iter()
+                        .map(|element| project(items, element, inputs))
+                        .collect(),
+                ),
+                None => Value::Array(elements),
             }
         }
-        _ => mapping.map(|it| select(it, root)).unwrap_or(Value::Null),
+        _ => match parameter.get("const") {
+            Some(constant) => constant.clone(),
+            None => mapping.map(|it| select(it, root)).unwrap_or(Value::Null),
+        },
     }
+}
+
+/// Marks a nested object parameter: its `mapping` selects the node its properties read from.
+fn nest(property: &Value) -> Value {
+    let is_object = property.get("type").and_then(Value::as_str) == Some("object");
+    if !is_object || property.get("mapping").is_none() || property.get("properties").is_none() {
+        return property.clone();
+    }
+    let mut nested = property.clone();
+    if let Value::Object(object) = &mut nested {
+        object.insert("nested".to_owned(), Value::Bool(true));
+    }
+    nested
+}
+
+/// The first output parameter that yields a non-null value (`null` when none does).
+pub fn project_first(parameters: &[Value], root: &Value, inputs: &Map<String, Value>) -> Value {
+    for parameter in parameters {
+        let value = project(parameter, root, inputs);
+        if !value.is_null() {
+            return value;
+        }
+    }
+    Value::Null
+}
+
+fn render(template: &str, inputs: &Map<String, Value>) -> String {
+    let lookup = |name: &str| inputs.get(name).cloned();
+    mustache::render(template, &lookup)
+}
+
+/// A mock output parameter's value: `value` rendered over the inputs (or `const`), objects
+/// built from their properties.
+pub fn mock(parameter: &Value, inputs: &Map<String, Value>) -> Value {
+    if let Some(value) = parameter.get("value").and_then(Value::as_str) {
+        return Value::String(render(value, inputs));
+    }
+    if let Some(constant) = parameter.get("const") {
+        return constant.clone();
+    }
+    if let Some(properties) = parameter.get("properties").and_then(Value::as_object) {
+        return Value::Object(
+            properties
+                .iter()
+                .map(|(name, property)| (name.clone(), mock(property, inputs)))
+                .collect(),
+        );
+    }
+    // An array of mock items: one example element.
+    match parameter.get("items") {
+        Some(Value::Array(items)) => {
+            Value::Array(items.iter().map(|item| mock(item, inputs)).collect())
+        }
+        Some(item) if item.is_object() => Value::Array(vec![mock(item, inputs)]),
+        _ => Value::Null,
+    }
+}
+
+/// The mock result: the first parameter with a non-null value.
+pub fn mock_first(parameters: &[Value], inputs: &Map<String, Value>) -> Value {
+    parameters
+        .iter()
+        .map(|it| mock(it, inputs))
+        .find(|it| !it.is_null())
+        .unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn none() -> Map<String, Value> {
+        Map::new()
+    }
 
     #[test]
     fn object_properties_map_from_the_root() {
@@ -87,6 +229,7 @@ mod tests {
         let out = project(
             &parameter,
             &json!({"instanceId": "a", "runtimeStatus": "Running", "x": 1}),
+            &none(),
         );
         assert_eq!(out, json!({"id": "a", "status": "Running"}));
     }
@@ -99,7 +242,55 @@ mod tests {
         let out = project(
             &parameter,
             &json!({"items": [{"name": "a"}, {"name": "b"}]}),
+            &none(),
         );
         assert_eq!(out, json!([{"n": "a"}, {"n": "b"}]));
+    }
+
+    #[test]
+    fn indefinite_paths_always_give_arrays() {
+        let root = json!({"items": [{"name": "a"}], "n": [1, 2, 3]});
+        assert_eq!(select("$.items[*].name", &root), json!(["a"]));
+        assert_eq!(select("$.n[0:2]", &root), json!([1, 2]));
+        assert_eq!(select("$..name", &root), json!(["a"]));
+        assert_eq!(select("$.items[?@.name == 'a'].name", &root), json!(["a"]));
+        assert_eq!(select("$.n[1]", &root), json!(2));
+        assert_eq!(select("$.missing", &root), Value::Null);
+        assert_eq!(select("$['items'][0]['name']", &root), json!("a"));
+    }
+
+    #[test]
+    fn the_first_non_null_parameter_wins() {
+        let parameters = [
+            json!({"type": "string", "mapping": "$.absent"}),
+            json!({"type": "string", "mapping": "$.present"}),
+        ];
+        let out = project_first(&parameters, &json!({"present": "yes"}), &none());
+        assert_eq!(out, json!("yes"));
+    }
+
+    #[test]
+    fn nested_objects_read_from_their_mapping() {
+        let parameter = json!({"type": "object", "properties": {
+            "owner": {"type": "object", "mapping": "$.owner", "properties": {
+                "name": {"type": "string", "mapping": "$.name"}
+            }}
+        }});
+        let out = project(&parameter, &json!({"owner": {"name": "x"}}), &none());
+        assert_eq!(out, json!({"owner": {"name": "x"}}));
+    }
+
+    #[test]
+    fn mock_values_render_over_the_inputs() {
+        let mut inputs = Map::new();
+        inputs.insert("who".to_owned(), json!("Ada"));
+        let parameter = json!({"type": "object", "properties": {
+            "greeting": {"type": "string", "value": "Hello, {{who}}!"},
+            "fixed": {"type": "string", "value": "x"}
+        }});
+        assert_eq!(
+            mock(&parameter, &inputs),
+            json!({"greeting": "Hello, Ada!", "fixed": "x"})
+        );
     }
 }

@@ -16,7 +16,7 @@ pub enum Location {
     Query,
     /// A request header.
     Header,
-    /// The JSON request body.
+    /// The JSON request body, or a field of it.
     Body,
 }
 
@@ -31,6 +31,9 @@ pub struct InputSpec {
     pub required: bool,
     /// Its JSON Schema, as JSON text.
     pub schema: &'static str,
+    /// Body inputs: a JSONPath selecting the value inside the JSON body (`None`: the whole
+    /// body, or the same-named field when several inputs share the body).
+    pub body_path: Option<&'static str>,
 }
 
 /// Splits a raw query string into decoded name/value pairs (`+` is a space).

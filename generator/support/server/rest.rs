@@ -1,6 +1,7 @@
 //! The REST adapter: one route per exposed operation, each read, validated, mapped to its
-//! consumed operation's arguments, sent upstream through the client, and answered with the
-//! upstream status and body (management URLs rewritten, credentials removed).
+//! consumed operation's arguments, sent upstream, and answered with the upstream status and
+//! body (shaped by the output mappings, management URLs rewritten, credentials removed); or, in
+//! mock mode, answered with the output parameters' values.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use serde_json::{Map, Value};
 
 use crate::support::auth::InboundAuth;
-use crate::support::mapping;
+use crate::support::mapping::{self, Compiled, Output};
 use crate::support::params::{self, CompiledInput, InputSpec, Location};
 use crate::support::problem::Problem;
 use crate::support::rewrite::{Rewriter, is_absolute_http_url};
@@ -33,10 +34,10 @@ pub struct RouteSpec<S: 'static> {
     pub inputs: &'static [InputSpec],
     /// How each consumed input gets its value.
     pub arguments: &'static [ArgSpec],
-    /// The call into the client crate.
-    pub call: CallFn<S>,
-    /// An output mapping (JSON of the capability's output parameter); `None` passes the body through.
-    pub output: Option<&'static str>,
+    /// The call of the consumed operation; `None` in mock mode.
+    pub call: Option<CallFn<S>>,
+    /// What the operation answers.
+    pub output: Output,
 }
 
 /// Everything a request handler needs.
@@ -45,8 +46,8 @@ pub struct RestContext<S: 'static> {
     pub upstream: S,
     /// URL rewriting and secret scrubbing.
     pub rewriter: Rewriter,
-    /// Bound variables (secrets) by name.
-    pub variables: BTreeMap<String, String>,
+    /// Bound variables by name.
+    pub variables: Arc<BTreeMap<String, String>>,
     /// Inbound authentication, when the adapter declares it.
     pub auth: Option<InboundAuth>,
     /// The largest accepted request body, in bytes.
@@ -56,7 +57,9 @@ pub struct RestContext<S: 'static> {
 struct Route<S: 'static> {
     spec: &'static RouteSpec<S>,
     inputs: Vec<CompiledInput>,
-    output: Option<Value>,
+    output: Compiled,
+    /// Several inputs read fields of one JSON body.
+    body_fields: bool,
 }
 
 /// Builds the router for `routes`, with `/healthz`, `/readyz`, `/openapi.json`, and
@@ -69,10 +72,20 @@ pub fn router<S: Clone + Send + Sync + 'static>(
     let context = Arc::new(context);
     let mut by_path: BTreeMap<&'static str, MethodRouter> = BTreeMap::new();
     for spec in routes {
+        let body_inputs = spec
+            .inputs
+            .iter()
+            .filter(|it| it.location == Location::Body)
+            .count();
         let route = Arc::new(Route {
             spec,
             inputs: spec.inputs.iter().map(CompiledInput::new).collect(),
-            output: spec.output.and_then(|it| serde_json::from_str(it).ok()),
+            output: spec.output.compile(),
+            body_fields: body_inputs > 1
+                || spec
+                    .inputs
+                    .iter()
+                    .any(|it| it.location == Location::Body && it.body_path.is_some()),
         });
         let filter = match spec.method {
             "GET" => MethodFilter::GET,
@@ -207,10 +220,10 @@ async fn respond<S: Clone + Send + Sync + 'static>(
         input.validate(&value)?;
         inputs.insert(spec.name.to_owned(), value);
     }
-    if let Some(input) = route
+    if route
         .inputs
         .iter()
-        .find(|it| it.spec.location == Location::Body)
+        .any(|it| it.spec.location == Location::Body)
     {
         let bytes = axum::body::to_bytes(body, ctx.body_limit)
             .await
@@ -221,26 +234,17 @@ async fn respond<S: Clone + Send + Sync + 'static>(
                     format!("the request body exceeds {} bytes", ctx.body_limit),
                 )
             })?;
-        if bytes.is_empty() {
-            if input.spec.required {
-                return Err(Problem::invalid_parameter(
-                    input.spec.name,
-                    "a JSON request body is required",
-                ));
-            }
-        } else {
-            let value: Value = serde_json::from_slice(&bytes).map_err(|err| {
-                Problem::invalid_parameter(
-                    input.spec.name,
-                    format!("the request body is not valid JSON: {err}"),
-                )
-            })?;
-            input.validate(&value)?;
-            inputs.insert(input.spec.name.to_owned(), value);
-        }
+        read_body(route, &bytes, &mut inputs)?;
     }
+    let Some(call) = route.spec.call else {
+        let Compiled::Mock(parameters) = &route.output else {
+            return Err(Problem::upstream_unreachable());
+        };
+        let value = mapping::mock_first(parameters, &inputs);
+        return Ok(json_response(StatusCode::OK, &value));
+    };
     let arguments = upstream::arguments(route.spec.arguments, &inputs, &ctx.variables);
-    let response = (route.spec.call)(ctx.upstream.clone(), arguments)
+    let response = call(ctx.upstream.clone(), arguments)
         .await
         .map_err(|err| match err {
             CallError::InvalidArgument { name, message } => {
@@ -249,12 +253,98 @@ async fn respond<S: Clone + Send + Sync + 'static>(
             CallError::Unreachable => Problem::upstream_unreachable(),
             CallError::Timeout => Problem::upstream_timeout(),
         })?;
-    Ok(pass_through(
-        ctx,
-        route.output.as_ref(),
-        response,
-        &public_base,
-    ))
+    if let Compiled::Mapped(parameters) = &route.output {
+        return mapped(ctx, parameters, &inputs, response, &public_base);
+    }
+    Ok(pass_through(ctx, response, &public_base))
+}
+
+/// Reads the body inputs from a JSON request body: the whole body for a single input, else each
+/// input's JSONPath (or its same-named field).
+fn read_body<S>(
+    route: &Route<S>,
+    bytes: &[u8],
+    inputs: &mut Map<String, Value>,
+) -> Result<(), Problem> {
+    let body_inputs = route
+        .inputs
+        .iter()
+        .filter(|it| it.spec.location == Location::Body);
+    if bytes.is_empty() {
+        for input in body_inputs {
+            if input.spec.required {
+                return Err(Problem::invalid_parameter(
+                    input.spec.name,
+                    format!("`{}` is required in the JSON request body", input.spec.name),
+                ));
+            }
+        }
+        return Ok(());
+    }
+    let document: Value = serde_json::from_slice(bytes).map_err(|err| {
+        Problem::invalid_parameter("body", format!("the request body is not valid JSON: {err}"))
+    })?;
+    for input in body_inputs {
+        let value = if !route.body_fields {
+            Some(document.clone())
+        } else {
+            match input.spec.body_path {
+                Some(path) => Some(mapping::select(path, &document)),
+                None => document.get(input.spec.name).cloned(),
+            }
+            .filter(|it| !it.is_null())
+        };
+        let Some(value) = value else {
+            if input.spec.required {
+                return Err(Problem::invalid_parameter(
+                    input.spec.name,
+                    format!("`{}` is required in the JSON request body", input.spec.name),
+                ));
+            }
+            continue;
+        };
+        input.validate(&value)?;
+        inputs.insert(input.spec.name.to_owned(), value);
+    }
+    Ok(())
+}
+
+fn json_response(status: StatusCode, value: &Value) -> Response {
+    let mut response = Response::new(Body::from(value.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// The upstream answer shaped by the output mappings: the body converted to JSON from its
+/// `outputRawFormat` and projected, with the upstream status.
+fn mapped(
+    ctx: &RestContext<impl Sized>,
+    parameters: &[Value],
+    inputs: &Map<String, Value>,
+    upstream: UpstreamResponse,
+    public_base: &str,
+) -> Result<Response, Problem> {
+    let document = if upstream.body.is_empty() {
+        Value::Null
+    } else {
+        upstream.to_json().map_err(|err| {
+            Problem::new(
+                StatusCode::BAD_GATEWAY,
+                "Bad Gateway",
+                format!(
+                    "the upstream answer could not be read: {}",
+                    ctx.rewriter.scrub(&err)
+                ),
+            )
+        })?
+    };
+    let mut value = mapping::project_first(parameters, &document, inputs);
+    ctx.rewriter.rewrite_json(&mut value, public_base);
+    Ok(json_response(upstream.status, &value))
 }
 
 /// The origin clients reached this server at: `X-Forwarded-Proto`/`X-Forwarded-Host` when a
@@ -308,10 +398,9 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// Builds the response from the upstream one: same status, headers with URLs rewritten, body
-/// projected or passed through with URLs rewritten and secrets removed.
+/// passed through with URLs rewritten and secrets removed.
 fn pass_through(
     ctx: &RestContext<impl Sized>,
-    output: Option<&Value>,
     upstream: UpstreamResponse,
     public_base: &str,
 ) -> Response {
@@ -338,10 +427,8 @@ fn pass_through(
             },
         };
     }
-    // A body without URLs or secrets, and no mapping to apply, goes out as received: no JSON
-    // round trip on the hot path.
-    let untouched =
-        output.is_none() && !contains_url(&upstream.body) && !ctx.rewriter.leaks(&upstream.body);
+    // A body without URLs or secrets goes out as received: no JSON round trip on the hot path.
+    let untouched = !contains_url(&upstream.body) && !ctx.rewriter.leaks(&upstream.body);
     let body = if upstream.body.is_empty() {
         Body::empty()
     } else if untouched {
@@ -349,9 +436,6 @@ fn pass_through(
     } else if is_json {
         match serde_json::from_slice::<Value>(&upstream.body) {
             Ok(mut value) => {
-                if let Some(output) = output {
-                    value = mapping::project(output, &value);
-                }
                 ctx.rewriter.rewrite_json(&mut value, public_base);
                 Body::from(value.to_string())
             }

@@ -9,6 +9,8 @@ use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
+use crate::support::formats::Format;
+
 /// The upstream answer, undecoded.
 #[derive(Debug)]
 pub struct UpstreamResponse {
@@ -18,12 +20,35 @@ pub struct UpstreamResponse {
     pub headers: HeaderMap,
     /// The upstream body bytes.
     pub body: Bytes,
+    /// How the body is read as JSON before output mappings (`outputRawFormat`).
+    pub format: Format,
+    /// `outputSchema` of the consumed operation (a CSS selector, a heading prefix).
+    pub selector: Option<&'static str>,
+}
+
+impl UpstreamResponse {
+    /// A response whose body is JSON (or passed through untouched).
+    pub fn json(status: StatusCode, headers: HeaderMap, body: Bytes) -> UpstreamResponse {
+        UpstreamResponse {
+            status,
+            headers,
+            body,
+            format: Format::Json,
+            selector: None,
+        }
+    }
+
+    /// The body as JSON, converted from its `outputRawFormat`.
+    pub fn to_json(&self) -> Result<Value, String> {
+        crate::support::formats::to_json(self.format, self.selector, &self.body)
+    }
 }
 
 /// Why a call produced no upstream response.
 #[derive(Debug)]
 pub enum CallError {
-    /// An argument could not be converted to the client's type.
+    /// An argument could not be converted to the client's type, or a template could not be
+    /// resolved.
     InvalidArgument {
         /// The consumed input's name.
         name: String,
@@ -64,13 +89,15 @@ pub struct ArgSpec {
     pub source: ArgSource,
 }
 
-/// Resolves `specs` against the exposed `inputs` and the bound `variables`.
+/// The parameters of one call: every exposed input (as the Naftiko engine puts them in the call's
+/// parameter map, where the consumed operation's templates may read them), then each consumed
+/// input's value from `specs`, resolved against the inputs and the bound `variables`.
 pub fn arguments(
     specs: &[ArgSpec],
     inputs: &Map<String, Value>,
     variables: &BTreeMap<String, String>,
 ) -> Map<String, Value> {
-    let mut res = Map::new();
+    let mut res = inputs.clone();
     for spec in specs {
         let value = match &spec.source {
             ArgSource::Input(name) => inputs.get(*name).cloned(),
@@ -87,32 +114,20 @@ pub fn arguments(
     res
 }
 
-/// Renders `{{name}}` placeholders (inputs first, then variables; missing names render empty).
+/// Renders a Mustache template over the inputs, then the variables (missing names render
+/// empty).
 fn render(
     template: &str,
     inputs: &Map<String, Value>,
     variables: &BTreeMap<String, String>,
 ) -> String {
-    let mut res = String::new();
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        res.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find("}}") else {
-            res.push_str(&rest[start..]);
-            return res;
-        };
-        let name = rest[start + 2..start + end].trim();
-        let name = name.rsplit('.').next().unwrap_or(name);
-        match (inputs.get(name), variables.get(name)) {
-            (Some(Value::String(text)), _) => res.push_str(text),
-            (Some(other), _) => res.push_str(&other.to_string()),
-            (None, Some(text)) => res.push_str(text),
-            (None, None) => {}
-        }
-        rest = &rest[start + end + 2..];
-    }
-    res.push_str(rest);
-    res
+    let context = |name: &str| -> Option<Value> {
+        inputs
+            .get(name)
+            .cloned()
+            .or_else(|| variables.get(name).map(|it| Value::String(it.clone())))
+    };
+    crate::support::mustache::render(template, &context)
 }
 
 /// Converts one argument to the client's parameter type.

@@ -16,7 +16,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 
-use crate::support::mapping;
+use crate::support::mapping::{self, Compiled, Output};
 use crate::support::params;
 use crate::support::rewrite::Rewriter;
 use crate::support::upstream::{self, ArgSpec, CallError, CallFn};
@@ -27,10 +27,10 @@ pub struct ToolSpec<S: 'static> {
     pub name: &'static str,
     /// How each consumed input gets its value.
     pub arguments: &'static [ArgSpec],
-    /// The call into the client crate.
-    pub call: CallFn<S>,
-    /// An output mapping (JSON of the capability's output parameter); `None` passes through.
-    pub output: Option<&'static str>,
+    /// The call of the consumed operation; `None` in mock mode.
+    pub call: Option<CallFn<S>>,
+    /// What the tool returns.
+    pub output: Output,
     /// Whether results are wrapped as `{"result": …}` (the advertised output schema says so).
     pub wrap_result: bool,
     /// Response headers returned beside a wrapped result as `{"headers": {…}}`.
@@ -52,11 +52,11 @@ pub struct McpSettings {
 
 struct Inner<S: 'static> {
     tools: Vec<Tool>,
-    by_name: HashMap<String, (usize, Option<jsonschema::Validator>, Option<Value>)>,
+    by_name: HashMap<String, (usize, Option<jsonschema::Validator>, Compiled)>,
     specs: &'static [ToolSpec<S>],
     upstream: S,
     rewriter: Rewriter,
-    variables: BTreeMap<String, String>,
+    variables: Arc<BTreeMap<String, String>>,
     settings: McpSettings,
 }
 
@@ -81,7 +81,7 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
         specs: &'static [ToolSpec<S>],
         upstream: S,
         rewriter: Rewriter,
-        variables: BTreeMap<String, String>,
+        variables: Arc<BTreeMap<String, String>>,
         settings: McpSettings,
     ) -> Result<McpServer<S>, String> {
         let list: Value =
@@ -104,9 +104,7 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
                 .cloned()
                 .unwrap_or(json!({"type": "object"}));
             let validator = jsonschema::validator_for(&schema).ok();
-            let output = specs[index]
-                .output
-                .and_then(|it| serde_json::from_str(it).ok());
+            let output = specs[index].output.compile();
             by_name.insert(tool.name.to_string(), (index, validator, output));
             tools.push(tool);
         }
@@ -146,8 +144,17 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
             }
         }
         let spec = &inner.specs[*index];
+        let Some(call) = spec.call else {
+            let Compiled::Mock(parameters) = output else {
+                return Ok(CallToolResult::error(vec![ContentBlock::text(
+                    "The tool calls nothing.",
+                )]));
+            };
+            let value = mapping::mock_first(parameters, &arguments);
+            return Ok(structured(spec, value));
+        };
         let args = upstream::arguments(spec.arguments, &arguments, &inner.variables);
-        let response = match (spec.call)(inner.upstream.clone(), args).await {
+        let response = match call(inner.upstream.clone(), args).await {
             Ok(response) => response,
             Err(CallError::InvalidArgument { name, message }) => {
                 let text = format!("Invalid argument `{name}`: {message}");
@@ -184,6 +191,25 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
             };
             return Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
         }
+        if let Compiled::Mapped(parameters) = output {
+            let document = if response.body.is_empty() {
+                Value::Null
+            } else {
+                match response.to_json() {
+                    Ok(document) => document,
+                    Err(err) => {
+                        let text = format!(
+                            "The upstream answer could not be read: {}",
+                            inner.rewriter.scrub(&err)
+                        );
+                        return Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
+                    }
+                }
+            };
+            let mut value = mapping::project_first(parameters, &document, &arguments);
+            inner.rewriter.rewrite_json(&mut value, base);
+            return Ok(structured(spec, value));
+        }
         if response.body.is_empty() {
             let text = format!("Accepted: the upstream API answered HTTP {status} with no body.");
             return Ok(CallToolResult::success(vec![ContentBlock::text(text)]));
@@ -194,9 +220,6 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
                 .scrub(&String::from_utf8_lossy(&response.body));
             return Ok(CallToolResult::success(vec![ContentBlock::text(text)]));
         };
-        if let Some(output) = output {
-            value = mapping::project(output, &value);
-        }
         inner.rewriter.rewrite_json(&mut value, base);
         Ok(if spec.wrap_result {
             let mut wrapped = json!({ "result": value });
@@ -226,6 +249,18 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
         } else {
             CallToolResult::success(vec![ContentBlock::text(value.to_string())])
         })
+    }
+}
+
+/// A mapped or mock result: structured content matching the advertised output schema (wrapped
+/// as `{"result": …}` when its root is not an object).
+fn structured<S>(spec: &ToolSpec<S>, value: Value) -> CallToolResult {
+    if spec.wrap_result {
+        CallToolResult::structured(json!({ "result": value }))
+    } else if value.is_object() {
+        CallToolResult::structured(value)
+    } else {
+        CallToolResult::success(vec![ContentBlock::text(value.to_string())])
     }
 }
 

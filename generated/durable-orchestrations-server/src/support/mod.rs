@@ -9,9 +9,13 @@
 
 pub mod app;
 pub mod auth;
+pub mod binds;
+pub mod declared;
+pub mod formats;
 pub mod logs;
 pub mod mapping;
 pub mod mcp;
+pub mod mustache;
 pub mod params;
 pub mod problem;
 pub mod rest;

@@ -11,6 +11,8 @@ use serde_json::Value;
 /// How an upstream path maps onto an exposed route.
 #[derive(Debug)]
 pub struct RouteLink {
+    /// The consumed API (index into the upstream base URLs).
+    pub api: usize,
     /// The consumed path template, relative to the upstream base URL (`/instances/{instanceId}`).
     pub consumed_path: &'static str,
     /// The exposed path template (`/v1/instances/{instanceid}`).
@@ -24,7 +26,8 @@ pub struct RouteLink {
 /// Rewrites upstream URLs for one server.
 #[derive(Debug, Clone)]
 pub struct Rewriter {
-    upstream_base: String,
+    /// The base URL of each consumed API.
+    upstream_bases: Vec<String>,
     links: &'static [RouteLink],
     secret_params: Vec<String>,
     /// The secret values, and their percent-encoded forms where those differ: text that must
@@ -36,10 +39,11 @@ pub struct Rewriter {
 const REDACTED: &str = "[redacted]";
 
 impl Rewriter {
-    /// `upstream_base` is the base URL requests go to; `secret_params` the query parameters
-    /// that carry credentials; `secrets` the credential values themselves.
+    /// `upstream_bases` are the base URLs requests go to (one per consumed API);
+    /// `secret_params` the query parameters that carry credentials; `secrets` the credential
+    /// values themselves.
     pub fn new(
-        upstream_base: &str,
+        upstream_bases: &[String],
         links: &'static [RouteLink],
         secret_params: Vec<String>,
         secrets: Vec<String>,
@@ -66,7 +70,10 @@ impl Rewriter {
             })
             .collect();
         Rewriter {
-            upstream_base: upstream_base.trim_end_matches('/').to_owned(),
+            upstream_bases: upstream_bases
+                .iter()
+                .map(|it| it.trim_end_matches('/').to_owned())
+                .collect(),
             links,
             secret_params,
             needles,
@@ -87,12 +94,17 @@ impl Rewriter {
             Some((head, tail)) => (head, Some(tail)),
             None => (without_fragment, None),
         };
-        let relative = strip_prefix_ignore_case(location, &self.upstream_base)
-            .filter(|rest| rest.is_empty() || rest.starts_with('/'));
         // Without a public base (no REST adapter is served) URLs keep their target.
-        let linked = relative
+        let linked = self
+            .upstream_bases
+            .iter()
+            .enumerate()
             .filter(|_| !public_base.is_empty())
-            .and_then(|path| self.link_for(path));
+            .find_map(|(api, base)| {
+                let path = strip_prefix_ignore_case(location, base)
+                    .filter(|rest| rest.is_empty() || rest.starts_with('/'))?;
+                self.link_for(api, path)
+            });
         let mut res = match &linked {
             Some((link, values)) => format!(
                 "{}{}",
@@ -141,9 +153,13 @@ impl Rewriter {
         Some(self.scrub(&res))
     }
 
-    fn link_for(&self, path: &str) -> Option<(&'static RouteLink, Vec<(&'static str, String)>)> {
+    fn link_for(
+        &self,
+        api: usize,
+        path: &str,
+    ) -> Option<(&'static RouteLink, Vec<(&'static str, String)>)> {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        'links: for link in self.links {
+        'links: for link in self.links.iter().filter(|it| it.api == api) {
             let template: Vec<&str> = link.consumed_path.trim_matches('/').split('/').collect();
             if template.len() != segments.len() {
                 continue;
@@ -273,6 +289,7 @@ mod tests {
     use super::*;
 
     static LINKS: &[RouteLink] = &[RouteLink {
+        api: 0,
         consumed_path: "/runtime/webhooks/durabletask/instances/{instanceId}/terminate",
         exposed_path: "/v1/runtime/webhooks/durabletask/instances/{instanceid}/terminate",
         variables: &[("instanceId", "instanceid")],
@@ -281,7 +298,7 @@ mod tests {
 
     fn rewriter() -> Rewriter {
         Rewriter::new(
-            "http://127.0.0.1:7071",
+            &["http://127.0.0.1:7071".to_owned()],
             LINKS,
             vec!["code".into()],
             vec!["s3cret-key".into()],
@@ -333,7 +350,12 @@ mod tests {
 
     #[test]
     fn percent_encoded_secrets_leak_too() {
-        let rewriter = Rewriter::new("http://u", LINKS, vec![], vec!["a/b+c=".into()]);
+        let rewriter = Rewriter::new(
+            &["http://u".to_owned()],
+            LINKS,
+            vec![],
+            vec!["a/b+c=".into()],
+        );
         assert!(rewriter.leaks(b"code=a%2Fb%2Bc%3D"));
         assert_eq!(rewriter.scrub("code=a%2Fb%2Bc%3D"), "code=[redacted]");
     }
@@ -341,7 +363,7 @@ mod tests {
     #[test]
     fn a_secret_inside_another_is_replaced_whole() {
         let rewriter = Rewriter::new(
-            "http://u",
+            &["http://u".to_owned()],
             LINKS,
             vec![],
             vec!["abcd".into(), "xxabcdxx".into(), "abcd".into()],

@@ -7,7 +7,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::emit::server::ServerConfig;
-use crate::model::capability::{CapabilityModel, KeyPlacement, OutboundAuth, ValueSource};
+use crate::model::capability::{
+    CapabilityModel, ConsumedApi, KeyPlacement, OutboundAuth, ValueSource,
+};
 use crate::model::names;
 
 fn doc(text: &str) -> TokenStream {
@@ -18,7 +20,9 @@ fn doc(text: &str) -> TokenStream {
 /// The value of `source` at start-up, as an expression over `variables`.
 fn value(source: &ValueSource) -> TokenStream {
     match source {
-        ValueSource::Secret(name) => quote! { variables.get(#name).cloned().unwrap_or_default() },
+        ValueSource::Secret(name) => {
+            quote! { variables.values.get(#name).cloned().unwrap_or_default() }
+        }
         ValueSource::Literal(serde_json::Value::String(text)) => quote! { #text.to_owned() },
         ValueSource::Literal(other) => {
             let text = other.to_string();
@@ -30,7 +34,8 @@ fn value(source: &ValueSource) -> TokenStream {
 
 fn inbound(auth: Option<&OutboundAuth>) -> TokenStream {
     match auth {
-        None => quote! { None },
+        // Inbound digest is reported by the join and not generated.
+        None | Some(OutboundAuth::Digest { .. }) => quote! { None },
         Some(OutboundAuth::ApiKey {
             name,
             placement,
@@ -60,8 +65,127 @@ fn default_addr(address: Option<&str>, port: u16) -> String {
     }
 }
 
-pub fn tokens(model: &CapabilityModel, config: &ServerConfig) -> TokenStream {
-    let api = &model.consumes[0];
+/// The command-line settings of one consumed API: its URL (or server variables) and timeout.
+struct UpstreamFlags {
+    fields: Vec<TokenStream>,
+    /// `fn <name>(cli: &Cli) -> Result<String, String>`: the API's base URL.
+    url_function: TokenStream,
+    url_name: proc_macro2::Ident,
+    /// An expression of type `u64` over `cli` (seconds).
+    timeout: TokenStream,
+}
+
+fn upstream_flags(api: &ConsumedApi, single: bool) -> UpstreamFlags {
+    let ns = api.namespace.to_kebab_case();
+    let (url_flag, url_env, url_field) = if single {
+        (
+            "upstream-url".to_owned(),
+            "UPSTREAM_URL".to_owned(),
+            format_ident!("upstream_url"),
+        )
+    } else {
+        (
+            format!("{ns}-url"),
+            format!("{}_URL", api.namespace.to_shouty_snake_case()),
+            format_ident!("{}", names::field_name(&format!("{ns}_url"))),
+        )
+    };
+    let mut fields = Vec::new();
+    let url_help = doc(&format!(
+        "Base URL of the consumed API `{}`; overrides its `baseUri` ({}).",
+        api.namespace, api.base_uri
+    ));
+    fields.push(quote! {
+        #url_help
+        #[arg(long = #url_flag, env = #url_env, value_name = "URL")]
+        #url_field: Option<String>,
+    });
+    let mut substitutions = Vec::new();
+    let mut variable_flags = Vec::new();
+    for name in &api.variables {
+        let field = format_ident!("{}", names::field_name(name));
+        let flag = name.to_kebab_case();
+        let env = name.to_shouty_snake_case();
+        let help = doc(&format!(
+            "Value of the server variable `{{{name}}}` in `{}`.",
+            api.base_uri
+        ));
+        fields.push(quote! {
+            #help
+            #[arg(long = #flag, env = #env, value_name = #env)]
+            #field: Option<String>,
+        });
+        let placeholder = format!("{{{name}}}");
+        substitutions.push(quote! {
+            let url = url.replace(#placeholder, cli.#field.as_deref().ok_or_else(missing)?);
+        });
+        variable_flags.push(format!("--{flag}"));
+    }
+    let base_uri = &api.base_uri;
+    let has_base = !base_uri.contains('{') || !api.variables.is_empty();
+    let missing = if variable_flags.is_empty() {
+        format!(
+            "no URL for the consumed API `{}`: give --{url_flag} (env {url_env})",
+            api.namespace
+        )
+    } else {
+        format!(
+            "no URL for the consumed API `{}`: give --{url_flag} (env {url_env}) or {}",
+            api.namespace,
+            variable_flags.join(" and ")
+        )
+    };
+    let from_base = if has_base {
+        let missing_fn = if substitutions.is_empty() {
+            TokenStream::new()
+        } else {
+            quote! { let missing = || #missing.to_owned(); }
+        };
+        quote! {
+            #missing_fn
+            let url = #base_uri.to_owned();
+            #(#substitutions)*
+            Ok(url)
+        }
+    } else {
+        quote! { Err(#missing.to_owned()) }
+    };
+    let url_name = format_ident!("{}", names::field_name(&format!("{ns}_url")));
+    let url_doc = format!(" The base URL of `{}`.", api.namespace);
+    let url_function = quote! {
+        #[doc = #url_doc]
+        fn #url_name(cli: &Cli) -> Result<String, String> {
+            if let Some(url) = &cli.#url_field {
+                return Ok(url.clone());
+            }
+            #from_base
+        }
+    };
+    let timeout = if single {
+        quote! { cli.upstream_timeout }
+    } else {
+        let flag = format!("{ns}-timeout");
+        let field = format_ident!("{}", names::field_name(&format!("{ns}_timeout")));
+        let help = doc(&format!(
+            "Seconds to wait for `{}` before answering 504 (default: --upstream-timeout).",
+            api.namespace
+        ));
+        fields.push(quote! {
+            #help
+            #[arg(long = #flag, value_name = "SECONDS")]
+            #field: Option<u64>,
+        });
+        quote! { cli.#field.unwrap_or(cli.upstream_timeout) }
+    };
+    UpstreamFlags {
+        fields,
+        url_function,
+        url_name,
+        timeout,
+    }
+}
+
+pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) -> TokenStream {
     let label = model
         .label
         .clone()
@@ -75,59 +199,49 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig) -> TokenStream {
         " `{crate_name}`: {about}.\n\n Run with `--help` for the options. Generated code; do not edit."
     );
 
-    let variable_fields = api.variables.iter().map(|name| {
-        let field = format_ident!("{}", names::field_name(name));
-        let flag = name.to_kebab_case();
-        let env = name.to_shouty_snake_case();
-        let help = doc(&format!(
-            "Value of the server variable `{{{name}}}` in `{}`.",
-            api.base_uri
-        ));
-        quote! {
-            #help
-            #[arg(long = #flag, env = #env, value_name = #env)]
-            #field: Option<String>,
-        }
-    });
-    let base_uri = &api.base_uri;
-    let substitutions = api.variables.iter().map(|name| {
-        let field = format_ident!("{}", names::field_name(name));
-        let placeholder = format!("{{{name}}}");
-        quote! { let url = url.replace(#placeholder, cli.#field.as_deref()?); }
-    });
-    let variable_flags: Vec<String> = api
-        .variables
+    let single = model.consumes.len() == 1;
+    let upstreams: Vec<UpstreamFlags> = model
+        .consumes
         .iter()
-        .map(|it| format!("--{}", it.to_kebab_case()))
+        .map(|api| upstream_flags(api, single))
         .collect();
-    let missing_upstream = if variable_flags.is_empty() {
-        "no upstream API: give --upstream-url (env UPSTREAM_URL)".to_owned()
+    let upstream_fields = upstreams.iter().flat_map(|it| it.fields.iter());
+    let url_functions = upstreams.iter().map(|it| &it.url_function);
+    let url_names = upstreams.iter().map(|it| &it.url_name);
+    let upstream_timeouts = upstreams.iter().map(|it| &it.timeout);
+    let unused_cli = if upstreams.is_empty() {
+        quote! { let _ = cli; }
     } else {
-        format!(
-            "no upstream API: give --upstream-url (env UPSTREAM_URL) or {}",
-            variable_flags.join(" and ")
-        )
-    };
-    let missing_message = format!("error: {missing_upstream}");
-    let has_base = !base_uri.contains('{') || !api.variables.is_empty();
-    let upstream_from_variables = if has_base {
-        quote! {
-            let url = #base_uri.to_owned();
-            #(#substitutions)*
-            Some(url)
-        }
-    } else {
-        quote! { None }
+        TokenStream::new()
     };
 
-    let secrets = model.secrets.iter().map(|it| {
-        let (variable, env, namespace) = (&it.variable, &it.env, &it.namespace);
-        quote! { (#variable, #env, #namespace) }
+    let variables = model.variables.iter().map(|it| {
+        let (variable, namespace, key, required) =
+            (&it.variable, &it.namespace, &it.key, it.required);
+        let location = match &it.location {
+            Some(location) => quote! { Some(#location) },
+            None => quote! { None },
+        };
+        let secret = it.secret;
+        quote! {
+            support::binds::VariableSpec {
+                variable: #variable,
+                namespace: #namespace,
+                key: #key,
+                location: #location,
+                required: #required,
+                secret: #secret,
+            }
+        }
     });
     let env_help: Vec<String> = model
-        .secrets
+        .variables
         .iter()
-        .map(|it| format!("  {:<28} secret `{}` (required)", it.env, it.variable))
+        .filter(|it| it.location.is_none())
+        .map(|it| {
+            let what = if it.required { "required" } else { "optional" };
+            format!("  {:<28} `{}` ({what})", it.key, it.variable)
+        })
         .collect();
     let after_help = if env_help.is_empty() {
         "Logging: RUST_LOG (default info), written to stderr.".to_owned()
@@ -169,25 +283,34 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig) -> TokenStream {
         Some(text) => quote! { Some(#text) },
         None => quote! { None },
     };
-    let secret_params: Vec<String> = match &api.auth {
-        Some(OutboundAuth::ApiKey {
-            name,
-            placement: KeyPlacement::Query,
-            ..
-        }) => vec![name.clone()],
-        _ => Vec::new(),
-    };
+    let secret_params: Vec<String> = model
+        .consumes
+        .iter()
+        .filter_map(|api| match &api.auth {
+            Some(OutboundAuth::ApiKey {
+                name,
+                placement: KeyPlacement::Query,
+                ..
+            }) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
     let module_doc_lines = module_doc.lines().map(str::to_owned);
+    let consumes_mod = if declared {
+        quote! { mod consumes; }
+    } else {
+        TokenStream::new()
+    };
 
     quote! {
         #(#![doc = #module_doc_lines])*
 
+        #consumes_mod
         mod operations;
         mod routes;
         mod support;
         mod tools;
 
-        use std::collections::BTreeMap;
         use std::net::SocketAddr;
         use std::process::ExitCode;
         use std::time::Duration;
@@ -198,10 +321,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig) -> TokenStream {
         #[derive(Parser, Debug)]
         #[command(name = #crate_name, version, about = #about, after_help = #after_help)]
         struct Cli {
-            /// Base URL of the upstream API; overrides the capability's `baseUri`.
-            #[arg(long, env = "UPSTREAM_URL", value_name = "URL")]
-            upstream_url: Option<String>,
-            #(#variable_fields)*
+            #(#upstream_fields)*
             /// Address of the REST adapter.
             #[arg(long, value_name = "ADDR:PORT", default_value = #rest_default)]
             rest_addr: SocketAddr,
@@ -234,8 +354,8 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig) -> TokenStream {
             public_url: Option<String>,
         }
 
-        /// Bound variables: (variable, environment variable, bind namespace).
-        const SECRETS: &[(&str, &str, &str)] = &[#(#secrets),*];
+        /// The capability's variables: `binds` and `in: environment` parameters.
+        static VARIABLES: &[support::binds::VariableSpec] = &[#(#variables),*];
 
         static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::ServerSpec {
             mcp_name: #mcp_name,
@@ -249,28 +369,18 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig) -> TokenStream {
             secret_params: &[#(#secret_params),*],
         };
 
-        fn upstream_url(cli: &Cli) -> Option<String> {
-            if let Some(url) = &cli.upstream_url {
-                return Some(url.clone());
-            }
-            #upstream_from_variables
+        #(#url_functions)*
+
+        /// The base URL of every consumed API, in `consumes` order.
+        fn upstream_urls(cli: &Cli) -> Result<Vec<String>, String> {
+            #unused_cli
+            Ok(Vec::from([#(#url_names(cli)?),*]))
         }
 
-        fn read_secrets() -> Result<BTreeMap<String, String>, String> {
-            let mut variables = BTreeMap::new();
-            for (variable, env, namespace) in SECRETS {
-                match std::env::var(env) {
-                    Ok(value) if !value.is_empty() => {
-                        variables.insert((*variable).to_owned(), value);
-                    }
-                    _ => {
-                        return Err(format!(
-                            "the environment variable `{env}` is not set (it holds `{variable}` of the bind namespace `{namespace}`)"
-                        ));
-                    }
-                }
-            }
-            Ok(variables)
+        /// The timeout of every consumed API, in `consumes` order.
+        fn upstream_timeouts(cli: &Cli) -> Vec<Duration> {
+            #unused_cli
+            Vec::from([#(Duration::from_secs(#upstream_timeouts)),*])
         }
 
         /// mimalloc: a proxy allocates and frees many small buffers per request, and
@@ -292,19 +402,22 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig) -> TokenStream {
         }
 
         async fn run(cli: Cli) -> ExitCode {
-            let Some(base_url) = upstream_url(&cli) else {
-                eprintln!(#missing_message);
-                return ExitCode::from(2);
+            let urls = match upstream_urls(&cli) {
+                Ok(urls) => urls,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::from(2);
+                }
             };
-            let variables = match read_secrets() {
+            let variables = match support::binds::resolve(VARIABLES) {
                 Ok(variables) => variables,
                 Err(message) => {
                     eprintln!("error: {message}");
                     return ExitCode::from(2);
                 }
             };
-            let timeout = Duration::from_secs(cli.upstream_timeout);
-            let upstream = match operations::Upstream::new(&base_url, &variables, timeout) {
+            let timeouts = upstream_timeouts(&cli);
+            let upstream = match operations::Upstream::new(&urls, &timeouts, &variables.values) {
                 Ok(upstream) => upstream,
                 Err(message) => {
                     eprintln!("error: {message}");
@@ -322,7 +435,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig) -> TokenStream {
                 rest_auth: #rest_auth,
                 mcp_auth: #mcp_auth,
             };
-            support::app::run(&SPEC, upstream, &base_url, variables, options).await
+            support::app::run(&SPEC, upstream, &urls, variables, options).await
         }
     }
 }
@@ -345,14 +458,14 @@ mod tests {
         let file = SourceFile::from_text(Path::new("cap.yaml"), text.to_owned());
         let mut diags = Diagnostics::new();
         let cap = load_capability(&file, &LoadOptions::default(), &mut diags).expect("loads");
-        let model = join(&file, &cap, None, &mut diags);
+        let model = join(&file, &cap, &[], None, &mut diags);
         assert_eq!(model.consumes[0].variables, vec!["%".to_owned()]);
         let config = ServerConfig {
             crate_name: "t-server".to_owned(),
             crate_version: "0.1.0".to_owned(),
-            client_crate: "t-client".to_owned(),
+            client_crate: Some("t-client".to_owned()),
         };
-        let main = tokens(&model, &config).to_string();
+        let main = tokens(&model, &config, false).to_string();
         assert!(main.contains("percent : Option < String >"), "{main}");
     }
 }

@@ -1,19 +1,20 @@
 //! The server crate of a capability: one binary serving the capability's REST adapter (an axum
 //! proxy) and its MCP adapter (rmcp, streamable HTTP or stdio), calling upstream through the
-//! generated client crate.
+//! generated client crate (operations joined with the OpenAPI document) or as the capability
+//! declares them (everything else: a capability needs no OpenAPI document).
 //!
 //! Generated per capability: `src/main.rs` (command line and constants), `src/routes.rs` (the
 //! REST route table), `src/tools.rs` (the MCP tool bindings), `src/operations.rs` (one call
-//! into the client per consumed operation), `openapi.json`, `mcp-tools.json`, `Cargo.toml` and
-//! `README.md`. The runtime that interprets these tables is hand-written (`generator/support/
-//! server/`) and copied into `src/support/`.
+//! per consumed operation), `src/consumes.rs` (the declared requests), `openapi.json`,
+//! `mcp-tools.json`, `Cargo.toml` and `README.md`. The runtime that interprets these tables is
+//! hand-written (`generator/support/server/`) and copied into `src/support/`.
 
+pub mod consumes;
 mod main_rs;
 pub mod openapi;
 mod operations;
 mod tables;
 
-use heck::ToSnakeCase;
 use serde::Serialize;
 
 use crate::emit::{GeneratedFile, RUST_PREAMBLE, rust_file, templates};
@@ -26,8 +27,9 @@ use crate::model::capability::CapabilityModel;
 pub struct ServerConfig {
     pub crate_name: String,
     pub crate_version: String,
-    /// The client crate's name (a path dependency at `../<client_crate>`).
-    pub client_crate: String,
+    /// The client crate's name (a path dependency at `../<client_crate>`), when an OpenAPI
+    /// document was given.
+    pub client_crate: Option<String>,
 }
 
 /// The hand-written runtime, copied into every server crate.
@@ -58,6 +60,19 @@ const SUPPORT: &[(&str, &str)] = &[
         "upstream.rs",
         include_str!("../../../support/server/upstream.rs"),
     ),
+    ("binds.rs", include_str!("../../../support/server/binds.rs")),
+    (
+        "declared.rs",
+        include_str!("../../../support/server/declared.rs"),
+    ),
+    (
+        "formats.rs",
+        include_str!("../../../support/server/formats.rs"),
+    ),
+    (
+        "mustache.rs",
+        include_str!("../../../support/server/mustache.rs"),
+    ),
 ];
 
 #[derive(Serialize)]
@@ -65,8 +80,10 @@ struct CargoContext<'a> {
     crate_name: &'a str,
     version: &'a str,
     description: String,
-    client_crate: &'a str,
-    client_lib: String,
+    client_crate: Option<&'a str>,
+    /// Optional features this capability needs (`outputRawFormat` conversions, binds files,
+    /// digest authentication, multipart bodies), on by default.
+    features: Vec<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -79,32 +96,89 @@ struct ReadmeContext<'a> {
     mcp: Vec<serde_json::Value>,
     tools: Vec<serde_json::Value>,
     secrets: Vec<serde_json::Value>,
-    variables: Vec<serde_json::Value>,
+    upstreams: Vec<serde_json::Value>,
 }
 
-/// Emits the server crate for `model` (files relative to the crate directory).
+/// The optional Cargo features of the server crate `model` needs.
+fn features(model: &CapabilityModel, calls: &operations::Calls) -> Vec<&'static str> {
+    use crate::model::capability::{DeclaredBody, OutboundAuth, RawFormat};
+    let mut res = Vec::new();
+    let ops: Vec<&crate::model::capability::ConsumedOperation> = calls
+        .declared()
+        .map(|(api, index)| &model.consumes[api].operations[index])
+        .collect();
+    let used_formats: Vec<RawFormat> = model
+        .rest
+        .iter()
+        .flat_map(|it| it.operations.iter().map(|op| (&op.call, &op.output)))
+        .chain(
+            model
+                .mcp
+                .iter()
+                .flat_map(|it| it.tools.iter().map(|tool| (&tool.call, &tool.output))),
+        )
+        .filter(|(_, output)| {
+            matches!(output, crate::model::capability::OutputShape::Mapped { .. })
+        })
+        .filter_map(|(call, _)| call.as_ref())
+        .map(|call| model.consumes[call.api].operations[call.index].format)
+        .collect();
+    let bind_files = model
+        .variables
+        .iter()
+        .filter_map(|it| it.location.as_deref())
+        .any(|it| !it.ends_with(".json"));
+    if used_formats.contains(&RawFormat::Xml) {
+        res.push("xml");
+    }
+    if used_formats.contains(&RawFormat::Yaml) || bind_files {
+        res.push("yaml");
+    }
+    if used_formats
+        .iter()
+        .any(|it| matches!(it, RawFormat::Csv | RawFormat::Tsv | RawFormat::Psv))
+    {
+        res.push("csv");
+    }
+    if used_formats.contains(&RawFormat::Html) {
+        res.push("html");
+    }
+    if used_formats.contains(&RawFormat::Markdown) {
+        res.push("markdown");
+    }
+    let digest = calls
+        .declared()
+        .any(|(api, _)| matches!(model.consumes[api].auth, Some(OutboundAuth::Digest { .. })));
+    if digest {
+        res.push("digest");
+    }
+    if ops
+        .iter()
+        .any(|op| matches!(op.request.body, Some(DeclaredBody::Multipart { .. })))
+    {
+        res.push("multipart");
+    }
+    res
+}
+
+/// Emits the server crate for `model` (files relative to the crate directory). `api` is the
+/// OpenAPI document's API model, when one was given.
 pub fn emit(
     model: &CapabilityModel,
-    api: &Api,
+    api: Option<&Api>,
     config: &ServerConfig,
     diags: &mut Diagnostics,
 ) -> Vec<GeneratedFile> {
     let mut files = Vec::new();
-    if model.consumes.len() != 1 {
-        let message = format!(
-            "capgen generates servers for capabilities that consume exactly one API; `{}` consumes {}",
-            model.source,
-            model.consumes.len()
-        );
-        diags.push(Diagnostic::error(Code::EmitUnsupported, message));
-        return files;
-    }
-    let Some(calls) = operations::plan(model, api, diags) else {
-        return files;
-    };
+    let api = api.filter(|_| config.client_crate.is_some());
+    let calls = operations::plan(model, api);
     let operations = operations::tokens(model, api, config, &calls, diags);
-    let units = [
-        ("src/main.rs", "server main", main_rs::tokens(model, config)),
+    let mut units = vec![
+        (
+            "src/main.rs",
+            "server main",
+            main_rs::tokens(model, config, calls.uses_declared()),
+        ),
         (
             "src/routes.rs",
             "route table",
@@ -113,6 +187,13 @@ pub fn emit(
         ("src/tools.rs", "tool table", tables::tools(model, &calls)),
         ("src/operations.rs", "operations", operations),
     ];
+    if calls.uses_declared() {
+        units.push((
+            "src/consumes.rs",
+            "consumed APIs",
+            consumes::tokens(model, &calls),
+        ));
+    }
     for (path, what, tokens) in units {
         match rust_file(what, tokens) {
             Ok(text) => files.push(GeneratedFile::new(path, text)),
@@ -147,8 +228,11 @@ pub fn emit(
             "REST and MCP server for the capability \"{label}\" (generated by capgen)"
         ))
         .to_string(),
-        client_crate: &config.client_crate,
-        client_lib: config.client_crate.to_snake_case(),
+        client_crate: config
+            .client_crate
+            .as_deref()
+            .filter(|_| calls.uses_client()),
+        features: features(model, &calls),
     };
     match templates::render(
         "server/Cargo.toml.j2",
@@ -176,7 +260,6 @@ fn readme_context<'a>(
     label: String,
 ) -> ReadmeContext<'a> {
     use serde_json::json;
-    let api = &model.consumes[0];
     ReadmeContext {
         crate_name: &config.crate_name,
         source: &model.source,
@@ -195,13 +278,25 @@ fn readme_context<'a>(
             .flat_map(|it| it.tools.iter())
             .map(|tool| json!({"name": tool.name, "title": tool.title}))
             .collect(),
-        secrets: model.secrets.iter().map(|it| json!({"env": it.env, "variable": it.variable})).collect(),
-        variables: api
+        secrets: model
             .variables
             .iter()
-            .map(|it| {
+            .map(|it| json!({"key": it.key, "variable": it.variable, "location": it.location, "required": it.required}))
+            .collect(),
+        upstreams: model
+            .consumes
+            .iter()
+            .map(|api| {
                 use heck::{ToKebabCase, ToShoutySnakeCase};
-                json!({"name": it, "flag": it.to_kebab_case(), "env": it.to_shouty_snake_case()})
+                let single = model.consumes.len() == 1;
+                let flag = if single { "upstream-url".to_owned() } else { format!("{}-url", api.namespace.to_kebab_case()) };
+                let env = if single { "UPSTREAM_URL".to_owned() } else { format!("{}_URL", api.namespace.to_shouty_snake_case()) };
+                let variables: Vec<serde_json::Value> = api
+                    .variables
+                    .iter()
+                    .map(|it| json!({"name": it, "flag": it.to_kebab_case(), "env": it.to_shouty_snake_case()}))
+                    .collect();
+                json!({"namespace": api.namespace, "base_uri": api.base_uri, "flag": flag, "env": env, "variables": variables})
             })
             .collect(),
     }
@@ -230,7 +325,9 @@ pub fn extra_auth(model: &CapabilityModel) -> crate::emit::client::ExtraAuth {
                 },
             )
         }
-        Some(OutboundAuth::Basic { .. }) => ("basic_auth", SecurityKind::Basic),
+        Some(OutboundAuth::Basic { .. } | OutboundAuth::Digest { .. }) => {
+            ("basic_auth", SecurityKind::Basic)
+        }
         _ => ("bearer_token", SecurityKind::Bearer),
     };
     crate::emit::client::ExtraAuth {

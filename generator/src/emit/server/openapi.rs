@@ -89,9 +89,21 @@ fn operation(
     adapter: &RestAdapter,
     op: &RestOperation,
 ) -> Value {
-    let consumed = &model.consumes[op.call.api].operations[op.call.index];
+    let consumed = op
+        .call
+        .as_ref()
+        .map(|call| &model.consumes[call.api].operations[call.index]);
     let mut responses = Map::new();
-    if let Some(openapi) = &consumed.openapi {
+    if let Some(schema) = op.output.schema() {
+        // The output mappings shape every answer, whatever the upstream status.
+        responses.insert(
+            "200".to_owned(),
+            json!({
+                "description": "The result, shaped by the capability's output parameters",
+                "content": {"application/json": {"schema": components.adopt(schema)}}
+            }),
+        );
+    } else if let Some(openapi) = consumed.and_then(|it| it.openapi.as_ref()) {
         for response in &openapi.responses {
             let mut entry = json!({"description": if response.description.is_empty() { "Upstream response" } else { &response.description }});
             if let (Some(media), Some(schema)) = (&response.media_type, &response.schema) {
@@ -161,17 +173,68 @@ fn operation(
         "parameters": parameters,
         "responses": responses,
     });
-    if let Some(body) = op.inputs.iter().find(|it| it.location == Location::Body) {
-        let mut request_body = json!({
-            "required": body.required,
-            "content": {"application/json": {"schema": components.adopt(&body.schema)}},
-        });
-        if let Some(description) = &body.description {
-            request_body["description"] = json!(description);
+    let body: Vec<&Input> = op
+        .inputs
+        .iter()
+        .filter(|it| it.location == Location::Body)
+        .collect();
+    match body.as_slice() {
+        [] => {}
+        [whole] if whole.body_path.is_none() => {
+            let mut request_body = json!({
+                "required": whole.required,
+                "content": {"application/json": {"schema": components.adopt(&whole.schema)}},
+            });
+            if let Some(description) = &whole.description {
+                request_body["description"] = json!(description);
+            }
+            res["requestBody"] = request_body;
         }
-        res["requestBody"] = request_body;
+        fields => {
+            // Inputs read from fields of one JSON body.
+            let mut properties = Map::new();
+            let mut required = Vec::new();
+            for field in fields {
+                let name = field
+                    .body_path
+                    .as_deref()
+                    .and_then(top_level_field)
+                    .unwrap_or(&field.name)
+                    .to_owned();
+                let mut schema = components.adopt(&field.schema);
+                if let (Some(description), Value::Object(object)) =
+                    (&field.description, &mut schema)
+                {
+                    object
+                        .entry("description")
+                        .or_insert_with(|| json!(description));
+                }
+                if field.required {
+                    required.push(json!(name));
+                }
+                properties.insert(name, schema);
+            }
+            let mut schema = json!({"type": "object", "properties": properties});
+            if !required.is_empty() {
+                schema["required"] = Value::Array(required.clone());
+            }
+            res["requestBody"] = json!({
+                "required": !required.is_empty(),
+                "content": {"application/json": {"schema": schema}},
+            });
+        }
     }
     res
+}
+
+/// `name` of a JSONPath `$.name` or `$['name']`; `None` for deeper paths.
+fn top_level_field(path: &str) -> Option<&str> {
+    let rest = path.trim().strip_prefix("$")?;
+    if let Some(name) = rest.strip_prefix('.') {
+        return (!name.is_empty() && !name.contains(['.', '[', '*'])).then_some(name);
+    }
+    let inner = rest.strip_prefix("['")?.strip_suffix("']")?;
+    (!inner.contains('\'')).then_some(inner)
 }
 
 /// The OpenAPI document of the capability's REST adapters.

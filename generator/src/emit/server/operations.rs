@@ -1,6 +1,8 @@
-//! `src/operations.rs` of a server crate: the upstream (the generated client with credentials
-//! and timeout) and one call per consumed operation, turning the JSON arguments of an exposed
-//! operation or tool into a typed client request sent with `send_raw`.
+//! `src/operations.rs` of a server crate: the upstream (the generated client and/or the
+//! declared consumed APIs, with credentials and timeouts) and one call per consumed operation.
+//! A joined operation turns the JSON arguments of an exposed operation or tool into a typed
+//! client request sent with `send_raw`; any other is sent as the capability declares it, by
+//! `support::declared` interpreting the tables of `src/consumes.rs`.
 
 use std::collections::BTreeMap;
 
@@ -16,9 +18,17 @@ use crate::model::capability::{
     CapabilityModel, ConsumedOperation, Input, KeyPlacement, Location, OutboundAuth, ValueSource,
 };
 
-/// Which generated function calls each used consumed operation, and the API operation behind it.
+/// How one used consumed operation is called.
+enum Via {
+    /// Through the generated client: the index of its API operation.
+    Client(usize),
+    /// As the capability declares it (`support::declared`).
+    Declared,
+}
+
+/// Which generated function calls each used consumed operation, and how.
 pub struct Calls {
-    functions: BTreeMap<(usize, usize), (String, usize)>,
+    functions: BTreeMap<(usize, usize), (String, Via)>,
 }
 
 impl Calls {
@@ -26,53 +36,75 @@ impl Calls {
     pub fn function(&self, api: usize, index: usize) -> Option<&str> {
         self.functions.get(&(api, index)).map(|it| it.0.as_str())
     }
+
+    /// Whether some operation goes through the generated client.
+    pub fn uses_client(&self) -> bool {
+        self.functions
+            .values()
+            .any(|(_, via)| matches!(via, Via::Client(_)))
+    }
+
+    /// Whether some operation is sent as declared.
+    pub fn uses_declared(&self) -> bool {
+        self.functions
+            .values()
+            .any(|(_, via)| matches!(via, Via::Declared))
+    }
+
+    /// The used consumed operations sent as declared, as (api, index).
+    pub fn declared(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.functions
+            .iter()
+            .filter(|(_, (_, via))| matches!(via, Via::Declared))
+            .map(|(key, _)| *key)
+    }
 }
 
-/// Finds the API operation of every consumed operation an exposed item calls.
-pub fn plan(model: &CapabilityModel, api: &Api, diags: &mut Diagnostics) -> Option<Calls> {
+/// Decides how every consumed operation an exposed item calls is sent: through the generated
+/// client when the capability consumes one API and the operation is joined with its OpenAPI
+/// document, as declared otherwise.
+pub fn plan(model: &CapabilityModel, api: Option<&Api>) -> Calls {
     let mut functions = BTreeMap::new();
     let used = model
         .rest
         .iter()
-        .flat_map(|it| it.operations.iter().map(|op| &op.call))
+        .flat_map(|it| it.operations.iter().filter_map(|op| op.call.as_ref()))
         .chain(
             model
                 .mcp
                 .iter()
-                .flat_map(|it| it.tools.iter().map(|tool| &tool.call)),
+                .flat_map(|it| it.tools.iter().filter_map(|tool| tool.call.as_ref())),
         );
-    let mut failed = false;
+    let client = api.filter(|_| model.consumes.len() == 1);
     for call in used {
         if functions.contains_key(&(call.api, call.index)) {
             continue;
         }
         let consumed = &model.consumes[call.api].operations[call.index];
-        let found = consumed.openapi.as_ref().and_then(|openapi| {
-            api.operations
-                .iter()
-                .position(|op| op.method == openapi.method && op.path == openapi.path)
-        });
-        let Some(index) = found else {
-            let message = format!(
-                "consumed operation `{}.{}` ({} {}) has no OpenAPI operation, so the client has no method for it",
-                call.namespace, consumed.name, consumed.method, consumed.path
-            );
-            diags.push(Diagnostic::error(Code::EmitUnsupported, message).with_help(
-                "add the operation to the OpenAPI document (an overlay can), or give capgen the OpenAPI document",
-            ));
-            failed = true;
-            continue;
+        let joined = consumed
+            .openapi
+            .as_ref()
+            .zip(client)
+            .and_then(|(openapi, api)| {
+                api.operations
+                    .iter()
+                    .position(|op| op.method == openapi.method && op.path == openapi.path)
+            });
+        let via = match joined {
+            Some(index) => Via::Client(index),
+            None => Via::Declared,
         };
-        functions.insert(
-            (call.api, call.index),
-            (consumed.name.to_snake_case(), index),
-        );
+        let mut name = consumed.name.to_snake_case();
+        if model.consumes.len() > 1 {
+            name = format!(
+                "{}_{name}",
+                model.consumes[call.api].namespace.to_snake_case()
+            );
+        }
+        let name = crate::model::names::field_name(&name);
+        functions.insert((call.api, call.index), (name, via));
     }
-    (!failed).then_some(Calls { functions })
-}
-
-fn client_lib(config: &ServerConfig) -> proc_macro2::Ident {
-    format_ident!("{}", config.client_crate.to_snake_case())
+    Calls { functions }
 }
 
 /// The consumed input that feeds API parameter `wire` at `location`.
@@ -158,7 +190,7 @@ fn call_function(
                 let request = upstream.client.#method(#(#positional),*) #(#setters)*;
                 let response = request.send_raw().await.map_err(call_error)?;
                 let (status, headers, body) = response.into_parts();
-                Ok(UpstreamResponse { status, headers, body })
+                Ok(UpstreamResponse::json(status, headers, body))
             })
         }
     }
@@ -196,7 +228,7 @@ fn credentials(model: &CapabilityModel, api: &Api) -> TokenStream {
             name: name.clone(),
         },
         OutboundAuth::Bearer { .. } => SecurityKind::Bearer,
-        OutboundAuth::Basic { .. } => SecurityKind::Basic,
+        OutboundAuth::Basic { .. } | OutboundAuth::Digest { .. } => SecurityKind::Basic,
     };
     let config = crate::emit::client::ClientConfig {
         crate_name: String::new(),
@@ -219,78 +251,163 @@ fn credentials(model: &CapabilityModel, api: &Api) -> TokenStream {
             let token = secret_value(token);
             quote! { .#setter(#token) }
         }
-        OutboundAuth::Basic { username, password } => {
+        OutboundAuth::Basic { username, password }
+        | OutboundAuth::Digest { username, password } => {
             let (username, password) = (secret_value(username), secret_value(password));
             quote! { .#setter(#username, #password) }
         }
     }
 }
 
+/// `src/operations.rs`: the `Upstream` (the generated client and/or the declared APIs) and one
+/// function per used consumed operation.
 pub fn tokens(
     model: &CapabilityModel,
-    api: &Api,
+    api: Option<&Api>,
     config: &ServerConfig,
     calls: &Calls,
     diags: &mut Diagnostics,
 ) -> TokenStream {
-    let lib = client_lib(config);
-    let functions: Vec<TokenStream> = calls
-        .functions
-        .iter()
-        .map(|((api_idx, index), (name, op_idx))| {
-            let consumed = &model.consumes[*api_idx].operations[*index];
-            call_function(api, &api.operations[*op_idx], consumed, name, diags)
-        })
-        .collect();
-    let credentials = credentials(model, api);
-    let uses_types = functions
-        .iter()
-        .any(|it| it.to_string().contains("types ::"));
-    let types_import = if uses_types {
-        quote! { use #lib::types; }
+    let mut functions = Vec::new();
+    for ((api_idx, index), (name, via)) in &calls.functions {
+        let consumed = &model.consumes[*api_idx].operations[*index];
+        match (via, api, config.client_crate.as_ref()) {
+            (Via::Client(op_idx), Some(api), Some(_)) => functions.push(call_function(
+                api,
+                &api.operations[*op_idx],
+                consumed,
+                name,
+                diags,
+            )),
+            _ => functions.push(declared_function(model, *api_idx, *index, name)),
+        }
+    }
+    let client = match (calls.uses_client(), api, &config.client_crate) {
+        (true, Some(api), Some(crate_name)) => {
+            Some((api, format_ident!("{}", crate_name.to_snake_case())))
+        }
+        _ => None,
+    };
+    let declared = calls.uses_declared();
+
+    let mut uses = Vec::new();
+    let mut fields = Vec::new();
+    let mut build = Vec::new();
+    let mut init = Vec::new();
+    if let Some((api, lib)) = &client {
+        let credentials = credentials(model, api);
+        let uses_types = functions
+            .iter()
+            .any(|it| it.to_string().contains("types ::"));
+        uses.push(quote! { use #lib::{Client, Error}; });
+        if uses_types {
+            uses.push(quote! { use #lib::types; });
+        }
+        fields.push(quote! {
+            /// The generated client of the consumed API.
+            client: Client,
+        });
+        build.push(quote! {
+            let http = reqwest::Client::builder()
+                .timeout(timeouts[0])
+                .build()
+                .map_err(|err| format!("cannot build the HTTP client: {err}"))?;
+            let client = Client::with_base_url(&urls[0]).with_http_client(http) #credentials;
+        });
+        init.push(quote! { client, });
+    }
+    if declared {
+        fields.push(quote! {
+            /// The consumed APIs, called as the capability declares their operations.
+            declared: support::declared::Declared,
+        });
+        build.push(quote! {
+            let declared = support::declared::Declared::new(
+                crate::consumes::APIS,
+                urls,
+                timeouts,
+                variables.clone(),
+            )?;
+        });
+        init.push(quote! { declared, });
+    }
+    let call_error = if client.is_some() {
+        quote! {
+            fn call_error(error: Error) -> CallError {
+                match error {
+                    Error::Transport(it) if it.is_timeout() => CallError::Timeout,
+                    Error::Transport(_) => CallError::Unreachable,
+                    Error::Request(it) => CallError::InvalidArgument { name: "request".to_owned(), message: it.to_string() },
+                }
+            }
+        }
     } else {
         TokenStream::new()
     };
+    let support_uses = if client.is_some() {
+        quote! { use crate::support::upstream::{self, CallError, CallFuture, UpstreamResponse}; }
+    } else {
+        quote! { use crate::support::upstream::CallFuture; }
+    };
+    let declared_uses = if declared {
+        quote! { use crate::support; }
+    } else {
+        TokenStream::new()
+    };
+    // Not every upstream uses every setting (a mock-only capability calls nothing).
+    let variables_use = quote! { let _ = (&urls, &timeouts, &variables); };
     quote! {
-        //! One call into the client crate per consumed operation: JSON arguments in, the upstream
-        //! response out, undecoded.
+        //! One function per consumed operation an exposed item calls: JSON arguments in, the
+        //! upstream response out, undecoded.
 
         use std::collections::BTreeMap;
+        use std::sync::Arc;
         use std::time::Duration;
 
-        use #lib::{Client, Error};
-        #types_import
+        #(#uses)*
         use serde_json::{Map, Value};
 
-        use crate::support::upstream::{self, CallError, CallFuture, UpstreamResponse};
+        #support_uses
+        #declared_uses
 
-        /// The upstream API: the generated client with credentials and a timeout.
+        /// The upstream APIs with their credentials and timeouts.
         #[derive(Clone, Debug)]
         pub struct Upstream {
-            client: Client,
+            #(#fields)*
         }
 
         impl Upstream {
-            /// A client of `base_url` with the bound credentials and `timeout` per request.
-            pub fn new(base_url: &str, variables: &BTreeMap<String, String>, timeout: Duration) -> Result<Upstream, String> {
-                let http = reqwest::Client::builder()
-                    .timeout(timeout)
-                    .build()
-                    .map_err(|err| format!("cannot build the HTTP client: {err}"))?;
-                let _ = variables;
-                let client = Client::with_base_url(base_url).with_http_client(http) #credentials;
-                Ok(Upstream { client })
+            /// Clients of the consumed APIs (base URLs and timeouts in `consumes` order) with the
+            /// bound variables.
+            pub fn new(urls: &[String], timeouts: &[Duration], variables: &Arc<BTreeMap<String, String>>) -> Result<Upstream, String> {
+                #variables_use
+                #(#build)*
+                Ok(Upstream { #(#init)* })
             }
         }
 
-        fn call_error(error: Error) -> CallError {
-            match error {
-                Error::Transport(it) if it.is_timeout() => CallError::Timeout,
-                Error::Transport(_) => CallError::Unreachable,
-                Error::Request(it) => CallError::InvalidArgument { name: "request".to_owned(), message: it.to_string() },
-            }
-        }
+        #call_error
 
         #(#functions)*
+    }
+}
+
+/// A function that sends a consumed operation as the capability declares it.
+fn declared_function(model: &CapabilityModel, api: usize, index: usize, name: &str) -> TokenStream {
+    let consumed = &model.consumes[api].operations[index];
+    let function = format_ident!("{name}");
+    let spec = format_ident!(
+        "{}",
+        crate::emit::server::consumes::spec_name(model, api, index)
+    );
+    let doc = format!(
+        " `{} {}` (consumed operation `{}.{}`), sent as declared.",
+        consumed.method, consumed.request.path, model.consumes[api].namespace, consumed.name
+    );
+    quote! {
+        #[doc = #doc]
+        pub fn #function(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
+            Box::pin(async move { upstream.declared.call(&crate::consumes::#spec, args).await })
+        }
     }
 }

@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 
 use crate::emit::server::operations::Calls;
 use crate::model::capability::{
-    Argument, CapabilityModel, Input, Location, OutputShape, ValueSource,
+    Argument, Call, CapabilityModel, Input, Location, OutputShape, ValueSource,
 };
 
 fn arguments(arguments: &[Argument]) -> Vec<TokenStream> {
@@ -39,12 +39,24 @@ fn arguments(arguments: &[Argument]) -> Vec<TokenStream> {
 
 fn output(shape: &OutputShape) -> TokenStream {
     match shape {
-        OutputShape::Passthrough => quote! { None },
-        OutputShape::Mapped { parameter } => {
-            let text = parameter.to_string();
-            quote! { Some(#text) }
+        OutputShape::Passthrough => quote! { crate::support::mapping::Output::Passthrough },
+        OutputShape::Mapped { parameters, .. } => {
+            let text = serde_json::Value::Array(parameters.clone()).to_string();
+            quote! { crate::support::mapping::Output::Mapped(#text) }
+        }
+        OutputShape::Mock { parameters, .. } => {
+            let text = serde_json::Value::Array(parameters.clone()).to_string();
+            quote! { crate::support::mapping::Output::Mock(#text) }
         }
     }
+}
+
+fn call(calls: &Calls, call: Option<&Call>) -> Option<TokenStream> {
+    let Some(call) = call else {
+        return Some(quote! { None });
+    };
+    let function = format_ident!("{}", calls.function(call.api, call.index)?);
+    Some(quote! { Some(crate::operations::#function) })
 }
 
 fn input(input: &Input) -> TokenStream {
@@ -57,7 +69,11 @@ fn input(input: &Input) -> TokenStream {
     };
     let required = input.required;
     let schema = input.schema.to_string();
-    quote! { crate::support::params::InputSpec { name: #name, location: #location, required: #required, schema: #schema } }
+    let body_path = match &input.body_path {
+        Some(path) => quote! { Some(#path) },
+        None => quote! { None },
+    };
+    quote! { crate::support::params::InputSpec { name: #name, location: #location, required: #required, schema: #schema, body_path: #body_path } }
 }
 
 /// `src/routes.rs`.
@@ -66,10 +82,9 @@ pub fn routes(model: &CapabilityModel, calls: &Calls) -> TokenStream {
     let mut links = Vec::new();
     let mut linked = BTreeSet::new();
     for op in model.rest.iter().flat_map(|it| it.operations.iter()) {
-        let Some(call) = calls.function(op.call.api, op.call.index) else {
+        let Some(call_fn) = call(calls, op.call.as_ref()) else {
             continue;
         };
-        let call = format_ident!("{call}");
         let (name, method, path) = (&op.name, &op.method, &op.path);
         let inputs = op.inputs.iter().map(input);
         let args = arguments(&op.arguments);
@@ -81,15 +96,20 @@ pub fn routes(model: &CapabilityModel, calls: &Calls) -> TokenStream {
                 path: #path,
                 inputs: &[#(#inputs),*],
                 arguments: &[#(#args),*],
-                call: crate::operations::#call,
+                call: #call_fn,
                 output: #output,
             }
         });
-        let consumed = &model.consumes[op.call.api].operations[op.call.index];
-        let Some(openapi) = &consumed.openapi else {
+        let Some(target) = &op.call else {
             continue;
         };
-        if !linked.insert(openapi.path.clone()) {
+        let consumed = &model.consumes[target.api].operations[target.index];
+        let consumed_path = consumed
+            .openapi
+            .as_ref()
+            .map(|it| it.path.clone())
+            .unwrap_or_else(|| consumed.path.clone());
+        if !linked.insert((target.api, consumed_path.clone())) {
             continue;
         }
         let exposed_of = |consumed_name: &str| {
@@ -101,7 +121,7 @@ pub fn routes(model: &CapabilityModel, calls: &Calls) -> TokenStream {
                     _ => None,
                 })
         };
-        let variables: Vec<TokenStream> = crate::model::join::template_variables(&openapi.path)
+        let variables: Vec<TokenStream> = crate::model::join::template_variables(&consumed_path)
             .into_iter()
             .filter_map(|var| exposed_of(&var).map(|exposed| quote! { (#var, #exposed) }))
             .collect();
@@ -114,9 +134,10 @@ pub fn routes(model: &CapabilityModel, calls: &Calls) -> TokenStream {
                 exposed_of(from).map(|exposed| quote! { (#from, #exposed) })
             })
             .collect();
-        let consumed_path = &openapi.path;
+        let api = target.api;
         links.push(quote! {
             crate::support::rewrite::RouteLink {
+                api: #api,
                 consumed_path: #consumed_path,
                 exposed_path: #path,
                 variables: &[#(#variables),*],
@@ -146,7 +167,7 @@ pub fn tools(model: &CapabilityModel, calls: &Calls) -> TokenStream {
         .iter()
         .flat_map(|it| it.tools.iter())
         .filter_map(|tool| {
-            let call = format_ident!("{}", calls.function(tool.call.api, tool.call.index)?);
+            let call = call(calls, tool.call.as_ref())?;
             let name = &tool.name;
             let args = arguments(&tool.arguments);
             let output = output(&tool.output);
@@ -156,7 +177,7 @@ pub fn tools(model: &CapabilityModel, calls: &Calls) -> TokenStream {
                 crate::support::mcp::ToolSpec {
                     name: #name,
                     arguments: &[#(#args),*],
-                    call: crate::operations::#call,
+                    call: #call,
                     output: #output,
                     wrap_result: #wrap,
                     result_headers: &[#(#headers),*],

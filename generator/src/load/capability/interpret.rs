@@ -185,9 +185,50 @@ pub fn bind_refs(text: &str) -> Vec<BindRef<'_>> {
     out
 }
 
+/// The names a Mustache template reads (`{{x}}`, `{{{x}}}`, `{{&x}}`, and the names of
+/// sections `{{#x}}…{{/x}}` and `{{^x}}…{{/x}}`), in order, each once. Comments and closing
+/// tags are not reads.
+pub fn template_names(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let (inner, tail) = if let Some(triple) = after.strip_prefix('{') {
+            match triple.find("}}}") {
+                Some(end) => (&triple[..end], &triple[end + 3..]),
+                None => break,
+            }
+        } else {
+            match after.find("}}") {
+                Some(end) => (&after[..end], &after[end + 2..]),
+                None => break,
+            }
+        };
+        rest = tail;
+        let inner = inner.trim();
+        let name = match inner.chars().next() {
+            Some('!' | '/' | '>' | '=') | None => continue,
+            Some('#' | '^' | '&') => inner[1..].trim(),
+            Some(_) => inner,
+        };
+        if !name.is_empty() && name != "." && !out.iter().any(|it| it == name) {
+            out.push(name.to_owned());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_names_cover_every_tag_form() {
+        let names =
+            template_names("{{a}}/{{{b}}}/{{& c }}{{#d}}{{e}}{{/d}}{{^f}}x{{/f}}{{! no }}{{a}}");
+        assert_eq!(names, ["a", "b", "c", "d", "e", "f"]);
+        assert!(template_names("{{unclosed").is_empty());
+    }
 
     #[test]
     fn placeholders_of_both_forms() {

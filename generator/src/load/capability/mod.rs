@@ -20,6 +20,7 @@
 mod binds;
 mod dialect;
 mod fields;
+pub mod imports;
 pub mod interpret;
 pub mod model;
 mod refs;

@@ -1,7 +1,7 @@
 //! Constructs capgen parses but does not generate code for: skill and control adapters (C201);
-//! aggregates, orchestration `steps`, `ref`, `forward`, MCP resources and prompts, and imported
-//! consumes (C202); outbound `oauth2` and `digest` authentication (C203). Each is a warning at
-//! the construct: the rest of the capability is still generated.
+//! orchestration `steps`, `forward`, MCP resources and prompts (C202); outbound `oauth2`
+//! authentication (C203). Each is a warning at the construct: the rest of the capability is
+//! still generated.
 
 use std::sync::Arc;
 
@@ -12,26 +12,25 @@ use crate::load::source::SourceFile;
 /// Reports every unsupported construct of the document.
 pub fn check(file: &Arc<SourceFile>, capability: &Capability, diags: &mut Diagnostics) {
     let mut out = Out { file, diags };
-    if !capability.aggregates().is_empty() {
-        out.construct(
-            "/capability/aggregates",
-            true,
-            "`aggregates` are not generated, nor the tools and operations that `ref` them",
-        );
+    for (a, aggregate) in capability.aggregates().iter().enumerate() {
+        for (f, function) in aggregate.functions.iter().enumerate() {
+            if !function.steps.is_empty() {
+                let pointer = format!("/capability/aggregates/{a}/functions/{f}/steps");
+                out.construct(
+                    &pointer,
+                    true,
+                    &format!(
+                        "orchestration `steps` of the function `{}.{}` are not generated, nor the tools and operations that `ref` it",
+                        aggregate.namespace, function.name
+                    ),
+                );
+            }
+        }
     }
     for (pointer, consumes) in capability.all_consumes() {
         match consumes {
-            Consumes::Imported(import) => out.construct(
-                &pointer,
-                false,
-                &format!(
-                    "imported consumes (`import: {}` from `{}`) are not followed; capgen reads \
-                     only this file, so calls to `{}` cannot be resolved",
-                    import.import,
-                    import.location,
-                    consumes.namespace()
-                ),
-            ),
+            // Imports are read by `imports::resolve`.
+            Consumes::Imported(_) => {}
             Consumes::Http(http) => {
                 if let Some(auth) = &http.authentication {
                     out.outbound_auth(
@@ -59,18 +58,14 @@ pub fn check(file: &Arc<SourceFile>, capability: &Capability, diags: &mut Diagno
                     for (o, operation) in resource.operations.iter().enumerate() {
                         let op_pointer =
                             pointer_join(&pointer_join(&resource_pointer, "operations"), o);
-                        out.orchestration(
-                            &op_pointer,
-                            &operation.steps,
-                            operation.reference.as_deref(),
-                        );
+                        out.orchestration(&op_pointer, &operation.steps);
                     }
                 }
             }
             Exposes::Mcp(mcp) => {
                 for (t, tool) in mcp.tools.iter().enumerate() {
                     let tool_pointer = pointer_join(&pointer_join(&pointer, "tools"), t);
-                    out.orchestration(&tool_pointer, &tool.steps, tool.reference.as_deref());
+                    out.orchestration(&tool_pointer, &tool.steps);
                 }
                 if !mcp.resources.is_empty() {
                     out.construct(
@@ -122,7 +117,7 @@ impl Out<'_> {
         });
     }
 
-    fn orchestration(&mut self, owner: &str, steps: &[OperationStep], reference: Option<&str>) {
+    fn orchestration(&mut self, owner: &str, steps: &[OperationStep]) {
         if !steps.is_empty() {
             let names: Vec<&str> = steps.iter().map(OperationStep::name).collect();
             self.construct(
@@ -134,13 +129,6 @@ impl Out<'_> {
                 ),
             );
         }
-        if let Some(reference) = reference {
-            self.construct(
-                &pointer_join(owner, "ref"),
-                false,
-                &format!("`ref: {reference}` (an aggregate function) is not generated"),
-            );
-        }
     }
 
     fn outbound_auth(&mut self, pointer: &str, auth: &Authentication, namespace: &str) {
@@ -149,16 +137,12 @@ impl Out<'_> {
                 "outbound `oauth2` authentication is not supported (Naftiko defines `oauth2` for \
                  inbound checks only); capgen sends no credentials to `{namespace}`"
             ),
-            Authentication::Digest(_) => format!(
-                "outbound `digest` authentication is not supported; capgen sends no credentials \
-                 to `{namespace}`"
-            ),
             _ => return,
         };
         self.diags.push(
             Diagnostic::warning(Code::UnsupportedAuth, message)
                 .at(self.file, pointer_join(pointer, "type"))
-                .with_help("use `basic`, `bearer` or `apikey` for upstream calls"),
+                .with_help("use `basic`, `digest`, `bearer` or `apikey` for upstream calls"),
         );
     }
 }

@@ -3,12 +3,15 @@
 
 use serde_json::Value;
 
+use crate::load::capability::interpret::{placeholders, template_names};
 use crate::load::capability::model::{
-    Capability, ConsumedInputParameter, ConsumesHttp, ParamLocation,
+    self as cap_model, BodyType, Capability, ConsumedInputParameter, ConsumesHttp, ParamLocation,
+    RequestBody,
 };
 use crate::load::diagnostics::{Code, Diagnostic};
 use crate::model::capability::{
-    ConsumedApi, ConsumedOperation, Input, Location, OpenApiRef, Origin, ValueSource,
+    ConsumedApi, ConsumedOperation, DeclaredBody, DeclaredRequest, Input, Location, MultipartPart,
+    OpenApiRef, Origin, RawFormat, WireLocation, WireParameter,
 };
 use crate::model::join::schema::{self, Found};
 use crate::model::join::{
@@ -18,27 +21,49 @@ use crate::model::join::{
 pub fn consumed_apis(ctx: &mut Ctx<'_>) -> Vec<ConsumedApi> {
     let mut res: Vec<ConsumedApi> = Vec::new();
     let cap: &Capability = ctx.cap;
+    let imports = ctx.imports;
     for (pointer, consumes) in cap.all_consumes() {
-        let Some(http) = consumes.as_http() else {
-            continue;
-        };
-        if let Some(first) = res.iter().find(|it| it.namespace == http.namespace) {
+        let namespace = consumes.namespace();
+        if let Some(first) = res.iter().find(|it| it.namespace == namespace) {
             let message = format!(
-                "consumed namespace `{}` is declared twice (first at {})",
-                http.namespace, first.pointer
+                "consumed namespace `{namespace}` is declared twice (first at {})",
+                first.pointer
             );
+            let at = match consumes {
+                crate::load::capability::model::Consumes::Http(_) => "namespace",
+                crate::load::capability::model::Consumes::Imported(_) => "import",
+            };
             ctx.report(
                 Diagnostic::error(Code::DuplicateName, message),
-                format!("{pointer}/namespace"),
+                format!("{pointer}/{at}"),
             );
             continue;
         }
-        res.push(consumed_api(ctx, http, &pointer));
+        match consumes.as_http() {
+            Some(http) => res.push(consumed_api(ctx, http, &pointer, namespace)),
+            None => {
+                // An import: read in its own file, known here by its alias.
+                let Some(import) = imports.iter().find(|it| it.pointer == pointer) else {
+                    continue;
+                };
+                let importing = ctx.file;
+                ctx.file = &import.file;
+                let mut api = consumed_api(ctx, &import.http, &import.source_pointer, namespace);
+                ctx.file = importing;
+                api.pointer = pointer.clone();
+                res.push(api);
+            }
+        }
     }
     res
 }
 
-fn consumed_api(ctx: &mut Ctx<'_>, http: &ConsumesHttp, pointer: &str) -> ConsumedApi {
+fn consumed_api(
+    ctx: &mut Ctx<'_>,
+    http: &ConsumesHttp,
+    pointer: &str,
+    namespace: &str,
+) -> ConsumedApi {
     let host_end = http.base_uri.find("://").map(|it| it + 3).unwrap_or(0);
     let variables = template_variables(&normalize_template(&http.base_uri[host_end..]));
     let auth = http
@@ -68,8 +93,8 @@ fn consumed_api(ctx: &mut Ctx<'_>, http: &ConsumesHttp, pointer: &str) -> Consum
             .find(|it: &&ConsumedOperation| it.name == op.name)
         {
             let message = format!(
-                "operation `{}` is declared twice in `{}` (first at {})",
-                op.name, http.namespace, first.pointer
+                "operation `{}` is declared twice in `{namespace}` (first at {})",
+                op.name, first.pointer
             );
             ctx.report(
                 Diagnostic::error(Code::DuplicateName, message),
@@ -98,7 +123,8 @@ fn consumed_api(ctx: &mut Ctx<'_>, http: &ConsumesHttp, pointer: &str) -> Consum
         let method = op.method.as_str();
         let path_pointer = format!("{pointer}/resources/{ri}/path");
         let found = find_operation(ctx, method, &path, &op_pointer, &path_pointer);
-        let inputs = inputs(
+        let request = declared_request(ctx, &resource.path, &declared, op.body.as_ref());
+        let mut inputs = inputs(
             ctx,
             &path,
             &declared,
@@ -106,6 +132,7 @@ fn consumed_api(ctx: &mut Ctx<'_>, http: &ConsumesHttp, pointer: &str) -> Consum
             &secret_params,
             &op_pointer,
         );
+        add_template_inputs(&mut inputs, &request);
         let openapi = found.as_ref().map(|found| {
             let (success_schema, success_without_body) = ctx
                 .openapi
@@ -130,17 +157,191 @@ fn consumed_api(ctx: &mut Ctx<'_>, http: &ConsumesHttp, pointer: &str) -> Consum
             description: op.description.clone().or_else(|| op.label.clone()),
             openapi,
             inputs,
+            request,
+            format: raw_format(op.output_raw_format),
+            selector: op.output_schema.clone(),
             pointer: op_pointer,
         });
     }
     ConsumedApi {
-        namespace: http.namespace.clone(),
+        namespace: namespace.to_owned(),
         description: http.description.clone(),
         base_uri: normalize_template(&http.base_uri),
         variables,
         auth,
         operations,
         pointer: pointer.to_owned(),
+        file: ctx.file.display_path().to_owned(),
+    }
+}
+
+fn raw_format(format: Option<cap_model::RawFormat>) -> RawFormat {
+    use cap_model::RawFormat as F;
+    match format.unwrap_or_default() {
+        F::Json => RawFormat::Json,
+        F::Xml => RawFormat::Xml,
+        F::Yaml => RawFormat::Yaml,
+        F::Csv => RawFormat::Csv,
+        F::Tsv => RawFormat::Tsv,
+        F::Psv => RawFormat::Psv,
+        F::Html => RawFormat::Html,
+        F::Markdown => RawFormat::Markdown,
+        F::Avro | F::Protobuf | F::Unrecognized => RawFormat::Raw,
+    }
+}
+
+/// `{x}` (seed dialect) read as `{{x}}`; `{{x}}` kept.
+fn mustache_path(path: &str) -> String {
+    let mut res = String::with_capacity(path.len() + 8);
+    let mut last = 0;
+    for placeholder in placeholders(path) {
+        res.push_str(&path[last..placeholder.range.start]);
+        res.push_str(&format!("{{{{{}}}}}", placeholder.name));
+        last = placeholder.range.end;
+    }
+    res.push_str(&path[last..]);
+    res
+}
+
+fn wire_location(location: ParamLocation) -> WireLocation {
+    match location {
+        ParamLocation::Query => WireLocation::Query,
+        ParamLocation::Header => WireLocation::Header,
+        ParamLocation::Path => WireLocation::Path,
+        ParamLocation::Cookie => WireLocation::Cookie,
+        ParamLocation::Body => WireLocation::Body,
+        ParamLocation::Environment => WireLocation::Environment,
+    }
+}
+
+/// A JSON value as template text: strings as they are, anything else as JSON.
+fn template_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn declared_body(body: &RequestBody) -> DeclaredBody {
+    let template = |media_type: &str, template: String| DeclaredBody::Template {
+        media_type: media_type.to_owned(),
+        template,
+    };
+    let typed = match body {
+        RequestBody::Raw(text) => return template("application/json", text.clone()),
+        RequestBody::Typed(typed) => typed,
+    };
+    match typed.ty {
+        BodyType::Json => template("application/json", template_text(&typed.data)),
+        BodyType::Text => template("text/plain", template_text(&typed.data)),
+        BodyType::Xml => template("application/xml", template_text(&typed.data)),
+        BodyType::Sparql => template("application/sparql-query", template_text(&typed.data)),
+        BodyType::FormUrlEncoded => match &typed.data {
+            Value::Object(fields) => DeclaredBody::Form {
+                fields: fields
+                    .iter()
+                    .map(|(name, value)| (name.clone(), template_text(value)))
+                    .collect(),
+            },
+            other => template("application/x-www-form-urlencoded", template_text(other)),
+        },
+        BodyType::MultipartForm => {
+            let parts = typed
+                .data
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|part| {
+                    let text = |key: &str| part.get(key).map(template_text);
+                    MultipartPart {
+                        name: text("name").unwrap_or_default(),
+                        value: text("value").unwrap_or_default(),
+                        filename: text("filename"),
+                        content_type: text("contentType"),
+                    }
+                })
+                .collect();
+            DeclaredBody::Multipart { parts }
+        }
+    }
+}
+
+/// The request as declared: templates, parameters, body, and the caller-supplied variables
+/// the templates read.
+fn declared_request(
+    ctx: &Ctx<'_>,
+    path: &str,
+    declared: &[(String, &ConsumedInputParameter)],
+    body: Option<&RequestBody>,
+) -> DeclaredRequest {
+    let path = mustache_path(path);
+    let parameters: Vec<WireParameter> = declared
+        .iter()
+        .map(|(_, param)| WireParameter {
+            name: param.name.clone(),
+            location: wire_location(param.location),
+            value: param.value.clone(),
+        })
+        .collect();
+    let body = body.map(declared_body);
+    let mut texts: Vec<&str> = vec![path.as_str()];
+    texts.extend(parameters.iter().filter_map(|it| it.value.as_deref()));
+    match &body {
+        Some(DeclaredBody::Template { template, .. }) => texts.push(template),
+        Some(DeclaredBody::Form { fields }) => texts.extend(fields.iter().map(|it| it.1.as_str())),
+        Some(DeclaredBody::Multipart { parts }) => {
+            texts.extend(parts.iter().map(|it| it.value.as_str()))
+        }
+        None => {}
+    }
+    let bound = super::bound_names(ctx.cap);
+    let mut template_variables: Vec<String> = Vec::new();
+    for name in texts.into_iter().flat_map(template_names) {
+        let known = bound.contains(&name)
+            || parameters.iter().any(|it| it.name == name)
+            || template_variables.contains(&name);
+        if !known {
+            template_variables.push(name);
+        }
+    }
+    DeclaredRequest {
+        path,
+        parameters,
+        body,
+        template_variables,
+    }
+}
+
+/// Variables the declared templates read that no input supplies yet become inputs: where they
+/// are used decides where an exposed REST operation reads them (path, query or body field).
+fn add_template_inputs(inputs: &mut Vec<Input>, request: &DeclaredRequest) {
+    for name in &request.template_variables {
+        if inputs.iter().any(|it| it.name == *name) {
+            continue;
+        }
+        let in_path = template_names(&request.path).contains(name);
+        let in_params = request
+            .parameters
+            .iter()
+            .filter_map(|it| it.value.as_deref())
+            .any(|value| template_names(value).contains(name));
+        let location = if in_path {
+            Location::Path
+        } else if in_params {
+            Location::Query
+        } else {
+            Location::Body
+        };
+        inputs.push(Input {
+            name: name.clone(),
+            location,
+            required: in_path,
+            schema: serde_json::json!({}),
+            description: None,
+            origin: Origin::Template,
+            fixed: None,
+            body_path: None,
+        });
     }
 }
 
@@ -255,6 +456,7 @@ fn inputs(
                 .or_else(|| from_openapi.and_then(|it| it.description.clone())),
             origin,
             fixed: None,
+            body_path: None,
         });
     }
     for (param_pointer, param) in declared {
@@ -262,19 +464,7 @@ fn inputs(
             continue;
         }
         if param.location == ParamLocation::Environment {
-            let source = match &param.value {
-                Some(value) => bound_value(ctx, value),
-                None => ValueSource::Secret(param.name.clone()),
-            };
-            res.push(Input {
-                name: param.name.clone(),
-                location: Location::Header,
-                required: false,
-                schema: serde_json::json!({"type": "string"}),
-                description: None,
-                origin: Origin::Declared,
-                fixed: Some(source),
-            });
+            // Read from the server's environment into the call parameters; never an input.
             continue;
         }
         let Some(location) = location_of(param.location) else {
@@ -306,6 +496,7 @@ fn inputs(
                 .or_else(|| from_openapi.and_then(|it| it.description.clone())),
             origin: Origin::Declared,
             fixed,
+            body_path: None,
         });
     }
     for param in &openapi_params {
@@ -344,6 +535,7 @@ fn inputs(
             description: param.description.clone(),
             origin: Origin::OpenApi,
             fixed: None,
+            body_path: None,
         });
     }
     if let Some(body) = body_input(ctx, declared, found) {
@@ -410,6 +602,7 @@ fn body_input(
             Origin::OpenApi
         },
         fixed: None,
+        body_path: None,
     })
 }
 

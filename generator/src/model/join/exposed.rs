@@ -7,7 +7,8 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value, json};
 
 use crate::load::capability::model::{
-    ExposesMcp, ExposesRest, McpTool, OutputParameter, ParamLocation, ParamType, WithValue,
+    AggregateFunction, ExposesMcp, ExposesRest, McpTool, McpToolHints, McpToolInputParameter,
+    OutputParameter, ParamLocation, ParamType, WithValue,
 };
 use crate::load::diagnostics::{Code, Diagnostic, pointer_join};
 use crate::model::capability::{
@@ -15,7 +16,7 @@ use crate::model::capability::{
     RestAdapter, RestOperation, Tool, ValueSource,
 };
 use crate::model::join::{
-    Ctx, auth, bound_value, normalize_template, schema, template_key, template_variables,
+    Ctx, auth, bound_value, normalize_template, output, schema, template_key, template_variables,
 };
 
 /// Finds the consumed operation a `call` names.
@@ -140,20 +141,6 @@ fn declared_schema(
     }
 }
 
-fn output_shape(params: &[OutputParameter]) -> OutputShape {
-    let Some(first) = params.first() else {
-        return OutputShape::Passthrough;
-    };
-    let whole = matches!(first.mapping.as_deref(), None | Some("$") | Some("$."));
-    let no_properties = first.properties.as_ref().is_none_or(IndexMap::is_empty);
-    if first.ty == ParamType::Object && no_properties && whole {
-        return OutputShape::Passthrough;
-    }
-    OutputShape::Mapped {
-        parameter: serde_json::to_value(first).unwrap_or(Value::Null),
-    }
-}
-
 /// Binds every consumed input of `call` for one exposed item. `lookup` finds or creates the
 /// exposed input for a name (returning its exposed name); it is called with the consumed input.
 fn bind_arguments(
@@ -190,9 +177,11 @@ fn bind_arguments(
                 found
             });
         let Some(consumed) = consumed else {
+            // The engine puts every `with` entry into the call's parameters, where templates
+            // may read it; one that nothing reads is passed on, but probably a mistake.
             let known: Vec<&str> = operation.inputs.iter().map(|it| it.name.as_str()).collect();
             let message = format!(
-                "`with` key `{key}` names no input of `{}.{}`",
+                "`with` key `{key}` is neither an input of `{}.{}` nor read by its templates; it is passed on unused",
                 call.namespace, call.operation
             );
             let help = if known.is_empty() {
@@ -201,9 +190,14 @@ fn bind_arguments(
                 format!("its inputs: {}", known.join(", "))
             };
             ctx.report_key(
-                Diagnostic::error(Code::UnknownWithInput, message).with_help(help),
+                Diagnostic::warning(Code::UnknownWithInput, message).with_help(help),
                 at,
             );
+            let source = with_source(ctx, value);
+            arguments.push(Argument {
+                consumed: key.clone(),
+                source,
+            });
             continue;
         };
         let source = match with_source(ctx, value) {
@@ -246,17 +240,39 @@ pub fn rest_adapter(
         for (oi, op) in resource.operations.iter().enumerate() {
             let op_pointer = format!("{resource_pointer}/operations/{oi}");
             let method = op.method.as_str().to_owned();
-            let Some(call_text) = op.call.as_deref() else {
-                if op.reference.is_none() && op.steps.is_empty() {
+            let item = resolve_item(
+                ctx,
+                Item {
+                    reference: op.reference.as_deref(),
+                    call: op.call.as_deref(),
+                    with: &op.with,
+                    outputs: &op.output_parameters,
+                    orchestrated: !op.steps.is_empty(),
+                },
+                &op_pointer,
+            );
+            let Some(item) = item else {
+                continue;
+            };
+            let call = match item.call {
+                Some(call_text) => {
+                    let at = if op.call.is_some() {
+                        format!("{op_pointer}/call")
+                    } else {
+                        format!("{op_pointer}/ref")
+                    };
+                    let Some(call) = resolve_call(ctx, consumes, call_text, &at) else {
+                        continue;
+                    };
+                    Some(call)
+                }
+                None if item.mock => None,
+                None => {
                     let message =
                         format!("`{method} {path}` calls no consumed operation (no `call`)");
                     ctx.report(Diagnostic::error(Code::NoCall, message), op_pointer);
+                    continue;
                 }
-                continue;
-            };
-            let Some(call) = resolve_call(ctx, consumes, call_text, &format!("{op_pointer}/call"))
-            else {
-                continue;
             };
             let route = (method.clone(), template_key(&path));
             if let Some(first) = routes.get(&route) {
@@ -273,23 +289,13 @@ pub fn rest_adapter(
                 .input_parameters
                 .iter()
                 .chain(op.input_parameters.iter());
-            let mut inputs: Vec<Input> = declared
-                .map(|param| Input {
-                    name: param.name.clone(),
-                    location: match param.location {
-                        ParamLocation::Path => Location::Path,
-                        ParamLocation::Header => Location::Header,
-                        ParamLocation::Cookie => Location::Cookie,
-                        ParamLocation::Body => Location::Body,
-                        ParamLocation::Query | ParamLocation::Environment => Location::Query,
-                    },
-                    required: param.location == ParamLocation::Path,
-                    schema: schema::declared_schema(param.ty),
-                    description: param.description.clone(),
-                    origin: Origin::Declared,
-                    fixed: None,
-                })
-                .collect();
+            let mut inputs: Vec<Input> = declared.map(rest_input).collect();
+            // A referenced function's arguments are query parameters unless declared otherwise.
+            for param in item.function_inputs {
+                if !inputs.iter().any(|it| it.name == param.name) {
+                    inputs.push(function_input(param, Location::Query));
+                }
+            }
             let path_vars = template_variables(&path);
             let mut inferred = Vec::new();
             let mut exposed = |ctx: &mut Ctx<'_>,
@@ -298,8 +304,8 @@ pub fn rest_adapter(
              -> String {
                 let wanted = wanted.unwrap_or(&consumed.name);
                 if let Some(existing) = inputs.iter_mut().find(|it| it.name == wanted) {
-                    if existing.origin == Origin::Declared && consumed.schema != json!({}) {
-                        existing.schema = consumed.schema.clone();
+                    if existing.origin == Origin::Declared && consumed.origin == Origin::OpenApi {
+                        existing.schema = refine(&existing.schema, &consumed.schema);
                     }
                     return existing.name.clone();
                 }
@@ -326,28 +332,51 @@ pub fn rest_adapter(
                     other => other,
                 };
                 inferred.push(format!("`{wanted}` ({})", location_label(location)));
+                // A variable of a body template is read from the same-named field of the body.
+                let body_path = (consumed.origin == Origin::Template && location == Location::Body)
+                    .then(|| field_path(wanted));
                 inputs.push(Input {
                     name: wanted.to_owned(),
                     location,
                     origin: Origin::OpenApi,
                     required: consumed.required,
+                    body_path,
                     ..consumed.clone()
                 });
                 wanted.to_owned()
             };
-            let arguments =
-                bind_arguments(ctx, consumes, &call, &op.with, &op_pointer, &mut exposed);
+            let arguments = match &call {
+                Some(call) => {
+                    bind_arguments(ctx, consumes, call, item.with, &op_pointer, &mut exposed)
+                }
+                None => Vec::new(),
+            };
             for var in &path_vars {
-                if !inputs
-                    .iter()
-                    .any(|it| it.name == *var && it.location == Location::Path)
+                if call.is_some()
+                    && !inputs
+                        .iter()
+                        .any(|it| it.name == *var && it.location == Location::Path)
                 {
-                    let message =
-                        format!("path variable `{{{var}}}` is not passed to `{call_text}`");
+                    let message = format!("path variable `{{{var}}}` is not passed upstream");
                     ctx.report(
                         Diagnostic::warning(Code::InferredInput, message),
                         format!("{resource_pointer}/path"),
                     );
+                }
+            }
+            // Path variables are always inputs (the route cannot match without them).
+            for var in &path_vars {
+                if !inputs.iter().any(|it| it.name == *var) {
+                    inputs.push(Input {
+                        name: var.clone(),
+                        location: Location::Path,
+                        required: true,
+                        schema: json!({"type": "string"}),
+                        description: None,
+                        origin: Origin::PathTemplate,
+                        fixed: None,
+                        body_path: None,
+                    });
                 }
             }
             if !inferred.is_empty() {
@@ -361,7 +390,9 @@ pub fn rest_adapter(
                 );
             }
             inputs.sort_by_key(|it| it.location);
-            let consumed = &consumes[call.api].operations[call.index];
+            let consumed_description = call
+                .as_ref()
+                .and_then(|it| consumes[it.api].operations[it.index].description.clone());
             operations.push(RestOperation {
                 name: op.name.clone().unwrap_or_else(|| {
                     format!("{}-{}", method.to_lowercase(), path.to_kebab_case())
@@ -372,11 +403,12 @@ pub fn rest_adapter(
                 description: op
                     .description
                     .clone()
-                    .or_else(|| consumed.description.clone()),
+                    .or_else(|| item.description.clone())
+                    .or(consumed_description),
                 call,
                 inputs,
                 arguments,
-                output: output_shape(&op.output_parameters),
+                output: output::shape(item.outputs, item.mock),
                 pointer: op_pointer,
             });
         }
@@ -388,6 +420,157 @@ pub fn rest_adapter(
         inbound_auth,
         operations,
         pointer: pointer.to_owned(),
+    }
+}
+
+/// The JSONPath of a top-level field.
+fn field_path(name: &str) -> String {
+    if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        format!("$.{name}")
+    } else {
+        format!("$['{}']", name.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
+}
+
+/// The richer OpenAPI schema of a consumed input, keeping the `pattern` the capability declares.
+fn refine(declared: &Value, openapi: &Value) -> Value {
+    let mut res = openapi.clone();
+    if let (Some(pattern), Value::Object(object)) = (declared.get("pattern"), &mut res) {
+        object.insert("pattern".to_owned(), pattern.clone());
+    }
+    res
+}
+
+/// An exposed REST input parameter as declared.
+fn rest_input(param: &crate::load::capability::model::ExposedInputParameter) -> Input {
+    let location = match param.location {
+        ParamLocation::Path => Location::Path,
+        ParamLocation::Header => Location::Header,
+        ParamLocation::Cookie => Location::Cookie,
+        ParamLocation::Body => Location::Body,
+        ParamLocation::Query | ParamLocation::Environment => Location::Query,
+    };
+    let mut schema = schema::declared_schema(param.ty);
+    if let (Some(pattern), Value::Object(object)) = (&param.pattern, &mut schema) {
+        object.insert("pattern".to_owned(), Value::String(pattern.clone()));
+    }
+    Input {
+        name: param.name.clone(),
+        location,
+        required: param.location == ParamLocation::Path,
+        schema,
+        description: param.description.clone(),
+        origin: Origin::Declared,
+        fixed: None,
+        body_path: if location == Location::Body {
+            param.value.clone()
+        } else {
+            None
+        },
+    }
+}
+
+/// An argument of an aggregate function (or a tool) as an input at `location`.
+fn function_input(param: &McpToolInputParameter, location: Location) -> Input {
+    Input {
+        name: param.name.clone(),
+        location,
+        required: param.required,
+        schema: schema::declared_schema(param.ty),
+        description: param.description.clone(),
+        origin: Origin::Declared,
+        fixed: None,
+        body_path: None,
+    }
+}
+
+/// An exposed operation or tool, before `ref` is resolved.
+struct Item<'c> {
+    reference: Option<&'c str>,
+    call: Option<&'c str>,
+    with: &'c IndexMap<String, WithValue>,
+    outputs: &'c [OutputParameter],
+    orchestrated: bool,
+}
+
+/// What an exposed operation or tool does once its `ref` is resolved: its own fields win, the
+/// aggregate function supplies the rest.
+struct Resolved<'c> {
+    call: Option<&'c str>,
+    with: &'c IndexMap<String, WithValue>,
+    outputs: &'c [OutputParameter],
+    /// No `call` and output `value`s: the outputs are the answer.
+    mock: bool,
+    function_inputs: &'c [McpToolInputParameter],
+    description: Option<String>,
+    function: Option<&'c AggregateFunction>,
+}
+
+/// Resolves `ref`; `None` for orchestrated items (steps are reported by the loader, C202) and
+/// for unknown refs (C205, reported by the loader).
+fn resolve_item<'c>(ctx: &Ctx<'c>, item: Item<'c>, _pointer: &str) -> Option<Resolved<'c>> {
+    let function = item.reference.and_then(|reference| {
+        let (namespace, name) = reference.split_once('.')?;
+        ctx.cap
+            .aggregates()
+            .iter()
+            .find(|it| it.namespace == namespace)?
+            .functions
+            .iter()
+            .find(|it| it.name == name)
+    });
+    if item.reference.is_some() && function.is_none() {
+        return None;
+    }
+    let orchestrated = item.orchestrated || function.is_some_and(|it| !it.steps.is_empty());
+    let call = item.call.or(function.and_then(|it| it.call.as_deref()));
+    if orchestrated && call.is_none() {
+        return None;
+    }
+    let with = if item.with.is_empty() {
+        function.map(|it| &it.with).unwrap_or(item.with)
+    } else {
+        item.with
+    };
+    let outputs = if item.outputs.is_empty() {
+        function
+            .map(|it| it.output_parameters.as_slice())
+            .unwrap_or(item.outputs)
+    } else {
+        item.outputs
+    };
+    let mock = call.is_none() && !outputs.is_empty() && outputs.iter().all(has_value);
+    Some(Resolved {
+        call,
+        with,
+        outputs,
+        mock,
+        function_inputs: function
+            .map(|it| it.input_parameters.as_slice())
+            .unwrap_or_default(),
+        description: function.and_then(|it| it.description.clone()),
+        function,
+    })
+}
+
+/// Whether a mock output parameter (or every property of one) carries a `value`.
+fn has_value(param: &OutputParameter) -> bool {
+    if param.value.is_some() || param.constant.is_some() {
+        return true;
+    }
+    if let Some(properties) = &param.properties
+        && !properties.is_empty()
+    {
+        return properties.values().all(has_value);
+    }
+    match &param.items {
+        Some(crate::load::capability::model::OutputItems::One(item)) => has_value(item),
+        Some(crate::load::capability::model::OutputItems::Many(items)) => {
+            !items.is_empty() && items.iter().all(has_value)
+        }
+        None => false,
     }
 }
 
@@ -450,39 +633,112 @@ fn title_of(name: &str) -> String {
     }
 }
 
+/// A valid MCP tool name close to `name`: invalid characters become `-`, cut to 128.
+fn suggest_tool_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches('-');
+    let base = if trimmed.is_empty() { "tool" } else { trimmed };
+    base.chars().take(128).collect()
+}
+
+/// The tool's hints: an aggregate function's `semantics` first (`safe` → read-only and not
+/// destructive, `idempotent` → idempotent), then the tool's own `hints`, field by field.
+fn tool_hints(tool: &McpTool, function: Option<&AggregateFunction>) -> McpToolHints {
+    let mut hints = McpToolHints::default();
+    if let Some(semantics) = function.and_then(|it| it.semantics.as_ref()) {
+        if let Some(safe) = semantics.safe {
+            hints.read_only = Some(safe);
+            hints.destructive = Some(!safe);
+        }
+        hints.idempotent = semantics.idempotent;
+    }
+    if let Some(own) = &tool.hints {
+        hints.read_only = own.read_only.or(hints.read_only);
+        hints.destructive = own.destructive.or(hints.destructive);
+        hints.idempotent = own.idempotent.or(hints.idempotent);
+        hints.open_world = own.open_world.or(hints.open_world);
+    }
+    hints
+}
+
 fn mcp_tool(
     ctx: &mut Ctx<'_>,
     consumes: &[ConsumedApi],
     tool: &McpTool,
     pointer: &str,
 ) -> Option<Tool> {
-    let name = tool.name.clone().unwrap_or_default();
+    let item = resolve_item(
+        ctx,
+        Item {
+            reference: tool.reference.as_deref(),
+            call: tool.call.as_deref(),
+            with: &tool.with,
+            outputs: &tool.output_parameters,
+            orchestrated: !tool.steps.is_empty(),
+        },
+        pointer,
+    )?;
+    let name = tool
+        .name
+        .clone()
+        .or_else(|| item.function.map(|it| it.name.clone()))
+        .unwrap_or_default();
     if !valid_tool_name(&name) {
         let message = format!(
             "`{name}` is not a valid MCP tool name (1–128 characters of A–Z, a–z, 0–9, `_`, `-`, `.`)"
         );
+        let at = if tool.name.is_some() {
+            format!("{pointer}/name")
+        } else {
+            pointer.to_owned()
+        };
         ctx.report(
-            Diagnostic::error(Code::InvalidToolName, message),
-            format!("{pointer}/name"),
+            Diagnostic::error(Code::InvalidToolName, message)
+                .with_help(format!("name it `{}`", suggest_tool_name(&name))),
+            at,
         );
     }
-    let Some(call_text) = tool.call.as_deref() else {
-        if tool.reference.is_none()
-            && tool.steps.is_empty()
-            && tool.output_parameters.iter().all(|it| it.value.is_none())
-        {
+    let call = match item.call {
+        Some(call_text) => {
+            let at = if tool.call.is_some() {
+                format!("{pointer}/call")
+            } else {
+                format!("{pointer}/ref")
+            };
+            Some(resolve_call(ctx, consumes, call_text, &at)?)
+        }
+        None if item.mock => None,
+        None => {
             let message = format!("tool `{name}` calls no consumed operation (no `call`)");
             ctx.report(Diagnostic::error(Code::NoCall, message), pointer.to_owned());
+            return None;
         }
-        return None;
     };
-    let call = resolve_call(ctx, consumes, call_text, &format!("{pointer}/call"))?;
+    let declared_params = if tool.input_parameters.is_empty() {
+        item.function_inputs
+    } else {
+        tool.input_parameters.as_slice()
+    };
+    let params_pointer = if tool.input_parameters.is_empty() {
+        None
+    } else {
+        Some(format!("{pointer}/inputParameters"))
+    };
     let mut inputs: Vec<Input> = Vec::new();
-    let declared: Vec<(
-        usize,
-        &crate::load::capability::model::McpToolInputParameter,
-    )> = tool.input_parameters.iter().enumerate().collect();
-    let consumed_op = consumes[call.api].operations[call.index].clone();
+    let declared: Vec<(usize, &McpToolInputParameter)> =
+        declared_params.iter().enumerate().collect();
+    let consumed_op = call
+        .as_ref()
+        .map(|call| consumes[call.api].operations[call.index].clone());
     let mut inferred = Vec::new();
     let mut exposed = |ctx: &mut Ctx<'_>, wanted: Option<&str>, consumed: &Input| -> String {
         let wanted = wanted.unwrap_or(&consumed.name).to_owned();
@@ -491,7 +747,10 @@ fn mcp_tool(
         }
         match declared.iter().find(|(_, it)| it.name == wanted) {
             Some((idx, param)) => {
-                let at = format!("{pointer}/inputParameters/{idx}");
+                let at = params_pointer
+                    .as_ref()
+                    .map(|it| format!("{it}/{idx}"))
+                    .unwrap_or_else(|| pointer.to_owned());
                 inputs.push(Input {
                     name: wanted.clone(),
                     location: consumed.location,
@@ -503,6 +762,7 @@ fn mcp_tool(
                         .or_else(|| consumed.description.clone()),
                     origin: Origin::Declared,
                     fixed: None,
+                    body_path: None,
                 });
             }
             None => {
@@ -515,41 +775,64 @@ fn mcp_tool(
         }
         wanted
     };
-    let arguments = bind_arguments(ctx, consumes, &call, &tool.with, pointer, &mut exposed);
+    let arguments = match &call {
+        Some(call) => bind_arguments(ctx, consumes, call, item.with, pointer, &mut exposed),
+        None => Vec::new(),
+    };
     for (idx, param) in &declared {
-        if !inputs.iter().any(|it| it.name == param.name) {
+        if inputs.iter().any(|it| it.name == param.name) {
+            continue;
+        }
+        // The engine copies every argument into the call's parameters, where the consumed
+        // operation's templates may read it; only a tool that calls something can use it.
+        if let (Some(at), Some(call_text)) = (&params_pointer, item.call)
+            && !reads_argument(consumed_op.as_ref(), &param.name)
+        {
             let message = format!(
                 "argument `{}` is declared but not passed to `{call_text}`",
                 param.name
             );
             ctx.report(
                 Diagnostic::warning(Code::InferredInput, message),
-                format!("{pointer}/inputParameters/{idx}"),
+                format!("{at}/{idx}"),
             );
-            inputs.push(Input {
-                name: param.name.clone(),
-                location: Location::Query,
-                required: param.required,
-                schema: schema::declared_schema(param.ty),
-                description: param.description.clone(),
-                origin: Origin::Declared,
-                fixed: None,
-            });
         }
+        inputs.push(function_input(param, Location::Query));
     }
     if !inferred.is_empty() {
         let message = format!(
             "tool arguments inferred from the consumed operation: {}",
             inferred.join(", ")
         );
-        ctx.report(
-            Diagnostic::note(Code::InferredInput, message),
-            format!("{pointer}/name"),
-        );
+        let at = if tool.name.is_some() {
+            format!("{pointer}/name")
+        } else {
+            pointer.to_owned()
+        };
+        ctx.report(Diagnostic::note(Code::InferredInput, message), at);
     }
-    let output = output_shape(&tool.output_parameters);
-    let result_headers = success_headers(&consumed_op);
-    let (output_schema, wrap_result) = match (&output, consumed_op.openapi.as_ref()) {
+    let output = output::shape(item.outputs, item.mock);
+    let result_headers = consumed_op
+        .as_ref()
+        .map(success_headers)
+        .unwrap_or_default();
+    let openapi = consumed_op.as_ref().and_then(|it| it.openapi.as_ref());
+    let (output_schema, wrap_result) = match (&output, openapi) {
+        (
+            OutputShape::Mapped {
+                schema: declared, ..
+            }
+            | OutputShape::Mock {
+                schema: declared, ..
+            },
+            _,
+        ) => {
+            if output::is_object_root(declared) {
+                (Some(declared.clone()), false)
+            } else {
+                (Some(wrap_schema(declared, &[])), true)
+            }
+        }
         (OutputShape::Passthrough, Some(openapi)) if !openapi.success_without_body => {
             match openapi.success_schema.as_ref() {
                 // Objects are returned as they are; anything else gets an object root, which also
@@ -563,16 +846,20 @@ fn mcp_tool(
         }
         _ => (None, false),
     };
-    let result_headers = if wrap_result {
+    let result_headers = if wrap_result && matches!(output, OutputShape::Passthrough) {
         result_headers
     } else {
         Vec::new()
     };
-    let hints = tool.hints.clone().unwrap_or_default();
+    let hints = tool_hints(tool, item.function);
+    let description = tool
+        .description
+        .clone()
+        .or_else(|| item.description.clone());
     Some(Tool {
         name: name.clone(),
         title: tool.label.clone().unwrap_or_else(|| title_of(&name)),
-        description: tool.description.clone(),
+        description,
         input_schema: input_schema(&inputs),
         output_schema,
         wrap_result,
@@ -588,6 +875,15 @@ fn mcp_tool(
         arguments,
         output,
         pointer: pointer.to_owned(),
+    })
+}
+
+/// Whether the consumed operation's declared request reads `name` (a parameter or a template
+/// variable).
+fn reads_argument(op: Option<&crate::model::capability::ConsumedOperation>, name: &str) -> bool {
+    op.is_some_and(|op| {
+        op.inputs.iter().any(|it| it.name == name)
+            || op.request.parameters.iter().any(|it| it.name == name)
     })
 }
 

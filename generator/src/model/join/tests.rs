@@ -82,7 +82,7 @@ fn run(exposes: &str) -> Joined {
     let file = SourceFile::from_text(Path::new("cap.yaml"), capability(exposes));
     let cap =
         load_capability(&file, &LoadOptions::default(), &mut diags).expect("capability loads");
-    let model = join(&file, &cap, Some(&doc), &mut diags);
+    let model = join(&file, &cap, &[], Some(&doc), &mut diags);
     Joined { model, diags }
 }
 
@@ -143,8 +143,10 @@ fn unknown_call_is_an_error_at_the_call() {
     assert!(joined.diags.has_errors());
 }
 
+/// The engine puts every `with` entry into the call's parameters: one that nothing reads is a
+/// warning, and passed on.
 #[test]
-fn with_key_naming_no_input_is_an_error() {
+fn with_key_naming_no_input_is_a_warning() {
     let joined = run(
         "    - type: rest\n      namespace: rest\n      port: 8080\n      resources:\n        - path: /x/{id}\n          operations:\n            - method: GET\n              call: api.get-item\n              with:\n                nothing: rest.id\n",
     );
@@ -153,6 +155,9 @@ fn with_key_naming_no_input_is_an_error() {
         "{:?}",
         joined.codes()
     );
+    assert!(!joined.diags.has_errors());
+    let op = &joined.model.rest[0].operations[0];
+    assert!(op.arguments.iter().any(|it| it.consumed == "nothing"));
 }
 
 #[test]
@@ -224,6 +229,6 @@ fn operation_missing_from_openapi_is_a_warning() {
     let text = capability(REST_OK).replace("/items/{{itemId}}/raiseevent", "/elsewhere");
     let file = SourceFile::from_text(Path::new("cap.yaml"), text);
     let cap = load_capability(&file, &LoadOptions::default(), &mut diags).expect("loads");
-    let _ = join(&file, &cap, Some(&doc), &mut diags);
+    let _ = join(&file, &cap, &[], Some(&doc), &mut diags);
     assert!(diags.iter().any(|it| it.code == Code::NoOpenApiMatch));
 }
