@@ -381,7 +381,7 @@ fn check(
     Ok(failed)
 }
 
-pub fn run(root: &Path, corpus: &Path, quick: bool) -> ExitCode {
+pub fn run(root: &Path, corpus: &Path, quick: bool, only: Option<&str>) -> ExitCode {
     // The full run measures the release build; `--quick` (CI) reuses the debug build and the
     // workspace's target directory, so it adds little to a test run.
     let profile = if quick { "debug" } else { "release" };
@@ -405,7 +405,15 @@ pub fn run(root: &Path, corpus: &Path, quick: bool) -> ExitCode {
         eprintln!("error: cannot create {}", out.display());
         return ExitCode::from(1);
     }
-    let cases = cases(corpus, quick);
+    let cases: Vec<Case> = cases(corpus, quick)
+        .into_iter()
+        .filter(|case| match only {
+            None => true,
+            Some("naftiko") => case.openapi.is_none(),
+            Some("pairs") => case.name.starts_with("pair-"),
+            Some(_) => case.openapi.is_some() && !case.name.starts_with("pair-"),
+        })
+        .collect();
     if cases.is_empty() {
         eprintln!("error: no corpus documents under {}", corpus.display());
         return ExitCode::from(1);

@@ -36,11 +36,16 @@ enum Command {
     /// Start the Durable Functions test double and both generated servers against it (local
     /// sandbox: REST on 8080/8081, MCP on 9090/9091). Ctrl-C stops everything.
     Sandbox,
-    /// Run capgen on the real-world corpus (`../shared/corpus`) and `cargo check` every output.
+    /// Run capgen on the real-world corpus (`../shared/corpus`) and lint every output with
+    /// `cargo clippy -D warnings`.
     Corpus {
         /// Only a representative subset (what CI runs).
         #[arg(long)]
         quick: bool,
+        /// Only the cases of one kind: `openapi` (clients), `pairs` (OpenAPI + capabilities) or
+        /// `naftiko` (capabilities alone).
+        #[arg(long, value_name = "KIND")]
+        only: Option<String>,
         /// The corpus directory (default: `../shared/corpus` beside the repository).
         #[arg(long, value_name = "DIR")]
         corpus: Option<std::path::PathBuf>,
@@ -92,10 +97,14 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Codegen { check } => run_codegen(check),
         Command::Sandbox => sandbox::run(&codegen::repo_root()),
-        Command::Corpus { quick, corpus } => {
+        Command::Corpus {
+            quick,
+            only,
+            corpus,
+        } => {
             let root = codegen::repo_root();
             let corpus = corpus.unwrap_or_else(|| root.join("..").join("shared").join("corpus"));
-            corpus::run(&root, &corpus, quick)
+            corpus::run(&root, &corpus, quick, only.as_deref())
         }
         Command::Bench {
             what:

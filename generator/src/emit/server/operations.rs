@@ -345,9 +345,17 @@ pub fn tokens(
         TokenStream::new()
     };
     let support_uses = if client.is_some() {
-        quote! { use crate::support::upstream::{self, CallError, CallFuture, UpstreamResponse}; }
+        quote! {
+            use serde_json::{Map, Value};
+            use crate::support::upstream::{self, CallError, CallFuture, UpstreamResponse};
+        }
+    } else if declared {
+        quote! {
+            use serde_json::{Map, Value};
+            use crate::support::upstream::CallFuture;
+        }
     } else {
-        quote! { use crate::support::upstream::CallFuture; }
+        TokenStream::new()
     };
     let declared_uses = if declared {
         quote! { use crate::support; }
@@ -365,8 +373,6 @@ pub fn tokens(
         use std::time::Duration;
 
         #(#uses)*
-        use serde_json::{Map, Value};
-
         #support_uses
         #declared_uses
 
