@@ -127,6 +127,8 @@ codes! {
     UnknownAggregateRef = "C205",
     /// An imported `consumes` entry cannot be read (missing file, unknown namespace).
     UnresolvedImport = "C206",
+    /// Output mappings over an `outputRawFormat` capgen does not convert (avro, protobuf).
+    UnsupportedFormat = "C207",
     /// Seed dialect: `authentication: {type: none}`, read as "no authentication".
     AuthNone = "C109",
     /// Seed dialect: an `outputRawFormat` the schema does not define (`text`); the body passes

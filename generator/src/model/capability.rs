@@ -205,6 +205,9 @@ pub enum RawFormat {
     Psv,
     Html,
     Markdown,
+    /// Binary formats that need their schema file; not converted (passed through only).
+    Avro,
+    Protobuf,
     /// Anything capgen does not convert: the body is only passed through.
     Raw,
 }

@@ -94,16 +94,16 @@ fn xml(body: &[u8]) -> Result<Value, String> {
     }
 
     fn open(start: &quick_xml::events::BytesStart<'_>) -> Result<Open, String> {
-        let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+        let name = start.local_name().into_inner().to_owned();
         let mut fields = Map::new();
         for attribute in start.attributes() {
             let attribute = attribute.map_err(|err| format!("the body is not valid XML: {err}"))?;
-            let key = String::from_utf8_lossy(attribute.key.local_name().as_ref()).into_owned();
-            if key == "xmlns" || attribute.key.as_ref().starts_with(b"xmlns:") {
+            let key = attribute.key.local_name().into_inner().to_owned();
+            if key == "xmlns" || attribute.key.into_inner().starts_with("xmlns:") {
                 continue;
             }
             let value = attribute
-                .unescape_value()
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|err| format!("the body is not valid XML: {err}"))?;
             fields.insert(key, Value::String(value.into_owned()));
         }
@@ -142,21 +142,17 @@ fn xml(body: &[u8]) -> Result<Value, String> {
             }
             Event::Text(text) => {
                 if let Some(current) = stack.last_mut() {
-                    let text = text
-                        .decode()
-                        .map_err(|err| format!("the body is not valid XML: {err}"))?;
-                    current.text.push_str(&text);
+                    current.text.push_str(&text.xml10_content());
                 }
             }
             Event::CData(data) => {
                 if let Some(current) = stack.last_mut() {
-                    current.text.push_str(&String::from_utf8_lossy(&data));
+                    current.text.push_str(&data.xml10_content());
                 }
             }
             Event::GeneralRef(reference) => {
                 if let Some(current) = stack.last_mut() {
-                    let name = String::from_utf8_lossy(&reference).into_owned();
-                    let text = match name.as_str() {
+                    let text = match &*reference.xml10_content() {
                         "lt" => "<".to_owned(),
                         "gt" => ">".to_owned(),
                         "amp" => "&".to_owned(),

@@ -86,7 +86,7 @@ fn format(format: RawFormat) -> TokenStream {
             RawFormat::Psv => "Psv",
             RawFormat::Html => "Html",
             RawFormat::Markdown => "Markdown",
-            RawFormat::Raw => "Raw",
+            RawFormat::Avro | RawFormat::Protobuf | RawFormat::Raw => "Raw",
         }
     );
     quote! { support::formats::Format::#variant }

@@ -186,7 +186,9 @@ fn raw_format(format: Option<cap_model::RawFormat>) -> RawFormat {
         F::Psv => RawFormat::Psv,
         F::Html => RawFormat::Html,
         F::Markdown => RawFormat::Markdown,
-        F::Avro | F::Protobuf | F::Unrecognized => RawFormat::Raw,
+        F::Avro => RawFormat::Avro,
+        F::Protobuf => RawFormat::Protobuf,
+        F::Unrecognized => RawFormat::Raw,
     }
 }
 

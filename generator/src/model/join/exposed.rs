@@ -390,6 +390,8 @@ pub fn rest_adapter(
                 );
             }
             inputs.sort_by_key(|it| it.location);
+            let output = output::shape(item.outputs, item.mock);
+            check_mapped_format(ctx, consumes, call.as_ref(), &output, &op_pointer);
             let consumed_description = call
                 .as_ref()
                 .and_then(|it| consumes[it.api].operations[it.index].description.clone());
@@ -408,7 +410,7 @@ pub fn rest_adapter(
                 call,
                 inputs,
                 arguments,
-                output: output::shape(item.outputs, item.mock),
+                output,
                 pointer: op_pointer,
             });
         }
@@ -553,6 +555,37 @@ fn resolve_item<'c>(ctx: &Ctx<'c>, item: Item<'c>, _pointer: &str) -> Option<Res
         description: function.and_then(|it| it.description.clone()),
         function,
     })
+}
+
+/// Output mappings need the upstream body as JSON: an `outputRawFormat` capgen cannot convert
+/// is an error where it is mapped.
+fn check_mapped_format(
+    ctx: &mut Ctx<'_>,
+    consumes: &[ConsumedApi],
+    call: Option<&Call>,
+    output: &OutputShape,
+    pointer: &str,
+) {
+    use crate::model::capability::RawFormat;
+    let (Some(call), OutputShape::Mapped { .. }) = (call, output) else {
+        return;
+    };
+    let consumed = &consumes[call.api].operations[call.index];
+    let format = match consumed.format {
+        RawFormat::Avro => "avro",
+        RawFormat::Protobuf => "protobuf",
+        _ => return,
+    };
+    let message = format!(
+        "output mappings over `outputRawFormat: {format}` (`{}.{}`) are not supported: capgen does not decode {format} payloads",
+        call.namespace, call.operation
+    );
+    ctx.report_key(
+        Diagnostic::error(Code::UnsupportedFormat, message).with_help(
+            "remove the outputParameters to pass the payload through as received, or have the upstream answer JSON",
+        ),
+        format!("{pointer}/outputParameters"),
+    );
 }
 
 /// Whether a mock output parameter (or every property of one) carries a `value`.

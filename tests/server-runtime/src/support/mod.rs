@@ -1,0 +1,30 @@
+//! The runtime files, at the path generated crates have them (`crate::support`).
+
+#[path = "../../../../generator/support/server/app.rs"]
+pub mod app;
+#[path = "../../../../generator/support/server/auth.rs"]
+pub mod auth;
+#[path = "../../../../generator/support/server/binds.rs"]
+pub mod binds;
+#[path = "../../../../generator/support/server/declared.rs"]
+pub mod declared;
+#[path = "../../../../generator/support/server/formats.rs"]
+pub mod formats;
+#[path = "../../../../generator/support/server/logs.rs"]
+pub mod logs;
+#[path = "../../../../generator/support/server/mapping.rs"]
+pub mod mapping;
+#[path = "../../../../generator/support/server/mcp.rs"]
+pub mod mcp;
+#[path = "../../../../generator/support/server/mustache.rs"]
+pub mod mustache;
+#[path = "../../../../generator/support/server/params.rs"]
+pub mod params;
+#[path = "../../../../generator/support/server/problem.rs"]
+pub mod problem;
+#[path = "../../../../generator/support/server/rest.rs"]
+pub mod rest;
+#[path = "../../../../generator/support/server/rewrite.rs"]
+pub mod rewrite;
+#[path = "../../../../generator/support/server/upstream.rs"]
+pub mod upstream;
