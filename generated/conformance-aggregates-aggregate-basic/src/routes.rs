@@ -27,7 +27,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         ],
         call: Some(crate::operations::get_forecast),
         output: crate::support::mapping::Output::Mapped(
-            "[{\"name\":null,\"type\":\"string\",\"mapping\":\"$.forecast\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null}]",
+            "[{\"type\":\"string\",\"mapping\":\"$.forecast\"}]",
         ),
     },
     crate::support::rest::RouteSpec {
@@ -51,7 +51,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         ],
         call: Some(crate::operations::get_forecast),
         output: crate::support::mapping::Output::Mapped(
-            "[{\"name\":null,\"type\":\"string\",\"mapping\":\"$.forecast\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null}]",
+            "[{\"type\":\"string\",\"mapping\":\"$.forecast\"}]",
         ),
     },
 ];

@@ -15,7 +15,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         ],
         call: Some(crate::operations::get_forecast),
         output: crate::support::mapping::Output::Mapped(
-            "[{\"name\":null,\"type\":\"string\",\"mapping\":\"$.forecast\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null}]",
+            "[{\"type\":\"string\",\"mapping\":\"$.forecast\"}]",
         ),
         wrap_result: true,
         result_headers: &[],
@@ -30,7 +30,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         ],
         call: Some(crate::operations::get_forecast),
         output: crate::support::mapping::Output::Mapped(
-            "[{\"name\":null,\"type\":\"string\",\"mapping\":\"$.forecast\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null}]",
+            "[{\"type\":\"string\",\"mapping\":\"$.forecast\"}]",
         ),
         wrap_result: true,
         result_headers: &[],

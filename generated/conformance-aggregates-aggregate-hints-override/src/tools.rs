@@ -10,7 +10,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         arguments: &[],
         call: Some(crate::operations::get_items),
         output: crate::support::mapping::Output::Mapped(
-            "[{\"name\":null,\"type\":\"string\",\"mapping\":\"$.items\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null}]",
+            "[{\"type\":\"string\",\"mapping\":\"$.items\"}]",
         ),
         wrap_result: true,
         result_headers: &[],
@@ -20,7 +20,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         arguments: &[],
         call: Some(crate::operations::get_items),
         output: crate::support::mapping::Output::Mapped(
-            "[{\"name\":null,\"type\":\"string\",\"mapping\":\"$.items\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null}]",
+            "[{\"type\":\"string\",\"mapping\":\"$.items\"}]",
         ),
         wrap_result: true,
         result_headers: &[],

@@ -22,7 +22,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         arguments: &[],
         call: None,
         output: crate::support::mapping::Output::Mock(
-            "[{\"name\":\"message\",\"type\":\"string\",\"mapping\":null,\"value\":\"Hello, {{name}}!\",\"const\":null,\"properties\":null,\"items\":null},{\"name\":\"source\",\"type\":\"string\",\"mapping\":null,\"value\":\"aggregate-mock\",\"const\":null,\"properties\":null,\"items\":null}]",
+            "[{\"name\":\"message\",\"type\":\"string\",\"value\":\"Hello, {{name}}!\"},{\"name\":\"source\",\"type\":\"string\",\"value\":\"aggregate-mock\"}]",
         ),
     },
 ];

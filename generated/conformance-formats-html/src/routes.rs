@@ -14,7 +14,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         arguments: &[],
         call: Some(crate::operations::get_products),
         output: crate::support::mapping::Output::Mapped(
-            "[{\"name\":null,\"type\":\"array\",\"mapping\":\"$.tables[0]\",\"value\":null,\"const\":null,\"properties\":null,\"items\":{\"name\":null,\"type\":\"object\",\"mapping\":null,\"value\":null,\"const\":null,\"properties\":{\"name\":{\"name\":null,\"type\":\"string\",\"mapping\":\"$.Name\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null},\"price\":{\"name\":null,\"type\":\"string\",\"mapping\":\"$.Price\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null},\"stock\":{\"name\":null,\"type\":\"string\",\"mapping\":\"$.Stock\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null}},\"items\":null}}]",
+            "[{\"type\":\"array\",\"mapping\":\"$.tables[0]\",\"items\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"mapping\":\"$.Name\"},\"price\":{\"type\":\"string\",\"mapping\":\"$.Price\"},\"stock\":{\"type\":\"string\",\"mapping\":\"$.Stock\"}}}}]",
         ),
     },
 ];

@@ -14,7 +14,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         arguments: &[],
         call: Some(crate::operations::get_readme),
         output: crate::support::mapping::Output::Mapped(
-            "[{\"name\":null,\"type\":\"array\",\"mapping\":\"$.tables[0]\",\"value\":null,\"const\":null,\"properties\":null,\"items\":{\"name\":null,\"type\":\"object\",\"mapping\":null,\"value\":null,\"const\":null,\"properties\":{\"feature\":{\"name\":null,\"type\":\"string\",\"mapping\":\"$.Feature\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null},\"status\":{\"name\":null,\"type\":\"string\",\"mapping\":\"$.Status\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null}},\"items\":null}}]",
+            "[{\"type\":\"array\",\"mapping\":\"$.tables[0]\",\"items\":{\"type\":\"object\",\"properties\":{\"feature\":{\"type\":\"string\",\"mapping\":\"$.Feature\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.Status\"}}}}]",
         ),
     },
 ];

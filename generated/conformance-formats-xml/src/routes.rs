@@ -14,7 +14,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         arguments: &[],
         call: Some(crate::operations::get_users),
         output: crate::support::mapping::Output::Mapped(
-            "[{\"name\":null,\"type\":\"array\",\"mapping\":\"$.root.user\",\"value\":null,\"const\":null,\"properties\":null,\"items\":{\"name\":null,\"type\":\"object\",\"mapping\":null,\"value\":null,\"const\":null,\"properties\":{\"id\":{\"name\":null,\"type\":\"string\",\"mapping\":\"$.id\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null},\"name\":{\"name\":null,\"type\":\"string\",\"mapping\":\"$.name\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null},\"email\":{\"name\":null,\"type\":\"string\",\"mapping\":\"$.email\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null}},\"items\":null}}]",
+            "[{\"type\":\"array\",\"mapping\":\"$.root.user\",\"items\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\",\"mapping\":\"$.id\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.name\"},\"email\":{\"type\":\"string\",\"mapping\":\"$.email\"}}}}]",
         ),
     },
 ];

@@ -10,7 +10,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         arguments: &[],
         call: Some(crate::operations::get_data),
         output: crate::support::mapping::Output::Mapped(
-            "[{\"name\":null,\"type\":\"string\",\"mapping\":\"$.result\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null}]",
+            "[{\"type\":\"string\",\"mapping\":\"$.result\"}]",
         ),
         wrap_result: true,
         result_headers: &[],

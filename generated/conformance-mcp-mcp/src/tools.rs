@@ -17,7 +17,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         ],
         call: Some(crate::operations::query_db),
         output: crate::support::mapping::Output::Mapped(
-            "[{\"name\":null,\"type\":\"array\",\"mapping\":\"$.results\",\"value\":null,\"const\":null,\"properties\":null,\"items\":{\"name\":null,\"type\":\"object\",\"mapping\":null,\"value\":null,\"const\":null,\"properties\":{\"name\":{\"name\":null,\"type\":\"string\",\"mapping\":\"$.properties.Name.title[0].text.content\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null},\"status\":{\"name\":null,\"type\":\"string\",\"mapping\":\"$.properties.Status.select.name\",\"value\":null,\"const\":null,\"properties\":null,\"items\":null}},\"items\":null}}]",
+            "[{\"type\":\"array\",\"mapping\":\"$.results\",\"items\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"mapping\":\"$.properties.Name.title[0].text.content\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.properties.Status.select.name\"}}}}]",
         ),
         wrap_result: true,
         result_headers: &[],

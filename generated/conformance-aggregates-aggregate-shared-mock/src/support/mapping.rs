@@ -141,7 +141,7 @@ pub fn project(parameter: &Value, root: &Value, inputs: &Map<String, Value>) -> 
                 None => Value::Array(elements),
             }
         }
-        _ => match parameter.get("const") {
+        _ => match parameter.get("const").filter(|it| !it.is_null()) {
             Some(constant) => constant.clone(),
             None => mapping.map(|it| select(it, root)).unwrap_or(Value::Null),
         },
@@ -183,7 +183,7 @@ pub fn mock(parameter: &Value, inputs: &Map<String, Value>) -> Value {
     if let Some(value) = parameter.get("value").and_then(Value::as_str) {
         return Value::String(render(value, inputs));
     }
-    if let Some(constant) = parameter.get("const") {
+    if let Some(constant) = parameter.get("const").filter(|it| !it.is_null()) {
         return constant.clone();
     }
     if let Some(properties) = parameter.get("properties").and_then(Value::as_object) {

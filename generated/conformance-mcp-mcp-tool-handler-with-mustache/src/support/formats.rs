@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 pub enum Format {
     /// JSON.
     Json,
-    /// XML (elements become fields, repeated elements arrays, attributes fields).
+    /// XML (the root element's content; elements become fields, repeated elements arrays,
+    /// attributes fields, text beside them the field `""`).
     Xml,
     /// YAML (the first document).
     Yaml,
@@ -170,12 +171,12 @@ fn xml(body: &[u8]) -> Result<Value, String> {
             _ => {}
         }
     }
-    let Some((name, value)) = root else {
-        return Err("the body is not valid XML: no root element".to_owned());
-    };
-    let mut document = Map::new();
-    document.insert(name, value);
-    Ok(Value::Object(document))
+    // As Jackson's `XmlMapper.readTree`, which the engine uses: the root element's name is
+    // dropped and its content is the document.
+    match root {
+        Some((_, value)) => Ok(value),
+        None => Err("the body is not valid XML: no root element".to_owned()),
+    }
 }
 
 #[cfg(not(feature = "xml"))]

@@ -35,8 +35,23 @@ pub fn shape(params: &[OutputParameter], mock: bool) -> OutputShape {
     }
 }
 
+/// The parameter as the runtime reads it: its JSON form without absent (`null`) fields.
 fn to_json(param: &OutputParameter) -> Value {
-    serde_json::to_value(param).unwrap_or(Value::Null)
+    strip_nulls(serde_json::to_value(param).unwrap_or(Value::Null))
+}
+
+fn strip_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(object) => Value::Object(
+            object
+                .into_iter()
+                .filter(|(_, it)| !it.is_null())
+                .map(|(key, it)| (key, strip_nulls(it)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(strip_nulls).collect()),
+        other => other,
+    }
 }
 
 /// One schema, or `anyOf` when the first non-null of several parameters is returned.
