@@ -12,7 +12,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         output: crate::support::mapping::Output::Mock(
             "[{\"name\":\"message\",\"type\":\"string\",\"value\":\"Hello, {{name}}!\"},{\"name\":\"source\",\"type\":\"string\",\"value\":\"aggregate-mock\"}]",
         ),
-        wrap_result: true,
+        wrap_result: false,
         result_headers: &[],
     },
 ];

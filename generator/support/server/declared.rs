@@ -535,9 +535,11 @@ fn request(api: &Api, prepared: &Prepared) -> Result<reqwest::RequestBuilder, Ca
         .headers(prepared.headers.clone());
     match &prepared.body {
         Some(PreparedBody::Bytes(media_type, bytes)) => {
-            builder = builder
-                .header(reqwest::header::CONTENT_TYPE, media_type.as_str())
-                .body(bytes.clone());
+            // A `Content-Type` parameter of the capability wins over the body's default.
+            if !prepared.headers.contains_key(reqwest::header::CONTENT_TYPE) {
+                builder = builder.header(reqwest::header::CONTENT_TYPE, media_type.as_str());
+            }
+            builder = builder.body(bytes.clone());
         }
         #[cfg(feature = "multipart")]
         Some(PreparedBody::Multipart(parts)) => {

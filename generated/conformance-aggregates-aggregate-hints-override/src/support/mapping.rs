@@ -204,8 +204,24 @@ pub fn mock(parameter: &Value, inputs: &Map<String, Value>) -> Value {
     }
 }
 
-/// The mock result: the first parameter with a non-null value.
+/// The mock result: named parameters make an object of their values (as the engine answers a
+/// mock operation); unnamed ones give the first non-null value.
 pub fn mock_first(parameters: &[Value], inputs: &Map<String, Value>) -> Value {
+    let named = !parameters.is_empty()
+        && parameters
+            .iter()
+            .all(|it| it.get("name").and_then(Value::as_str).is_some());
+    if named {
+        return Value::Object(
+            parameters
+                .iter()
+                .filter_map(|it| {
+                    let name = it.get("name")?.as_str()?.to_owned();
+                    Some((name, mock(it, inputs)))
+                })
+                .collect(),
+        );
+    }
     parameters
         .iter()
         .map(|it| mock(it, inputs))
@@ -280,6 +296,20 @@ mod tests {
         }});
         let out = project(&parameter, &json!({"owner": {"name": "x"}}), &none());
         assert_eq!(out, json!({"owner": {"name": "x"}}));
+    }
+
+    #[test]
+    fn named_mock_parameters_make_an_object() {
+        let mut inputs = Map::new();
+        inputs.insert("name".to_owned(), json!("Nina"));
+        let parameters = [
+            json!({"name": "message", "type": "string", "value": "Hello, {{name}}!"}),
+            json!({"name": "source", "type": "string", "value": "aggregate-mock"}),
+        ];
+        assert_eq!(
+            mock_first(&parameters, &inputs),
+            json!({"message": "Hello, Nina!", "source": "aggregate-mock"})
+        );
     }
 
     #[test]

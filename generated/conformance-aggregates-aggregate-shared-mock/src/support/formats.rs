@@ -229,6 +229,9 @@ fn separated(_body: &[u8], _delimiter: u8) -> Result<Value, String> {
     missing("csv")
 }
 
+/// `{"tables": [[{header: cell, …}, …], …]}`: every table the `outputSchema` CSS selector picks
+/// (a picked element that is not a table contributes the tables inside it), each a list of rows
+/// keyed by the header cells; without a selector, every table of the page.
 #[cfg(feature = "html")]
 fn html(body: &[u8], selector: Option<&str>) -> Result<Value, String> {
     use scraper::{ElementRef, Html, Selector};
@@ -247,33 +250,38 @@ fn html(body: &[u8], selector: Option<&str>) -> Result<Value, String> {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let Some(found) = document.select(&pick).next() else {
-        return Ok(Value::Array(Vec::new()));
-    };
-    let table = if found.value().name() == "table" {
-        found
-    } else {
-        match found.select(&table_selector).next() {
-            Some(table) => table,
-            None => return Ok(Value::String(cell_text(found))),
+    let mut tables: Vec<ElementRef<'_>> = Vec::new();
+    for found in document.select(&pick) {
+        if found.value().name() == "table" {
+            tables.push(found);
+        } else {
+            tables.extend(found.select(&table_selector));
         }
+    }
+    let rows_of = |table: ElementRef<'_>| -> Value {
+        let mut rows = table.select(&row_selector);
+        let Some(header) = rows.next() else {
+            return Value::Array(Vec::new());
+        };
+        let names: Vec<String> = header.select(&cell_selector).map(cell_text).collect();
+        Value::Array(
+            rows.map(|row| {
+                let object: Map<String, Value> = names
+                    .iter()
+                    .zip(row.select(&cell_selector).map(cell_text))
+                    .map(|(name, value)| (name.clone(), Value::String(value)))
+                    .collect();
+                Value::Object(object)
+            })
+            .collect(),
+        )
     };
-    let mut rows = table.select(&row_selector);
-    let Some(header) = rows.next() else {
-        return Ok(Value::Array(Vec::new()));
-    };
-    let names: Vec<String> = header.select(&cell_selector).map(cell_text).collect();
-    let records: Vec<Value> = rows
-        .map(|row| {
-            let object: Map<String, Value> = names
-                .iter()
-                .zip(row.select(&cell_selector).map(cell_text))
-                .map(|(name, value)| (name.clone(), Value::String(value)))
-                .collect();
-            Value::Object(object)
-        })
-        .collect();
-    Ok(Value::Array(records))
+    let mut document = Map::new();
+    document.insert(
+        "tables".to_owned(),
+        Value::Array(tables.into_iter().map(rows_of).collect()),
+    );
+    Ok(Value::Object(document))
 }
 
 #[cfg(not(feature = "html"))]

@@ -15,9 +15,19 @@ use crate::model::capability::OutputShape;
 /// nothing (the parameters carry `value`s).
 pub fn shape(params: &[OutputParameter], mock: bool) -> OutputShape {
     if mock {
+        let named = params.iter().all(|it| it.name.is_some());
+        let schema = if named {
+            let properties: IndexMap<String, OutputParameter> = params
+                .iter()
+                .map(|it| (it.name.clone().unwrap_or_default(), it.clone()))
+                .collect();
+            object_schema(&properties, mock_schema)
+        } else {
+            first_of(params.iter().map(mock_schema).collect())
+        };
         return OutputShape::Mock {
             parameters: params.iter().map(to_json).collect(),
-            schema: first_of(params.iter().map(mock_schema).collect()),
+            schema,
         };
     }
     let Some(first) = params.first() else {

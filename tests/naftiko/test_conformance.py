@@ -1,0 +1,315 @@
+"""Conformance with the Naftiko engine: the engine's own test capabilities (alpha2, copied into
+`specs/naftiko-conformance/`), each generated from the capability alone, run against a mock upstream
+that serves the engine's sample payloads (`../shared/naftiko/framework-tests/resources/schemas/`).
+
+Each test names the engine test (`io.naftiko.engine.<package>.<Class>.<method>`) whose assertion it
+checks on the generated server, over the wire. Where capgen deliberately differs from the engine, the
+test says so and why."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from mcp import StdioServerParameters
+
+from harness import (
+    SAMPLES,
+    Answer,
+    MockUpstream,
+    binary,
+    call_tool,
+    http,
+    list_tools,
+    mcp_session,
+    run_server,
+    text,
+)
+
+USERS = [
+    {"id": "1", "name": "Alice Smith", "email": "alice@example.com"},
+    {"id": "2", "name": "Bob Johnson", "email": "bob@example.com"},
+    {"id": "3", "name": "Carol White", "email": "carol@example.com"},
+]
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+@pytest.fixture
+def logs(tmp_path):
+    return tmp_path
+
+
+def serve_sample(logs, crate: str, path: str, payload: bytes, content_type: str, route: str):
+    """Runs `crate` against an upstream answering `GET path` with `payload`; returns the reply to
+    `GET route` and the request the upstream received."""
+    with MockUpstream({("GET", path): Answer(body=payload, content_type=content_type)}) as upstream:
+        with run_server(crate, [upstream.url], mcp=False, log_dir=logs) as server:
+            reply = http("GET", f"{server.rest_url}{route}")
+            return reply, upstream.last()
+
+
+# --- outputRawFormat conversions ------------------------------------------------------------------
+
+
+def test_csv_rows_become_objects_keyed_by_the_header(logs):
+    """consumes.http.CsvIntegrationTest.testCsvResponseConversion: three users, string fields."""
+    reply, sent = serve_sample(logs, "conformance-formats-csv", "/api/users", sample("sample-users.csv"), "text/csv", "/csv/users")
+    assert reply.status == 200, reply.body
+    assert reply.content_type == "application/json"
+    assert reply.json() == USERS
+    # The consumed adapter-level header parameter is sent (HeaderQueryIntegrationTest's mechanism).
+    assert sent.headers["user-agent"] == "Naftiko/1.0.0-alpha2"
+
+
+def test_yaml_is_read_as_json(logs):
+    """consumes.http.YamlIntegrationTest.testYamlResponseConversion and
+    testYamlDeserializationWithJsonPath: `$.users` selects the three users."""
+    reply, _ = serve_sample(logs, "conformance-formats-yaml", "/api/users", sample("sample-users.yaml"), "application/yaml", "/yaml/users")
+    assert reply.status == 200, reply.body
+    assert reply.json() == USERS
+
+
+def test_xml_drops_the_root_element(logs):
+    """consumes.http.XmlIntegrationTest.testXmlResponseConversion asserts the converted document
+    `has("user")` (Jackson's XmlMapper drops the root element). The fixture's own mapping is
+    `$.root.user`, which therefore selects nothing in the engine too: the answer is `[]`."""
+    reply, _ = serve_sample(logs, "conformance-formats-xml", "/api/users", sample("sample-users.xml"), "application/xml", "/xml/users")
+    assert reply.status == 200, reply.body
+    assert reply.json() == []
+
+
+def test_xml_repeated_elements_are_an_array(logs):
+    """consumes.http.XmlIntegrationTest.testXmlDeserializationWithJsonPath: repeated `<user>`
+    elements form an array whose items map per element (a document whose root wraps a `<root>`
+    element, so that the fixture's `$.root.user` selects them)."""
+    wrapped = sample("sample-users.xml").replace(b"<root>", b"<response><root>").replace(b"</root>", b"</root></response>")
+    reply, _ = serve_sample(logs, "conformance-formats-xml", "/api/users", wrapped, "application/xml", "/xml/users")
+    assert reply.status == 200, reply.body
+    assert reply.json() == USERS
+
+
+def test_html_tables_by_css_selector(logs):
+    """consumes.http.HtmlIntegrationTest.testHtmlResponseConversion: `outputSchema: table.products`
+    gives one table of two rows keyed by the header cells (`Widget`, `$99`)."""
+    reply, _ = serve_sample(logs, "conformance-formats-html", "/api/products", sample("sample-products.html"), "text/html", "/html/products")
+    assert reply.status == 200, reply.body
+    assert reply.json() == [
+        {"name": "Widget", "price": "$42", "stock": "150"},
+        {"name": "Gadget", "price": "$99", "stock": "30"},
+    ]
+
+
+def test_markdown_tables(logs):
+    """consumes.http.MarkdownIntegrationTest.testMarkdownResponseConversion: the first table of
+    the document (`Status` of the first row is `GA`)."""
+    reply, _ = serve_sample(logs, "conformance-formats-markdown", "/api/readme", sample("sample-readme.md"), "text/markdown", "/markdown/features")
+    assert reply.status == 200, reply.body
+    assert reply.json()[0] == {"feature": "HTML support", "status": "GA"}
+
+
+def test_unparsable_upstream_bodies_are_a_bad_gateway(logs):
+    """capgen's own behaviour (the engine answers 500 "Failed to map output parameters"): a body
+    that is not the declared format is the upstream's fault, 502 problem+json."""
+    reply, _ = serve_sample(logs, "conformance-formats-yaml", "/api/users", b"users: [unclosed", "application/yaml", "/yaml/users")
+    assert reply.status == 502
+    assert reply.content_type == "application/problem+json"
+
+
+# --- request building ----------------------------------------------------------------------------
+
+
+def test_body_inputs_by_jsonpath_fill_the_body_template(logs):
+    """exposes.rest.HttpBodyIntegrationTest.testClientRequestBodyTemplating: `userId` and
+    `userName` read from the request body at `$.user.id` and `$.user.name` render the consumed
+    body template `{"id":"{{userId}}","name":"{{userName}}"}`."""
+    with MockUpstream({("POST", "/create"): Answer(body="{}")}) as upstream:
+        with run_server("conformance-http-http-body", [upstream.url], mcp=False, log_dir=logs) as server:
+            reply = http("POST", f"{server.rest_url}/users", {"user": {"id": "123", "name": "Alice"}})
+            assert reply.status == 200, reply.body
+            sent = upstream.last()
+    assert sent.method == "POST" and sent.path == "/create"
+    assert b'"id":"123"' in sent.body and b'"name":"Alice"' in sent.body
+    assert sent.json() == {"id": "123", "name": "Alice"}
+
+
+def test_query_from_template_and_adapter_header(logs):
+    """exposes.rest.HeaderQueryIntegrationTest.testHeadersAndQueryPopulation: the adapter-level
+    header `X-API-Key: ABC123` is sent, and the query value `{{userId}}` renders the body field as
+    text (`q=999`, not the JSON `"999"`)."""
+    with MockUpstream({("POST", "/items"): Answer(body="{}")}) as upstream:
+        with run_server("conformance-http-http-header-query", [upstream.url], mcp=False, log_dir=logs) as server:
+            reply = http("POST", f"{server.rest_url}/search", {"user": {"id": "999"}})
+            assert reply.status == 200, reply.body
+            sent = upstream.last()
+    assert sent.headers["x-api-key"] == "ABC123"
+    assert sent.query == {"q": ["999"]}
+
+
+def test_a_missing_body_field_leaves_the_query_parameter_out(logs):
+    """capgen: an optional value whose template renders empty is not sent (the engine skips
+    values that still contain `{{`)."""
+    with MockUpstream({("POST", "/items"): Answer(body="{}")}) as upstream:
+        with run_server("conformance-http-http-header-query", [upstream.url], mcp=False, log_dir=logs) as server:
+            assert http("POST", f"{server.rest_url}/search", {"user": {}}).status == 200
+            assert upstream.last().query == {}
+
+
+# --- MCP -----------------------------------------------------------------------------------------
+
+NOTION_RESULTS = {
+    "results": [
+        {"properties": {"Name": {"title": [{"text": {"content": "Ada"}}]}, "Status": {"select": {"name": "Committed"}}}},
+        {"properties": {"Name": {"title": [{"text": {"content": "Linus"}}]}, "Status": {"select": {"name": "Committed"}}}},
+    ]
+}
+
+
+def test_mcp_tool_calls_the_templated_path_with_the_literal_with(logs):
+    """exposes.mcp.McpIntegrationTest (testMcpToolSpecDeserialized, testMcpToolsBuilt,
+    testHttpClientAdapterWired): one tool `query-database` calling `mock-api.query-db` with
+    `datasource_id: test-db-id-123` into `databases/{{datasource_id}}/query` under
+    `http://…/v1`, the JSON body and the adapter-level `Content-Type` header."""
+    route = ("POST", "/v1/databases/test-db-id-123/query")
+    with MockUpstream({route: Answer(body=json.dumps(NOTION_RESULTS))}) as upstream:
+        with run_server("conformance-mcp-mcp", [f"{upstream.url}/v1"], rest=False, log_dir=logs) as server:
+            tools = list_tools(server.mcp_url).tools
+            assert [tool.name for tool in tools] == ["query-database"]
+            assert "Query the test database" in tools[0].description
+            result = call_tool(server.mcp_url, "query-database", {})
+            sent = upstream.last()
+    assert not result.is_error, text(result)
+    assert result.structured_content == {"result": [{"name": "Ada", "status": "Committed"}, {"name": "Linus", "status": "Committed"}]}
+    assert sent.headers["content-type"] == "application/json"
+    assert sent.json() == {"filter": {"property": "Status", "select": {"equals": "Committed"}}}
+
+
+def test_mcp_with_mustache_reads_the_argument(logs):
+    """exposes.mcp.ToolHandlerTest (mcp-tool-handler-with-mustache): `with: imo_number: "{{imo}}"`
+    renders the tool argument into the consumed path; without output parameters the upstream
+    JSON comes back as it is."""
+    ship = {"imo_number": "IMO-1", "vessel_name": "Ada"}
+    with MockUpstream({("GET", "/ships/IMO-1"): Answer(body=json.dumps(ship))}) as upstream:
+        with run_server("conformance-mcp-mcp-tool-handler-with-mustache", [upstream.url], rest=False, log_dir=logs) as server:
+            tools = list_tools(server.mcp_url).tools
+            assert tools[0].input_schema["required"] == ["imo"]
+            result = call_tool(server.mcp_url, "get-ship", {"imo": "IMO-1"})
+    assert not result.is_error, text(result)
+    assert result.structured_content == ship
+
+
+def test_mcp_missing_required_argument_is_an_error_result(logs):
+    """capgen validates arguments against the advertised input schema (the engine does not): a
+    missing required argument is an `isError` result naming it, and nothing goes upstream."""
+    with MockUpstream({}) as upstream:
+        with run_server("conformance-mcp-mcp-tool-handler-with-mustache", [upstream.url], rest=False, log_dir=logs) as server:
+            result = call_tool(server.mcp_url, "get-ship", {})
+    assert result.is_error
+    assert "imo" in text(result)
+    assert upstream.requests == []
+
+
+def test_nested_object_outputs(logs):
+    """exposes.mcp.NestedObjectOutputMappingIntegrationTest.applyOutputMappingsShouldProduceNestedSpecsObject:
+    `specs` is an object of its properties, each mapped against the response root."""
+    response = {
+        "imo_number": "IMO-9321483", "vessel_name": "Northern Star", "operational_status": "active",
+        "year_built": 2015, "gross_tonnage": 42000, "dimensions": {"length_overall": 229},
+    }
+    with MockUpstream({("GET", "/ships/IMO-9321483"): Answer(body=json.dumps(response))}) as upstream:
+        with run_server("conformance-nested-object-output", [upstream.url], rest=False, log_dir=logs) as server:
+            tool = list_tools(server.mcp_url).tools[0]
+            result = call_tool(server.mcp_url, "get-ship", {"imo": "IMO-9321483"})
+    assert result.structured_content == {
+        "imo": "IMO-9321483", "name": "Northern Star", "status": "active",
+        "specs": {"yearBuilt": 2015, "tonnage": 42000, "length": 229},
+    }
+    # capgen advertises the mapped shape as the tool's output schema.
+    assert tool.output_schema["properties"]["specs"]["type"] == "object"
+
+
+def test_tool_hints_become_annotations(logs):
+    """exposes.mcp.McpToolHintsIntegrationTest: hints map to the MCP annotations, `label` to the
+    title, and a tool without hints gets the MCP defaults."""
+    with MockUpstream({}) as upstream:
+        with run_server("conformance-mcp-mcp-hints", [upstream.url], rest=False, log_dir=logs) as server:
+            tools = {tool.name: tool for tool in list_tools(server.mcp_url).tools}
+    read = tools["read-data"].annotations
+    assert tools["read-data"].title == "Read Data"
+    assert (read.read_only_hint, read.open_world_hint) == (True, True)
+    delete = tools["delete-record"].annotations
+    assert (delete.read_only_hint, delete.destructive_hint, delete.idempotent_hint, delete.open_world_hint) == (False, True, True, False)
+    plain = tools["no-hints-tool"].annotations
+    assert (plain.read_only_hint, plain.destructive_hint, plain.idempotent_hint, plain.open_world_hint) == (False, True, False, True)
+
+
+def test_stdio_transport(logs):
+    """exposes.mcp.StdioIntegrationTest: `transport: stdio` serves MCP over stdin/stdout (the
+    generated binary defaults to it) and calls the upstream."""
+    route = ("POST", "/v1/databases/test-db-id-123/query")
+    with MockUpstream({route: Answer(body=json.dumps(NOTION_RESULTS))}) as upstream:
+        params = StdioServerParameters(
+            command=str(binary("conformance-mcp-mcp-stdio")),
+            args=["--upstream-url", f"{upstream.url}/v1"],
+        )
+
+        async def body(client):
+            tools = await client.list_tools()
+            result = await client.call_tool("query-database", {})
+            return tools, result
+
+        tools, result = mcp_session(params, body)
+    assert [tool.name for tool in tools.tools] == ["query-database"]
+    assert result.structured_content["result"][0]["name"] == "Ada"
+
+
+# --- aggregates and ref --------------------------------------------------------------------------
+
+
+def test_ref_tools_take_the_function(logs):
+    """aggregates.AggregateIntegrationTest / AggregateRefResolverTest (aggregate-basic): a tool
+    with `ref` and no name of its own is named after nothing but its `name`, inherits the
+    function's description, input parameters and `semantics` (safe → read-only, not destructive;
+    idempotent), and calls the function's operation; the REST operations with `ref` too."""
+    with MockUpstream({("GET", "/v1/forecast"): Answer(body=json.dumps({"forecast": "sunny"}))}) as upstream:
+        with run_server("conformance-aggregates-aggregate-basic", [f"{upstream.url}/v1"], log_dir=logs) as server:
+            tools = {tool.name: tool for tool in list_tools(server.mcp_url).tools}
+            result = call_tool(server.mcp_url, "get-forecast-inherited", {"location": "Paris"})
+            rest = http("GET", f"{server.rest_url}/forecast/Paris")
+    assert set(tools) == {"get-forecast", "get-forecast-inherited"}
+    assert tools["get-forecast"].description == "Get the weather forecast."
+    inherited = tools["get-forecast-inherited"]
+    assert inherited.description == "Fetch current weather forecast for a location."
+    assert inherited.input_schema["properties"]["location"]["type"] == "string"
+    assert (inherited.annotations.read_only_hint, inherited.annotations.destructive_hint, inherited.annotations.idempotent_hint) == (True, False, True)
+    assert result.structured_content == {"result": "sunny"}
+    assert rest.status == 200 and rest.json() == "sunny"
+
+
+def test_tool_hints_override_function_semantics(logs):
+    """aggregates.AggregateFunctionTest (aggregate-hints-override): the tool's own hints win over
+    the derived ones, field by field."""
+    with MockUpstream({}) as upstream:
+        with run_server("conformance-aggregates-aggregate-hints-override", [f"{upstream.url}/v1"], rest=False, log_dir=logs) as server:
+            tools = {tool.name: tool.annotations for tool in list_tools(server.mcp_url).tools}
+    assert (tools["read-items"].read_only_hint, tools["read-items"].destructive_hint) == (True, False)
+    assert tools["read-items-open"].open_world_hint is True
+    delete = tools["delete-item"]
+    assert (delete.read_only_hint, delete.destructive_hint, delete.idempotent_hint, delete.open_world_hint) == (False, True, True, False)
+    plain = tools["plain-tool"]
+    assert (plain.read_only_hint, plain.destructive_hint) == (False, True)
+
+
+def test_mock_function_answers_the_same_over_mcp_and_rest(logs):
+    """exposes.rest.AggregateSharedMockIntegrationTest.aggregateMockShouldReturnSamePayloadForMcpAndRest:
+    a mock function (no call) answers `{"message": "Hello, Nina!", "source": "aggregate-mock"}` on
+    both adapters, and nothing goes upstream."""
+    with run_server("conformance-aggregates-aggregate-shared-mock", log_dir=logs) as server:
+        result = call_tool(server.mcp_url, "hello", {"name": "Nina"})
+        rest = http("GET", f"{server.rest_url}/hello?name=Nina")
+    expected = {"message": "Hello, Nina!", "source": "aggregate-mock"}
+    assert not result.is_error, text(result)
+    assert result.structured_content == expected
+    assert rest.status == 200 and rest.json() == expected
