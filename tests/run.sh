@@ -53,3 +53,6 @@ echo "== tests: the test upstream and Prism against the OpenAPI contract (seed +
 
 echo "== tests: Python (real MCP clients, schemathesis) against the generated servers and the test upstream"
 .venv/bin/python -m pytest tests/python -q -p no:cacheprovider
+
+echo "== tests: servers generated from Naftiko capabilities alone (engine conformance, the shipyard tutorial)"
+.venv/bin/python -m pytest tests/naftiko -q -p no:cacheprovider

@@ -3,12 +3,10 @@
 //! The consumed APIs and the operations sent as the capability declares them.
 use crate::support;
 /// One entry per `consumes` entry, in declaration order.
-pub static APIS: &[support::declared::ApiSpec] = &[
-    support::declared::ApiSpec {
-        namespace: "mock-api",
-        auth: None,
-    },
-];
+pub static APIS: &[support::declared::ApiSpec] = &[support::declared::ApiSpec {
+    namespace: "mock-api",
+    auth: None,
+}];
 
 /// `mock-api.get-items`: `GET items`.
 pub static GET_ITEMS: support::declared::OperationSpec = support::declared::OperationSpec {

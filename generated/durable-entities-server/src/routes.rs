@@ -75,9 +75,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
             crate::support::upstream::ArgSpec {
                 consumed: "lastOperationTimeFrom",
-                source: crate::support::upstream::ArgSource::Input(
-                    "lastOperationTimeFrom",
-                ),
+                source: crate::support::upstream::ArgSource::Input("lastOperationTimeFrom"),
             },
             crate::support::upstream::ArgSpec {
                 consumed: "lastOperationTimeTo",
@@ -101,9 +99,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
             crate::support::upstream::ArgSpec {
                 consumed: "x-ms-continuation-token",
-                source: crate::support::upstream::ArgSource::Input(
-                    "x-ms-continuation-token",
-                ),
+                source: crate::support::upstream::ArgSource::Input("x-ms-continuation-token"),
             },
         ],
         call: Some(crate::operations::listentities),

@@ -110,9 +110,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
             crate::support::upstream::ArgSpec {
                 consumed: "x-ms-continuation-token",
-                source: crate::support::upstream::ArgSource::Input(
-                    "x-ms-continuation-token",
-                ),
+                source: crate::support::upstream::ArgSource::Input("x-ms-continuation-token"),
             },
         ],
         call: Some(crate::operations::listinstances),
@@ -798,7 +796,10 @@ pub static LINKS: &[RouteLink] = &[
             ("showHistory", "showHistory"),
             ("showHistoryOutput", "showHistoryOutput"),
             ("showInput", "showInput"),
-            ("returnInternalServerErrorOnFailure", "returnInternalServerErrorOnFailure"),
+            (
+                "returnInternalServerErrorOnFailure",
+                "returnInternalServerErrorOnFailure",
+            ),
             ("taskHub", "taskHub"),
             ("connection", "connection"),
         ],
@@ -870,7 +871,10 @@ pub static LINKS: &[RouteLink] = &[
         api: 0usize,
         consumed_path: "/runtime/webhooks/durabletask/orchestrators/{functionName}/{instanceId}",
         exposed_path: "/v1/runtime/webhooks/durabletask/orchestrators/{functionname}/{instanceid}",
-        variables: &[("functionName", "functionname"), ("instanceId", "instanceid")],
+        variables: &[
+            ("functionName", "functionname"),
+            ("instanceId", "instanceid"),
+        ],
         query: &[
             ("taskHub", "taskHub"),
             ("connection", "connection"),

@@ -10,21 +10,17 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         name: "list-ships",
         method: "GET",
         path: "/ships",
-        inputs: &[
-            crate::support::params::InputSpec {
-                name: "status",
-                location: crate::support::params::Location::Query,
-                required: false,
-                schema: "{\"type\":\"string\"}",
-                body_path: None,
-            },
-        ],
-        arguments: &[
-            crate::support::upstream::ArgSpec {
-                consumed: "status",
-                source: crate::support::upstream::ArgSource::Input("status"),
-            },
-        ],
+        inputs: &[crate::support::params::InputSpec {
+            name: "status",
+            location: crate::support::params::Location::Query,
+            required: false,
+            schema: "{\"type\":\"string\"}",
+            body_path: None,
+        }],
+        arguments: &[crate::support::upstream::ArgSpec {
+            consumed: "status",
+            source: crate::support::upstream::ArgSource::Input("status"),
+        }],
         call: Some(crate::operations::registry_list_ships),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.\",\"items\":{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.vessel_type\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flag_code\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"}}}}]",
@@ -34,21 +30,17 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         name: "get-ship",
         method: "GET",
         path: "/ships/{imo}",
-        inputs: &[
-            crate::support::params::InputSpec {
-                name: "imo",
-                location: crate::support::params::Location::Path,
-                required: true,
-                schema: "{\"type\":\"string\"}",
-                body_path: None,
-            },
-        ],
-        arguments: &[
-            crate::support::upstream::ArgSpec {
-                consumed: "imo_number",
-                source: crate::support::upstream::ArgSource::Input("imo"),
-            },
-        ],
+        inputs: &[crate::support::params::InputSpec {
+            name: "imo",
+            location: crate::support::params::Location::Path,
+            required: true,
+            schema: "{\"type\":\"string\"}",
+            body_path: None,
+        }],
+        arguments: &[crate::support::upstream::ArgSpec {
+            consumed: "imo_number",
+            source: crate::support::upstream::ArgSource::Input("imo"),
+        }],
         call: Some(crate::operations::registry_get_ship),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.vessel_type\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flag_code\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"},\"specs\":{\"type\":\"object\",\"properties\":{\"yearBuilt\":{\"type\":\"number\",\"mapping\":\"$.year_built\"},\"tonnage\":{\"type\":\"number\",\"mapping\":\"$.gross_tonnage\"},\"length\":{\"type\":\"number\",\"mapping\":\"$.dimensions.length_overall\"}}}}}]",
@@ -58,21 +50,17 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         name: "list-legacy-vessels",
         method: "GET",
         path: "/legacy/vessels",
-        inputs: &[
-            crate::support::params::InputSpec {
-                name: "status",
-                location: crate::support::params::Location::Query,
-                required: false,
-                schema: "{\"type\":\"string\"}",
-                body_path: None,
-            },
-        ],
-        arguments: &[
-            crate::support::upstream::ArgSpec {
-                consumed: "status",
-                source: crate::support::upstream::ArgSource::Input("status"),
-            },
-        ],
+        inputs: &[crate::support::params::InputSpec {
+            name: "status",
+            location: crate::support::params::Location::Query,
+            required: false,
+            schema: "{\"type\":\"string\"}",
+            body_path: None,
+        }],
+        arguments: &[crate::support::upstream::ArgSpec {
+            consumed: "status",
+            source: crate::support::upstream::ArgSource::Input("status"),
+        }],
         call: Some(crate::operations::legacy_list_vessels),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.vessel\",\"items\":{\"type\":\"object\",\"properties\":{\"vesselCode\":{\"type\":\"string\",\"mapping\":\"$.vesselCode\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vesselName\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.category\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flagState\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operationalStatus\"}}}}]",
