@@ -10,17 +10,21 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         name: "get-forecast-location",
         method: "GET",
         path: "/forecast/{location}",
-        inputs: &[crate::support::params::InputSpec {
-            name: "location",
-            location: crate::support::params::Location::Path,
-            required: true,
-            schema: "{\"type\":\"string\"}",
-            body_path: None,
-        }],
-        arguments: &[crate::support::upstream::ArgSpec {
-            consumed: "location",
-            source: crate::support::upstream::ArgSource::Literal("\"location\""),
-        }],
+        inputs: &[
+            crate::support::params::InputSpec {
+                name: "location",
+                location: crate::support::params::Location::Path,
+                required: true,
+                schema: "{\"type\":\"string\"}",
+                body_path: None,
+            },
+        ],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "location",
+                source: crate::support::upstream::ArgSource::Literal("\"location\""),
+            },
+        ],
         call: Some(crate::operations::get_forecast),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.forecast\"}]",
@@ -30,17 +34,21 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         name: "post-forecast-location",
         method: "POST",
         path: "/forecast/{location}",
-        inputs: &[crate::support::params::InputSpec {
-            name: "location",
-            location: crate::support::params::Location::Query,
-            required: true,
-            schema: "{\"type\":\"string\"}",
-            body_path: None,
-        }],
-        arguments: &[crate::support::upstream::ArgSpec {
-            consumed: "location",
-            source: crate::support::upstream::ArgSource::Literal("\"location\""),
-        }],
+        inputs: &[
+            crate::support::params::InputSpec {
+                name: "location",
+                location: crate::support::params::Location::Query,
+                required: true,
+                schema: "{\"type\":\"string\"}",
+                body_path: None,
+            },
+        ],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "location",
+                source: crate::support::upstream::ArgSource::Literal("\"location\""),
+            },
+        ],
         call: Some(crate::operations::get_forecast),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.forecast\"}]",
@@ -49,10 +57,12 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
 ];
 
 /// Upstream paths that have an exposed route, for rewriting management URLs.
-pub static LINKS: &[RouteLink] = &[crate::support::rewrite::RouteLink {
-    api: 0usize,
-    consumed_path: "forecast",
-    exposed_path: "/forecast/{location}",
-    variables: &[],
-    query: &[],
-}];
+pub static LINKS: &[RouteLink] = &[
+    crate::support::rewrite::RouteLink {
+        api: 0,
+        consumed_path: "forecast",
+        exposed_path: "/forecast/{location}",
+        variables: &[],
+        query: &[],
+    },
+];

@@ -7,10 +7,12 @@ use crate::support::mcp::ToolSpec;
 pub static TOOLS: &[ToolSpec<Upstream>] = &[
     crate::support::mcp::ToolSpec {
         name: "get-forecast",
-        arguments: &[crate::support::upstream::ArgSpec {
-            consumed: "location",
-            source: crate::support::upstream::ArgSource::Literal("\"location\""),
-        }],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "location",
+                source: crate::support::upstream::ArgSource::Literal("\"location\""),
+            },
+        ],
         call: Some(crate::operations::get_forecast),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.forecast\"}]",
@@ -20,10 +22,12 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
     },
     crate::support::mcp::ToolSpec {
         name: "get-forecast-inherited",
-        arguments: &[crate::support::upstream::ArgSpec {
-            consumed: "location",
-            source: crate::support::upstream::ArgSource::Literal("\"location\""),
-        }],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "location",
+                source: crate::support::upstream::ArgSource::Literal("\"location\""),
+            },
+        ],
         call: Some(crate::operations::get_forecast),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.forecast\"}]",

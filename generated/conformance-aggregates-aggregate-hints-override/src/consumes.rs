@@ -3,14 +3,16 @@
 //! The consumed APIs and the operations sent as the capability declares them.
 use crate::support;
 /// One entry per `consumes` entry, in declaration order.
-pub static APIS: &[support::declared::ApiSpec] = &[support::declared::ApiSpec {
-    namespace: "mock-api",
-    auth: None,
-}];
+pub static APIS: &[support::declared::ApiSpec] = &[
+    support::declared::ApiSpec {
+        namespace: "mock-api",
+        auth: None,
+    },
+];
 
 /// `mock-api.get-items`: `GET items`.
 pub static GET_ITEMS: support::declared::OperationSpec = support::declared::OperationSpec {
-    api: 0usize,
+    api: 0,
     name: "get-items",
     method: "GET",
     path: "items",
@@ -22,7 +24,7 @@ pub static GET_ITEMS: support::declared::OperationSpec = support::declared::Oper
 
 /// `mock-api.delete-item`: `DELETE items`.
 pub static DELETE_ITEM: support::declared::OperationSpec = support::declared::OperationSpec {
-    api: 0usize,
+    api: 0,
     name: "delete-item",
     method: "DELETE",
     path: "items",

@@ -2,12 +2,12 @@
 
 //! One function per consumed operation an exposed item calls: JSON arguments in, the
 //! upstream response out, undecoded.
-use crate::support;
-use crate::support::upstream::CallFuture;
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use serde_json::{Map, Value};
+use crate::support::upstream::CallFuture;
+use crate::support;
 /// The upstream APIs with their credentials and timeouts.
 #[derive(Clone, Debug)]
 pub struct Upstream {
@@ -37,19 +37,13 @@ impl Upstream {
 /// `GET items` (consumed operation `mock-api.get-items`), sent as declared.
 pub fn get_items(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
     Box::pin(async move {
-        upstream
-            .declared
-            .call(&crate::consumes::GET_ITEMS, args)
-            .await
+        upstream.declared.call(&crate::consumes::GET_ITEMS, args).await
     })
 }
 
 /// `DELETE items` (consumed operation `mock-api.delete-item`), sent as declared.
 pub fn delete_item(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
     Box::pin(async move {
-        upstream
-            .declared
-            .call(&crate::consumes::DELETE_ITEM, args)
-            .await
+        upstream.declared.call(&crate::consumes::DELETE_ITEM, args).await
     })
 }

@@ -27,10 +27,12 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
     },
     crate::support::mcp::ToolSpec {
         name: "delete-item",
-        arguments: &[crate::support::upstream::ArgSpec {
-            consumed: "id",
-            source: crate::support::upstream::ArgSource::Literal("\"item-id\""),
-        }],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "id",
+                source: crate::support::upstream::ArgSource::Literal("\"item-id\""),
+            },
+        ],
         call: Some(crate::operations::delete_item),
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,

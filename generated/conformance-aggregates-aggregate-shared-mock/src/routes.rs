@@ -5,23 +5,27 @@ use crate::operations::Upstream;
 use crate::support::rest::RouteSpec;
 use crate::support::rewrite::RouteLink;
 /// One entry per exposed REST operation.
-pub static ROUTES: &[RouteSpec<Upstream>] = &[crate::support::rest::RouteSpec {
-    name: "hello",
-    method: "GET",
-    path: "/hello",
-    inputs: &[crate::support::params::InputSpec {
-        name: "name",
-        location: crate::support::params::Location::Query,
-        required: false,
-        schema: "{\"type\":\"string\"}",
-        body_path: None,
-    }],
-    arguments: &[],
-    call: None,
-    output: crate::support::mapping::Output::Mock(
-        "[{\"name\":\"message\",\"type\":\"string\",\"value\":\"Hello, {{name}}!\"},{\"name\":\"source\",\"type\":\"string\",\"value\":\"aggregate-mock\"}]",
-    ),
-}];
+pub static ROUTES: &[RouteSpec<Upstream>] = &[
+    crate::support::rest::RouteSpec {
+        name: "hello",
+        method: "GET",
+        path: "/hello",
+        inputs: &[
+            crate::support::params::InputSpec {
+                name: "name",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"string\"}",
+                body_path: None,
+            },
+        ],
+        arguments: &[],
+        call: None,
+        output: crate::support::mapping::Output::Mock(
+            "[{\"name\":\"message\",\"type\":\"string\",\"value\":\"Hello, {{name}}!\"},{\"name\":\"source\",\"type\":\"string\",\"value\":\"aggregate-mock\"}]",
+        ),
+    },
+];
 
 /// Upstream paths that have an exposed route, for rewriting management URLs.
 pub static LINKS: &[RouteLink] = &[];

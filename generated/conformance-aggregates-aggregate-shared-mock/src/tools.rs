@@ -4,13 +4,15 @@
 use crate::operations::Upstream;
 use crate::support::mcp::ToolSpec;
 /// One entry per tool, in `tools/list` order.
-pub static TOOLS: &[ToolSpec<Upstream>] = &[crate::support::mcp::ToolSpec {
-    name: "hello",
-    arguments: &[],
-    call: None,
-    output: crate::support::mapping::Output::Mock(
-        "[{\"name\":\"message\",\"type\":\"string\",\"value\":\"Hello, {{name}}!\"},{\"name\":\"source\",\"type\":\"string\",\"value\":\"aggregate-mock\"}]",
-    ),
-    wrap_result: false,
-    result_headers: &[],
-}];
+pub static TOOLS: &[ToolSpec<Upstream>] = &[
+    crate::support::mcp::ToolSpec {
+        name: "hello",
+        arguments: &[],
+        call: None,
+        output: crate::support::mapping::Output::Mock(
+            "[{\"name\":\"message\",\"type\":\"string\",\"value\":\"Hello, {{name}}!\"},{\"name\":\"source\",\"type\":\"string\",\"value\":\"aggregate-mock\"}]",
+        ),
+        wrap_result: false,
+        result_headers: &[],
+    },
+];

@@ -5,23 +5,27 @@ use crate::operations::Upstream;
 use crate::support::rest::RouteSpec;
 use crate::support::rewrite::RouteLink;
 /// One entry per exposed REST operation.
-pub static ROUTES: &[RouteSpec<Upstream>] = &[crate::support::rest::RouteSpec {
-    name: "get-csv-users",
-    method: "GET",
-    path: "/csv/users",
-    inputs: &[],
-    arguments: &[],
-    call: Some(crate::operations::get_users),
-    output: crate::support::mapping::Output::Mapped(
-        "[{\"type\":\"array\",\"mapping\":\"$\",\"items\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\",\"mapping\":\"$.id\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.name\"},\"email\":{\"type\":\"string\",\"mapping\":\"$.email\"}}}}]",
-    ),
-}];
+pub static ROUTES: &[RouteSpec<Upstream>] = &[
+    crate::support::rest::RouteSpec {
+        name: "get-csv-users",
+        method: "GET",
+        path: "/csv/users",
+        inputs: &[],
+        arguments: &[],
+        call: Some(crate::operations::get_users),
+        output: crate::support::mapping::Output::Mapped(
+            "[{\"type\":\"array\",\"mapping\":\"$\",\"items\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\",\"mapping\":\"$.id\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.name\"},\"email\":{\"type\":\"string\",\"mapping\":\"$.email\"}}}}]",
+        ),
+    },
+];
 
 /// Upstream paths that have an exposed route, for rewriting management URLs.
-pub static LINKS: &[RouteLink] = &[crate::support::rewrite::RouteLink {
-    api: 0usize,
-    consumed_path: "api/users",
-    exposed_path: "/csv/users",
-    variables: &[],
-    query: &[],
-}];
+pub static LINKS: &[RouteLink] = &[
+    crate::support::rewrite::RouteLink {
+        api: 0,
+        consumed_path: "api/users",
+        exposed_path: "/csv/users",
+        variables: &[],
+        query: &[],
+    },
+];

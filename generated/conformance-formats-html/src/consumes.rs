@@ -3,14 +3,16 @@
 //! The consumed APIs and the operations sent as the capability declares them.
 use crate::support;
 /// One entry per `consumes` entry, in declaration order.
-pub static APIS: &[support::declared::ApiSpec] = &[support::declared::ApiSpec {
-    namespace: "mock-html",
-    auth: None,
-}];
+pub static APIS: &[support::declared::ApiSpec] = &[
+    support::declared::ApiSpec {
+        namespace: "mock-html",
+        auth: None,
+    },
+];
 
 /// `mock-html.get-products`: `GET /api/products`.
 pub static GET_PRODUCTS: support::declared::OperationSpec = support::declared::OperationSpec {
-    api: 0usize,
+    api: 0,
     name: "get-products",
     method: "GET",
     path: "/api/products",

@@ -2,12 +2,12 @@
 
 //! One function per consumed operation an exposed item calls: JSON arguments in, the
 //! upstream response out, undecoded.
-use crate::support;
-use crate::support::upstream::CallFuture;
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use serde_json::{Map, Value};
+use crate::support::upstream::CallFuture;
+use crate::support;
 /// The upstream APIs with their credentials and timeouts.
 #[derive(Clone, Debug)]
 pub struct Upstream {
@@ -37,9 +37,6 @@ impl Upstream {
 /// `GET /api/products` (consumed operation `mock-html.get-products`), sent as declared.
 pub fn get_products(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
     Box::pin(async move {
-        upstream
-            .declared
-            .call(&crate::consumes::GET_PRODUCTS, args)
-            .await
+        upstream.declared.call(&crate::consumes::GET_PRODUCTS, args).await
     })
 }

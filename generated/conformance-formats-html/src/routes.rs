@@ -5,23 +5,27 @@ use crate::operations::Upstream;
 use crate::support::rest::RouteSpec;
 use crate::support::rewrite::RouteLink;
 /// One entry per exposed REST operation.
-pub static ROUTES: &[RouteSpec<Upstream>] = &[crate::support::rest::RouteSpec {
-    name: "get-html-products",
-    method: "GET",
-    path: "/html/products",
-    inputs: &[],
-    arguments: &[],
-    call: Some(crate::operations::get_products),
-    output: crate::support::mapping::Output::Mapped(
-        "[{\"type\":\"array\",\"mapping\":\"$.tables[0]\",\"items\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"mapping\":\"$.Name\"},\"price\":{\"type\":\"string\",\"mapping\":\"$.Price\"},\"stock\":{\"type\":\"string\",\"mapping\":\"$.Stock\"}}}}]",
-    ),
-}];
+pub static ROUTES: &[RouteSpec<Upstream>] = &[
+    crate::support::rest::RouteSpec {
+        name: "get-html-products",
+        method: "GET",
+        path: "/html/products",
+        inputs: &[],
+        arguments: &[],
+        call: Some(crate::operations::get_products),
+        output: crate::support::mapping::Output::Mapped(
+            "[{\"type\":\"array\",\"mapping\":\"$.tables[0]\",\"items\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"mapping\":\"$.Name\"},\"price\":{\"type\":\"string\",\"mapping\":\"$.Price\"},\"stock\":{\"type\":\"string\",\"mapping\":\"$.Stock\"}}}}]",
+        ),
+    },
+];
 
 /// Upstream paths that have an exposed route, for rewriting management URLs.
-pub static LINKS: &[RouteLink] = &[crate::support::rewrite::RouteLink {
-    api: 0usize,
-    consumed_path: "/api/products",
-    exposed_path: "/html/products",
-    variables: &[],
-    query: &[],
-}];
+pub static LINKS: &[RouteLink] = &[
+    crate::support::rewrite::RouteLink {
+        api: 0,
+        consumed_path: "/api/products",
+        exposed_path: "/html/products",
+        variables: &[],
+        query: &[],
+    },
+];

@@ -3,14 +3,16 @@
 //! The consumed APIs and the operations sent as the capability declares them.
 use crate::support;
 /// One entry per `consumes` entry, in declaration order.
-pub static APIS: &[support::declared::ApiSpec] = &[support::declared::ApiSpec {
-    namespace: "mock-markdown",
-    auth: None,
-}];
+pub static APIS: &[support::declared::ApiSpec] = &[
+    support::declared::ApiSpec {
+        namespace: "mock-markdown",
+        auth: None,
+    },
+];
 
 /// `mock-markdown.get-readme`: `GET /api/readme`.
 pub static GET_README: support::declared::OperationSpec = support::declared::OperationSpec {
-    api: 0usize,
+    api: 0,
     name: "get-readme",
     method: "GET",
     path: "/api/readme",

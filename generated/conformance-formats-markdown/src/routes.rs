@@ -5,23 +5,27 @@ use crate::operations::Upstream;
 use crate::support::rest::RouteSpec;
 use crate::support::rewrite::RouteLink;
 /// One entry per exposed REST operation.
-pub static ROUTES: &[RouteSpec<Upstream>] = &[crate::support::rest::RouteSpec {
-    name: "get-markdown-features",
-    method: "GET",
-    path: "/markdown/features",
-    inputs: &[],
-    arguments: &[],
-    call: Some(crate::operations::get_readme),
-    output: crate::support::mapping::Output::Mapped(
-        "[{\"type\":\"array\",\"mapping\":\"$.tables[0]\",\"items\":{\"type\":\"object\",\"properties\":{\"feature\":{\"type\":\"string\",\"mapping\":\"$.Feature\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.Status\"}}}}]",
-    ),
-}];
+pub static ROUTES: &[RouteSpec<Upstream>] = &[
+    crate::support::rest::RouteSpec {
+        name: "get-markdown-features",
+        method: "GET",
+        path: "/markdown/features",
+        inputs: &[],
+        arguments: &[],
+        call: Some(crate::operations::get_readme),
+        output: crate::support::mapping::Output::Mapped(
+            "[{\"type\":\"array\",\"mapping\":\"$.tables[0]\",\"items\":{\"type\":\"object\",\"properties\":{\"feature\":{\"type\":\"string\",\"mapping\":\"$.Feature\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.Status\"}}}}]",
+        ),
+    },
+];
 
 /// Upstream paths that have an exposed route, for rewriting management URLs.
-pub static LINKS: &[RouteLink] = &[crate::support::rewrite::RouteLink {
-    api: 0usize,
-    consumed_path: "/api/readme",
-    exposed_path: "/markdown/features",
-    variables: &[],
-    query: &[],
-}];
+pub static LINKS: &[RouteLink] = &[
+    crate::support::rewrite::RouteLink {
+        api: 0,
+        consumed_path: "/api/readme",
+        exposed_path: "/markdown/features",
+        variables: &[],
+        query: &[],
+    },
+];

@@ -3,22 +3,26 @@
 //! The consumed APIs and the operations sent as the capability declares them.
 use crate::support;
 /// One entry per `consumes` entry, in declaration order.
-pub static APIS: &[support::declared::ApiSpec] = &[support::declared::ApiSpec {
-    namespace: "mock-xml",
-    auth: None,
-}];
+pub static APIS: &[support::declared::ApiSpec] = &[
+    support::declared::ApiSpec {
+        namespace: "mock-xml",
+        auth: None,
+    },
+];
 
 /// `mock-xml.get-users`: `GET api/users`.
 pub static GET_USERS: support::declared::OperationSpec = support::declared::OperationSpec {
-    api: 0usize,
+    api: 0,
     name: "get-users",
     method: "GET",
     path: "api/users",
-    parameters: &[support::declared::ParamSpec {
-        name: "User-Agent",
-        location: support::declared::WireIn::Header,
-        value: Some("Naftiko/1.0.0-alpha2"),
-    }],
+    parameters: &[
+        support::declared::ParamSpec {
+            name: "User-Agent",
+            location: support::declared::WireIn::Header,
+            value: Some("Naftiko/1.0.0-alpha2"),
+        },
+    ],
     body: None,
     format: support::formats::Format::Xml,
     selector: None,

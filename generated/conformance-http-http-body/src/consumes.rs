@@ -3,14 +3,16 @@
 //! The consumed APIs and the operations sent as the capability declares them.
 use crate::support;
 /// One entry per `consumes` entry, in declaration order.
-pub static APIS: &[support::declared::ApiSpec] = &[support::declared::ApiSpec {
-    namespace: "testns",
-    auth: None,
-}];
+pub static APIS: &[support::declared::ApiSpec] = &[
+    support::declared::ApiSpec {
+        namespace: "testns",
+        auth: None,
+    },
+];
 
 /// `testns.create`: `POST /create`.
 pub static CREATE: support::declared::OperationSpec = support::declared::OperationSpec {
-    api: 0usize,
+    api: 0,
     name: "create",
     method: "POST",
     path: "/create",

@@ -5,45 +5,49 @@ use crate::operations::Upstream;
 use crate::support::rest::RouteSpec;
 use crate::support::rewrite::RouteLink;
 /// One entry per exposed REST operation.
-pub static ROUTES: &[RouteSpec<Upstream>] = &[crate::support::rest::RouteSpec {
-    name: "create-user",
-    method: "POST",
-    path: "/users",
-    inputs: &[
-        crate::support::params::InputSpec {
-            name: "userId",
-            location: crate::support::params::Location::Body,
-            required: false,
-            schema: "{\"type\":\"string\"}",
-            body_path: Some("$.user.id"),
-        },
-        crate::support::params::InputSpec {
-            name: "userName",
-            location: crate::support::params::Location::Body,
-            required: false,
-            schema: "{\"type\":\"string\"}",
-            body_path: Some("$.user.name"),
-        },
-    ],
-    arguments: &[
-        crate::support::upstream::ArgSpec {
-            consumed: "userId",
-            source: crate::support::upstream::ArgSource::Input("userId"),
-        },
-        crate::support::upstream::ArgSpec {
-            consumed: "userName",
-            source: crate::support::upstream::ArgSource::Input("userName"),
-        },
-    ],
-    call: Some(crate::operations::create),
-    output: crate::support::mapping::Output::Passthrough,
-}];
+pub static ROUTES: &[RouteSpec<Upstream>] = &[
+    crate::support::rest::RouteSpec {
+        name: "create-user",
+        method: "POST",
+        path: "/users",
+        inputs: &[
+            crate::support::params::InputSpec {
+                name: "userId",
+                location: crate::support::params::Location::Body,
+                required: false,
+                schema: "{\"type\":\"string\"}",
+                body_path: Some("$.user.id"),
+            },
+            crate::support::params::InputSpec {
+                name: "userName",
+                location: crate::support::params::Location::Body,
+                required: false,
+                schema: "{\"type\":\"string\"}",
+                body_path: Some("$.user.name"),
+            },
+        ],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "userId",
+                source: crate::support::upstream::ArgSource::Input("userId"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "userName",
+                source: crate::support::upstream::ArgSource::Input("userName"),
+            },
+        ],
+        call: Some(crate::operations::create),
+        output: crate::support::mapping::Output::Passthrough,
+    },
+];
 
 /// Upstream paths that have an exposed route, for rewriting management URLs.
-pub static LINKS: &[RouteLink] = &[crate::support::rewrite::RouteLink {
-    api: 0usize,
-    consumed_path: "/create",
-    exposed_path: "/users",
-    variables: &[],
-    query: &[],
-}];
+pub static LINKS: &[RouteLink] = &[
+    crate::support::rewrite::RouteLink {
+        api: 0,
+        consumed_path: "/create",
+        exposed_path: "/users",
+        variables: &[],
+        query: &[],
+    },
+];

@@ -5,30 +5,38 @@ use crate::operations::Upstream;
 use crate::support::rest::RouteSpec;
 use crate::support::rewrite::RouteLink;
 /// One entry per exposed REST operation.
-pub static ROUTES: &[RouteSpec<Upstream>] = &[crate::support::rest::RouteSpec {
-    name: "search",
-    method: "POST",
-    path: "/search",
-    inputs: &[crate::support::params::InputSpec {
-        name: "userId",
-        location: crate::support::params::Location::Body,
-        required: false,
-        schema: "{\"type\":\"string\"}",
-        body_path: Some("$.user.id"),
-    }],
-    arguments: &[crate::support::upstream::ArgSpec {
-        consumed: "userId",
-        source: crate::support::upstream::ArgSource::Input("userId"),
-    }],
-    call: Some(crate::operations::search),
-    output: crate::support::mapping::Output::Passthrough,
-}];
+pub static ROUTES: &[RouteSpec<Upstream>] = &[
+    crate::support::rest::RouteSpec {
+        name: "search",
+        method: "POST",
+        path: "/search",
+        inputs: &[
+            crate::support::params::InputSpec {
+                name: "userId",
+                location: crate::support::params::Location::Body,
+                required: false,
+                schema: "{\"type\":\"string\"}",
+                body_path: Some("$.user.id"),
+            },
+        ],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "userId",
+                source: crate::support::upstream::ArgSource::Input("userId"),
+            },
+        ],
+        call: Some(crate::operations::search),
+        output: crate::support::mapping::Output::Passthrough,
+    },
+];
 
 /// Upstream paths that have an exposed route, for rewriting management URLs.
-pub static LINKS: &[RouteLink] = &[crate::support::rewrite::RouteLink {
-    api: 0usize,
-    consumed_path: "/items",
-    exposed_path: "/search",
-    variables: &[],
-    query: &[("userId", "userId")],
-}];
+pub static LINKS: &[RouteLink] = &[
+    crate::support::rewrite::RouteLink {
+        api: 0,
+        consumed_path: "/items",
+        exposed_path: "/search",
+        variables: &[],
+        query: &[("userId", "userId")],
+    },
+];

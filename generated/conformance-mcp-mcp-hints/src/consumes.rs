@@ -3,14 +3,16 @@
 //! The consumed APIs and the operations sent as the capability declares them.
 use crate::support;
 /// One entry per `consumes` entry, in declaration order.
-pub static APIS: &[support::declared::ApiSpec] = &[support::declared::ApiSpec {
-    namespace: "mock-api",
-    auth: None,
-}];
+pub static APIS: &[support::declared::ApiSpec] = &[
+    support::declared::ApiSpec {
+        namespace: "mock-api",
+        auth: None,
+    },
+];
 
 /// `mock-api.get-data`: `GET data`.
 pub static GET_DATA: support::declared::OperationSpec = support::declared::OperationSpec {
-    api: 0usize,
+    api: 0,
     name: "get-data",
     method: "GET",
     path: "data",
@@ -22,7 +24,7 @@ pub static GET_DATA: support::declared::OperationSpec = support::declared::Opera
 
 /// `mock-api.delete-record`: `DELETE data`.
 pub static DELETE_RECORD: support::declared::OperationSpec = support::declared::OperationSpec {
-    api: 0usize,
+    api: 0,
     name: "delete-record",
     method: "DELETE",
     path: "data",

@@ -2,12 +2,12 @@
 
 //! One function per consumed operation an exposed item calls: JSON arguments in, the
 //! upstream response out, undecoded.
-use crate::support;
-use crate::support::upstream::CallFuture;
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use serde_json::{Map, Value};
+use crate::support::upstream::CallFuture;
+use crate::support;
 /// The upstream APIs with their credentials and timeouts.
 #[derive(Clone, Debug)]
 pub struct Upstream {
@@ -37,19 +37,13 @@ impl Upstream {
 /// `GET data` (consumed operation `mock-api.get-data`), sent as declared.
 pub fn get_data(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
     Box::pin(async move {
-        upstream
-            .declared
-            .call(&crate::consumes::GET_DATA, args)
-            .await
+        upstream.declared.call(&crate::consumes::GET_DATA, args).await
     })
 }
 
 /// `DELETE data` (consumed operation `mock-api.delete-record`), sent as declared.
 pub fn delete_record(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
     Box::pin(async move {
-        upstream
-            .declared
-            .call(&crate::consumes::DELETE_RECORD, args)
-            .await
+        upstream.declared.call(&crate::consumes::DELETE_RECORD, args).await
     })
 }

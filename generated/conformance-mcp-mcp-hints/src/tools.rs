@@ -17,10 +17,14 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
     },
     crate::support::mcp::ToolSpec {
         name: "delete-record",
-        arguments: &[crate::support::upstream::ArgSpec {
-            consumed: "id",
-            source: crate::support::upstream::ArgSource::Literal("\"$this.hints-mcp.record-id\""),
-        }],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "id",
+                source: crate::support::upstream::ArgSource::Literal(
+                    "\"$this.hints-mcp.record-id\"",
+                ),
+            },
+        ],
         call: Some(crate::operations::delete_record),
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,

@@ -3,22 +3,26 @@
 //! The consumed APIs and the operations sent as the capability declares them.
 use crate::support;
 /// One entry per `consumes` entry, in declaration order.
-pub static APIS: &[support::declared::ApiSpec] = &[support::declared::ApiSpec {
-    namespace: "mock-api",
-    auth: None,
-}];
+pub static APIS: &[support::declared::ApiSpec] = &[
+    support::declared::ApiSpec {
+        namespace: "mock-api",
+        auth: None,
+    },
+];
 
 /// `mock-api.query-db`: `POST databases/{{datasource_id}}/query`.
 pub static QUERY_DB: support::declared::OperationSpec = support::declared::OperationSpec {
-    api: 0usize,
+    api: 0,
     name: "query-db",
     method: "POST",
     path: "databases/{{datasource_id}}/query",
-    parameters: &[support::declared::ParamSpec {
-        name: "Content-Type",
-        location: support::declared::WireIn::Header,
-        value: Some("application/json"),
-    }],
+    parameters: &[
+        support::declared::ParamSpec {
+            name: "Content-Type",
+            location: support::declared::WireIn::Header,
+            value: Some("application/json"),
+        },
+    ],
     body: Some(support::declared::BodySpec::Template {
         media_type: "application/json",
         template: "{\n  \"filter\": {\n    \"property\": \"Status\",\n    \"select\": {\n      \"equals\": \"Committed\"\n    }\n  }\n}\n",

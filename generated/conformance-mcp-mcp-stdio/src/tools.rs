@@ -4,16 +4,22 @@
 use crate::operations::Upstream;
 use crate::support::mcp::ToolSpec;
 /// One entry per tool, in `tools/list` order.
-pub static TOOLS: &[ToolSpec<Upstream>] = &[crate::support::mcp::ToolSpec {
-    name: "query-database",
-    arguments: &[crate::support::upstream::ArgSpec {
-        consumed: "datasource_id",
-        source: crate::support::upstream::ArgSource::Literal("\"test-db-id-123\""),
-    }],
-    call: Some(crate::operations::query_db),
-    output: crate::support::mapping::Output::Mapped(
-        "[{\"type\":\"array\",\"mapping\":\"$.results\",\"items\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"mapping\":\"$.properties.Name.title[0].text.content\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.properties.Status.select.name\"}}}}]",
-    ),
-    wrap_result: true,
-    result_headers: &[],
-}];
+pub static TOOLS: &[ToolSpec<Upstream>] = &[
+    crate::support::mcp::ToolSpec {
+        name: "query-database",
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "datasource_id",
+                source: crate::support::upstream::ArgSource::Literal(
+                    "\"test-db-id-123\"",
+                ),
+            },
+        ],
+        call: Some(crate::operations::query_db),
+        output: crate::support::mapping::Output::Mapped(
+            "[{\"type\":\"array\",\"mapping\":\"$.results\",\"items\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"mapping\":\"$.properties.Name.title[0].text.content\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.properties.Status.select.name\"}}}}]",
+        ),
+        wrap_result: true,
+        result_headers: &[],
+    },
+];

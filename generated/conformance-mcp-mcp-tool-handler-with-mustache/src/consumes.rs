@@ -3,22 +3,26 @@
 //! The consumed APIs and the operations sent as the capability declares them.
 use crate::support;
 /// One entry per `consumes` entry, in declaration order.
-pub static APIS: &[support::declared::ApiSpec] = &[support::declared::ApiSpec {
-    namespace: "registry",
-    auth: None,
-}];
+pub static APIS: &[support::declared::ApiSpec] = &[
+    support::declared::ApiSpec {
+        namespace: "registry",
+        auth: None,
+    },
+];
 
 /// `registry.get-ship`: `GET /ships/{{imo_number}}`.
 pub static GET_SHIP: support::declared::OperationSpec = support::declared::OperationSpec {
-    api: 0usize,
+    api: 0,
     name: "get-ship",
     method: "GET",
     path: "/ships/{{imo_number}}",
-    parameters: &[support::declared::ParamSpec {
-        name: "imo_number",
-        location: support::declared::WireIn::Path,
-        value: None,
-    }],
+    parameters: &[
+        support::declared::ParamSpec {
+            name: "imo_number",
+            location: support::declared::WireIn::Path,
+            value: None,
+        },
+    ],
     body: None,
     format: support::formats::Format::Json,
     selector: None,

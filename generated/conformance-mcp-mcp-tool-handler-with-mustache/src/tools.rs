@@ -4,14 +4,18 @@
 use crate::operations::Upstream;
 use crate::support::mcp::ToolSpec;
 /// One entry per tool, in `tools/list` order.
-pub static TOOLS: &[ToolSpec<Upstream>] = &[crate::support::mcp::ToolSpec {
-    name: "get-ship",
-    arguments: &[crate::support::upstream::ArgSpec {
-        consumed: "imo_number",
-        source: crate::support::upstream::ArgSource::Input("imo"),
-    }],
-    call: Some(crate::operations::get_ship),
-    output: crate::support::mapping::Output::Passthrough,
-    wrap_result: false,
-    result_headers: &[],
-}];
+pub static TOOLS: &[ToolSpec<Upstream>] = &[
+    crate::support::mcp::ToolSpec {
+        name: "get-ship",
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "imo_number",
+                source: crate::support::upstream::ArgSource::Input("imo"),
+            },
+        ],
+        call: Some(crate::operations::get_ship),
+        output: crate::support::mapping::Output::Passthrough,
+        wrap_result: false,
+        result_headers: &[],
+    },
+];

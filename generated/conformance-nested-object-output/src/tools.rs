@@ -4,16 +4,20 @@
 use crate::operations::Upstream;
 use crate::support::mcp::ToolSpec;
 /// One entry per tool, in `tools/list` order.
-pub static TOOLS: &[ToolSpec<Upstream>] = &[crate::support::mcp::ToolSpec {
-    name: "get-ship",
-    arguments: &[crate::support::upstream::ArgSpec {
-        consumed: "imo_number",
-        source: crate::support::upstream::ArgSource::Input("imo"),
-    }],
-    call: Some(crate::operations::get_ship),
-    output: crate::support::mapping::Output::Mapped(
-        "[{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"},\"specs\":{\"type\":\"object\",\"properties\":{\"yearBuilt\":{\"type\":\"number\",\"mapping\":\"$.year_built\"},\"tonnage\":{\"type\":\"number\",\"mapping\":\"$.gross_tonnage\"},\"length\":{\"type\":\"number\",\"mapping\":\"$.dimensions.length_overall\"}}}}}]",
-    ),
-    wrap_result: false,
-    result_headers: &[],
-}];
+pub static TOOLS: &[ToolSpec<Upstream>] = &[
+    crate::support::mcp::ToolSpec {
+        name: "get-ship",
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "imo_number",
+                source: crate::support::upstream::ArgSource::Input("imo"),
+            },
+        ],
+        call: Some(crate::operations::get_ship),
+        output: crate::support::mapping::Output::Mapped(
+            "[{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"},\"specs\":{\"type\":\"object\",\"properties\":{\"yearBuilt\":{\"type\":\"number\",\"mapping\":\"$.year_built\"},\"tonnage\":{\"type\":\"number\",\"mapping\":\"$.gross_tonnage\"},\"length\":{\"type\":\"number\",\"mapping\":\"$.dimensions.length_overall\"}}}}}]",
+        ),
+        wrap_result: false,
+        result_headers: &[],
+    },
+];

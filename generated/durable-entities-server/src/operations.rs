@@ -2,12 +2,12 @@
 
 //! One function per consumed operation an exposed item calls: JSON arguments in, the
 //! upstream response out, undecoded.
-use crate::support::upstream::{self, CallError, CallFuture, UpstreamResponse};
-use durable_functions_client::{Client, Error};
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use durable_functions_client::{Client, Error};
+use serde_json::{Map, Value};
+use crate::support::upstream::{self, CallError, CallFuture, UpstreamResponse};
 /// The upstream APIs with their credentials and timeouts.
 #[derive(Clone, Debug)]
 pub struct Upstream {
@@ -31,10 +31,7 @@ impl Upstream {
         let client = Client::with_base_url(&urls[0])
             .with_http_client(http)
             .with_system_key(
-                variables
-                    .get("DURABLE_FUNCTIONS_API_KEY")
-                    .cloned()
-                    .unwrap_or_default(),
+                variables.get("DURABLE_FUNCTIONS_API_KEY").cloned().unwrap_or_default(),
             );
         Ok(Upstream { client })
     }
@@ -44,10 +41,12 @@ fn call_error(error: Error) -> CallError {
     match error {
         Error::Transport(it) if it.is_timeout() => CallError::Timeout,
         Error::Transport(_) => CallError::Unreachable,
-        Error::Request(it) => CallError::InvalidArgument {
-            name: "request".to_owned(),
-            message: it.to_string(),
-        },
+        Error::Request(it) => {
+            CallError::InvalidArgument {
+                name: "request".to_owned(),
+                message: it.to_string(),
+            }
+        }
     }
 }
 
@@ -59,20 +58,21 @@ pub fn listentities(upstream: Upstream, mut args: Map<String, Value>) -> CallFut
             .list_entities(upstream::required::<String>(&mut args, "entityName")?)
             .maybe_task_hub(upstream::optional::<String>(&mut args, "taskHub")?)
             .maybe_connection(upstream::optional::<String>(&mut args, "connection")?)
-            .maybe_last_operation_time_from(upstream::optional::<chrono::DateTime<chrono::Utc>>(
-                &mut args,
-                "lastOperationTimeFrom",
-            )?)
-            .maybe_last_operation_time_to(upstream::optional::<chrono::DateTime<chrono::Utc>>(
-                &mut args,
-                "lastOperationTimeTo",
-            )?)
+            .maybe_last_operation_time_from(
+                upstream::optional::<
+                    chrono::DateTime<chrono::Utc>,
+                >(&mut args, "lastOperationTimeFrom")?,
+            )
+            .maybe_last_operation_time_to(
+                upstream::optional::<
+                    chrono::DateTime<chrono::Utc>,
+                >(&mut args, "lastOperationTimeTo")?,
+            )
             .maybe_fetch_state(upstream::optional::<bool>(&mut args, "fetchState")?)
             .maybe_top(upstream::optional::<i32>(&mut args, "top")?)
-            .maybe_x_ms_continuation_token(upstream::optional::<String>(
-                &mut args,
-                "x-ms-continuation-token",
-            )?);
+            .maybe_x_ms_continuation_token(
+                upstream::optional::<String>(&mut args, "x-ms-continuation-token")?,
+            );
         let response = request.send_raw().await.map_err(call_error)?;
         let (status, headers, body) = response.into_parts();
         Ok(UpstreamResponse::json(status, headers, body))

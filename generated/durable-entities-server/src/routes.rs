@@ -75,7 +75,9 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
             crate::support::upstream::ArgSpec {
                 consumed: "lastOperationTimeFrom",
-                source: crate::support::upstream::ArgSource::Input("lastOperationTimeFrom"),
+                source: crate::support::upstream::ArgSource::Input(
+                    "lastOperationTimeFrom",
+                ),
             },
             crate::support::upstream::ArgSpec {
                 consumed: "lastOperationTimeTo",
@@ -99,7 +101,9 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
             crate::support::upstream::ArgSpec {
                 consumed: "x-ms-continuation-token",
-                source: crate::support::upstream::ArgSource::Input("x-ms-continuation-token"),
+                source: crate::support::upstream::ArgSource::Input(
+                    "x-ms-continuation-token",
+                ),
             },
         ],
         call: Some(crate::operations::listentities),
@@ -242,7 +246,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
 /// Upstream paths that have an exposed route, for rewriting management URLs.
 pub static LINKS: &[RouteLink] = &[
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/runtime/webhooks/durabletask/entities/{entityName}",
         exposed_path: "/v1/runtime/webhooks/durabletask/entities/{entityname}",
         variables: &[("entityName", "entityname")],
@@ -256,7 +260,7 @@ pub static LINKS: &[RouteLink] = &[
         ],
     },
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/runtime/webhooks/durabletask/entities/{entityName}/{entityKey}",
         exposed_path: "/v1/runtime/webhooks/durabletask/entities/{entityname}/{entitykey}",
         variables: &[("entityName", "entityname"), ("entityKey", "entitykey")],

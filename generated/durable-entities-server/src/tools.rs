@@ -14,7 +14,9 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
             crate::support::upstream::ArgSpec {
                 consumed: "lastOperationTimeFrom",
-                source: crate::support::upstream::ArgSource::Input("lastOperationTimeFrom"),
+                source: crate::support::upstream::ArgSource::Input(
+                    "lastOperationTimeFrom",
+                ),
             },
             crate::support::upstream::ArgSpec {
                 consumed: "lastOperationTimeTo",
@@ -38,7 +40,9 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
             crate::support::upstream::ArgSpec {
                 consumed: "x-ms-continuation-token",
-                source: crate::support::upstream::ArgSource::Input("x-ms-continuation-token"),
+                source: crate::support::upstream::ArgSource::Input(
+                    "x-ms-continuation-token",
+                ),
             },
         ],
         call: Some(crate::operations::listentities),

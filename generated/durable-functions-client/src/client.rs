@@ -157,9 +157,7 @@ impl Client {
                 self.credentials.apply(*scheme, &mut request);
             }
         }
-        request
-            .send(&self.http, &self.base_url, self.base.as_ref())
-            .await
+        request.send(&self.http, &self.base_url, self.base.as_ref()).await
     }
 
     /// Start orchestration
@@ -279,7 +277,10 @@ impl Client {
     ///
     /// Returns the request: set optional parameters on it, then
     /// [`send`](operations::PurgeInstance::send) it.
-    pub fn purge_instance(&self, instance_id: impl Into<String>) -> operations::PurgeInstance<'_> {
+    pub fn purge_instance(
+        &self,
+        instance_id: impl Into<String>,
+    ) -> operations::PurgeInstance<'_> {
         operations::PurgeInstance {
             client: self,
             instance_id: instance_id.into(),
@@ -438,7 +439,10 @@ impl Client {
     ///
     /// Returns the request: set optional parameters on it, then
     /// [`send`](operations::ListEntities::send) it.
-    pub fn list_entities(&self, entity_name: impl Into<String>) -> operations::ListEntities<'_> {
+    pub fn list_entities(
+        &self,
+        entity_name: impl Into<String>,
+    ) -> operations::ListEntities<'_> {
         operations::ListEntities {
             client: self,
             entity_name: entity_name.into(),

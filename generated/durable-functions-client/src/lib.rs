@@ -46,7 +46,9 @@ pub mod types;
 
 pub use client::Client;
 
-pub use error::{DecodeError, Error, ErrorResponse, RawResponse, RequestError, TransportError};
+pub use error::{
+    DecodeError, Error, ErrorResponse, RawResponse, RequestError, TransportError,
+};
 
 /// The HTTP library the client uses, for building a custom [`reqwest::Client`] or multipart forms.
 pub use reqwest;

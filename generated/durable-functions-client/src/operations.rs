@@ -119,21 +119,25 @@ impl StartOrchestration<'_> {
     ///
     /// Documented error statuses are variants of [`StartOrchestrationError`]; any other status is
     /// [`StartOrchestrationError::UnexpectedStatus`].
-    pub async fn send(self) -> Result<StartOrchestrationSuccess, StartOrchestrationError> {
+    pub async fn send(
+        self,
+    ) -> Result<StartOrchestrationSuccess, StartOrchestrationError> {
         let response = self.send_raw().await?;
         match response.status().as_u16() {
-            202 => Ok(StartOrchestrationSuccess::Accepted {
-                location: response.header_as("Location"),
-                retry_after: response.header_as("Retry-After"),
-                body: response.json()?,
-            }),
+            202 => {
+                Ok(StartOrchestrationSuccess::Accepted {
+                    location: response.header_as("Location"),
+                    retry_after: response.header_as("Retry-After"),
+                    body: response.json()?,
+                })
+            }
             200 => Ok(StartOrchestrationSuccess::Ok(response.json()?)),
             400 => Err(StartOrchestrationError::BadRequest(response.error_json())),
             401 => Err(StartOrchestrationError::Unauthorized(response.error_json())),
             409 => Err(StartOrchestrationError::Conflict(response.error_json())),
-            500 => Err(StartOrchestrationError::InternalServerError(
-                response.error_json(),
-            )),
+            500 => {
+                Err(StartOrchestrationError::InternalServerError(response.error_json()))
+            }
             _ => Err(StartOrchestrationError::UnexpectedStatus(response)),
         }
     }
@@ -196,10 +200,15 @@ impl StartOrchestrationError {
             StartOrchestrationError::BadRequest(response) => Some(response.status()),
             StartOrchestrationError::Unauthorized(response) => Some(response.status()),
             StartOrchestrationError::Conflict(response) => Some(response.status()),
-            StartOrchestrationError::InternalServerError(response) => Some(response.status()),
-            StartOrchestrationError::UnexpectedStatus(response) => Some(response.status()),
+            StartOrchestrationError::InternalServerError(response) => {
+                Some(response.status())
+            }
+            StartOrchestrationError::UnexpectedStatus(response) => {
+                Some(response.status())
+            }
             StartOrchestrationError::Decode(err) => Some(err.response.status()),
-            StartOrchestrationError::Request(_) | StartOrchestrationError::Transport(_) => None,
+            StartOrchestrationError::Request(_)
+            | StartOrchestrationError::Transport(_) => None,
         }
     }
 
@@ -209,10 +218,13 @@ impl StartOrchestrationError {
             StartOrchestrationError::BadRequest(response) => Some(response.raw()),
             StartOrchestrationError::Unauthorized(response) => Some(response.raw()),
             StartOrchestrationError::Conflict(response) => Some(response.raw()),
-            StartOrchestrationError::InternalServerError(response) => Some(response.raw()),
+            StartOrchestrationError::InternalServerError(response) => {
+                Some(response.raw())
+            }
             StartOrchestrationError::UnexpectedStatus(response) => Some(response),
             StartOrchestrationError::Decode(err) => Some(&err.response),
-            StartOrchestrationError::Request(_) | StartOrchestrationError::Transport(_) => None,
+            StartOrchestrationError::Request(_)
+            | StartOrchestrationError::Transport(_) => None,
         }
     }
 }
@@ -220,36 +232,46 @@ impl StartOrchestrationError {
 impl std::fmt::Display for StartOrchestrationError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StartOrchestrationError::BadRequest(response) => write_status(
-                f,
-                "start_orchestration",
-                response.status(),
-                response.message(),
-            ),
-            StartOrchestrationError::Unauthorized(response) => write_status(
-                f,
-                "start_orchestration",
-                response.status(),
-                response.message(),
-            ),
-            StartOrchestrationError::Conflict(response) => write_status(
-                f,
-                "start_orchestration",
-                response.status(),
-                response.message(),
-            ),
-            StartOrchestrationError::InternalServerError(response) => write_status(
-                f,
-                "start_orchestration",
-                response.status(),
-                response.message(),
-            ),
-            StartOrchestrationError::UnexpectedStatus(response) => write_status(
-                f,
-                "start_orchestration",
-                response.status(),
-                response.message(),
-            ),
+            StartOrchestrationError::BadRequest(response) => {
+                write_status(
+                    f,
+                    "start_orchestration",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            StartOrchestrationError::Unauthorized(response) => {
+                write_status(
+                    f,
+                    "start_orchestration",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            StartOrchestrationError::Conflict(response) => {
+                write_status(
+                    f,
+                    "start_orchestration",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            StartOrchestrationError::InternalServerError(response) => {
+                write_status(
+                    f,
+                    "start_orchestration",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            StartOrchestrationError::UnexpectedStatus(response) => {
+                write_status(
+                    f,
+                    "start_orchestration",
+                    response.status(),
+                    response.message(),
+                )
+            }
             StartOrchestrationError::Request(err) => {
                 write!(f, "start_orchestration: {err}")
             }
@@ -398,24 +420,26 @@ impl StartOrchestrationWithId<'_> {
     ) -> Result<StartOrchestrationWithIdSuccess, StartOrchestrationWithIdError> {
         let response = self.send_raw().await?;
         match response.status().as_u16() {
-            202 => Ok(StartOrchestrationWithIdSuccess::Accepted {
-                location: response.header_as("Location"),
-                retry_after: response.header_as("Retry-After"),
-                body: response.json()?,
-            }),
+            202 => {
+                Ok(StartOrchestrationWithIdSuccess::Accepted {
+                    location: response.header_as("Location"),
+                    retry_after: response.header_as("Retry-After"),
+                    body: response.json()?,
+                })
+            }
             200 => Ok(StartOrchestrationWithIdSuccess::Ok(response.json()?)),
-            400 => Err(StartOrchestrationWithIdError::BadRequest(
-                response.error_json(),
-            )),
-            401 => Err(StartOrchestrationWithIdError::Unauthorized(
-                response.error_json(),
-            )),
-            409 => Err(StartOrchestrationWithIdError::Conflict(
-                response.error_json(),
-            )),
-            500 => Err(StartOrchestrationWithIdError::InternalServerError(
-                response.error_json(),
-            )),
+            400 => Err(StartOrchestrationWithIdError::BadRequest(response.error_json())),
+            401 => {
+                Err(StartOrchestrationWithIdError::Unauthorized(response.error_json()))
+            }
+            409 => Err(StartOrchestrationWithIdError::Conflict(response.error_json())),
+            500 => {
+                Err(
+                    StartOrchestrationWithIdError::InternalServerError(
+                        response.error_json(),
+                    ),
+                )
+            }
             _ => Err(StartOrchestrationWithIdError::UnexpectedStatus(response)),
         }
     }
@@ -475,11 +499,19 @@ impl StartOrchestrationWithIdError {
     /// The HTTP status, when a response was received.
     pub fn status(&self) -> Option<reqwest::StatusCode> {
         match self {
-            StartOrchestrationWithIdError::BadRequest(response) => Some(response.status()),
-            StartOrchestrationWithIdError::Unauthorized(response) => Some(response.status()),
+            StartOrchestrationWithIdError::BadRequest(response) => {
+                Some(response.status())
+            }
+            StartOrchestrationWithIdError::Unauthorized(response) => {
+                Some(response.status())
+            }
             StartOrchestrationWithIdError::Conflict(response) => Some(response.status()),
-            StartOrchestrationWithIdError::InternalServerError(response) => Some(response.status()),
-            StartOrchestrationWithIdError::UnexpectedStatus(response) => Some(response.status()),
+            StartOrchestrationWithIdError::InternalServerError(response) => {
+                Some(response.status())
+            }
+            StartOrchestrationWithIdError::UnexpectedStatus(response) => {
+                Some(response.status())
+            }
             StartOrchestrationWithIdError::Decode(err) => Some(err.response.status()),
             StartOrchestrationWithIdError::Request(_)
             | StartOrchestrationWithIdError::Transport(_) => None,
@@ -492,7 +524,9 @@ impl StartOrchestrationWithIdError {
             StartOrchestrationWithIdError::BadRequest(response) => Some(response.raw()),
             StartOrchestrationWithIdError::Unauthorized(response) => Some(response.raw()),
             StartOrchestrationWithIdError::Conflict(response) => Some(response.raw()),
-            StartOrchestrationWithIdError::InternalServerError(response) => Some(response.raw()),
+            StartOrchestrationWithIdError::InternalServerError(response) => {
+                Some(response.raw())
+            }
             StartOrchestrationWithIdError::UnexpectedStatus(response) => Some(response),
             StartOrchestrationWithIdError::Decode(err) => Some(&err.response),
             StartOrchestrationWithIdError::Request(_)
@@ -504,36 +538,46 @@ impl StartOrchestrationWithIdError {
 impl std::fmt::Display for StartOrchestrationWithIdError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StartOrchestrationWithIdError::BadRequest(response) => write_status(
-                f,
-                "start_orchestration_with_id",
-                response.status(),
-                response.message(),
-            ),
-            StartOrchestrationWithIdError::Unauthorized(response) => write_status(
-                f,
-                "start_orchestration_with_id",
-                response.status(),
-                response.message(),
-            ),
-            StartOrchestrationWithIdError::Conflict(response) => write_status(
-                f,
-                "start_orchestration_with_id",
-                response.status(),
-                response.message(),
-            ),
-            StartOrchestrationWithIdError::InternalServerError(response) => write_status(
-                f,
-                "start_orchestration_with_id",
-                response.status(),
-                response.message(),
-            ),
-            StartOrchestrationWithIdError::UnexpectedStatus(response) => write_status(
-                f,
-                "start_orchestration_with_id",
-                response.status(),
-                response.message(),
-            ),
+            StartOrchestrationWithIdError::BadRequest(response) => {
+                write_status(
+                    f,
+                    "start_orchestration_with_id",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            StartOrchestrationWithIdError::Unauthorized(response) => {
+                write_status(
+                    f,
+                    "start_orchestration_with_id",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            StartOrchestrationWithIdError::Conflict(response) => {
+                write_status(
+                    f,
+                    "start_orchestration_with_id",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            StartOrchestrationWithIdError::InternalServerError(response) => {
+                write_status(
+                    f,
+                    "start_orchestration_with_id",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            StartOrchestrationWithIdError::UnexpectedStatus(response) => {
+                write_status(
+                    f,
+                    "start_orchestration_with_id",
+                    response.status(),
+                    response.message(),
+                )
+            }
             StartOrchestrationWithIdError::Request(err) => {
                 write!(f, "start_orchestration_with_id: {err}")
             }
@@ -619,37 +663,55 @@ impl ListInstances<'_> {
     }
 
     /// The `createdTimeFrom` query parameter.
-    pub fn created_time_from(mut self, value: impl Into<chrono::DateTime<chrono::Utc>>) -> Self {
+    pub fn created_time_from(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
         self.created_time_from = Some(value.into());
         self
     }
 
     /// Sets or clears `createdTimeFrom` (see [`Self::created_time_from`]).
-    pub fn maybe_created_time_from(mut self, value: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+    pub fn maybe_created_time_from(
+        mut self,
+        value: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
         self.created_time_from = value;
         self
     }
 
     /// The `createdTimeTo` query parameter.
-    pub fn created_time_to(mut self, value: impl Into<chrono::DateTime<chrono::Utc>>) -> Self {
+    pub fn created_time_to(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
         self.created_time_to = Some(value.into());
         self
     }
 
     /// Sets or clears `createdTimeTo` (see [`Self::created_time_to`]).
-    pub fn maybe_created_time_to(mut self, value: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+    pub fn maybe_created_time_to(
+        mut self,
+        value: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
         self.created_time_to = value;
         self
     }
 
     /// The `runtimeStatus` query parameter.
-    pub fn runtime_status(mut self, value: impl Into<Vec<types::RuntimeStatus>>) -> Self {
+    pub fn runtime_status(
+        mut self,
+        value: impl Into<Vec<types::RuntimeStatus>>,
+    ) -> Self {
         self.runtime_status = Some(value.into());
         self
     }
 
     /// Sets or clears `runtimeStatus` (see [`Self::runtime_status`]).
-    pub fn maybe_runtime_status(mut self, value: Option<Vec<types::RuntimeStatus>>) -> Self {
+    pub fn maybe_runtime_status(
+        mut self,
+        value: Option<Vec<types::RuntimeStatus>>,
+    ) -> Self {
         self.runtime_status = value;
         self
     }
@@ -709,27 +771,13 @@ impl ListInstances<'_> {
         request.path("/runtime/webhooks/durabletask/instances");
         request.query("taskHub", &self.task_hub, Style::Form, true);
         request.query("connection", &self.connection, Style::Form, true);
-        request.query(
-            "createdTimeFrom",
-            &self.created_time_from,
-            Style::Form,
-            true,
-        );
+        request.query("createdTimeFrom", &self.created_time_from, Style::Form, true);
         request.query("createdTimeTo", &self.created_time_to, Style::Form, true);
         request.query("runtimeStatus", &self.runtime_status, Style::Form, false);
-        request.query(
-            "instanceIdPrefix",
-            &self.instance_id_prefix,
-            Style::Form,
-            true,
-        );
+        request.query("instanceIdPrefix", &self.instance_id_prefix, Style::Form, true);
         request.query("showInput", &self.show_input, Style::Form, true);
         request.query("top", &self.top, Style::Form, true);
-        request.header(
-            "x-ms-continuation-token",
-            &self.x_ms_continuation_token,
-            false,
-        );
+        request.header("x-ms-continuation-token", &self.x_ms_continuation_token, false);
         request.accept("application/json");
         self.client
             .execute(request, &[&[Scheme::SystemKey], &[Scheme::FunctionsKey]])
@@ -743,14 +791,15 @@ impl ListInstances<'_> {
     pub async fn send(self) -> Result<ListInstancesSuccess, ListInstancesError> {
         let response = self.send_raw().await?;
         match response.status().as_u16() {
-            200 => Ok(ListInstancesSuccess {
-                x_ms_continuation_token: response.header_as("x-ms-continuation-token"),
-                body: response.json()?,
-            }),
+            200 => {
+                Ok(ListInstancesSuccess {
+                    x_ms_continuation_token: response
+                        .header_as("x-ms-continuation-token"),
+                    body: response.json()?,
+                })
+            }
             401 => Err(ListInstancesError::Unauthorized(response.error_json())),
-            500 => Err(ListInstancesError::InternalServerError(
-                response.error_json(),
-            )),
+            500 => Err(ListInstancesError::InternalServerError(response.error_json())),
             _ => Err(ListInstancesError::UnexpectedStatus(response)),
         }
     }
@@ -896,7 +945,9 @@ impl ListInstancesPages<'_> {
     }
 
     /// Every item of every remaining page.
-    pub async fn collect_all(mut self) -> Result<Vec<types::InstanceStatus>, ListInstancesError> {
+    pub async fn collect_all(
+        mut self,
+    ) -> Result<Vec<types::InstanceStatus>, ListInstancesError> {
         let mut res = Vec::new();
         while let Some(page) = self.next_page().await {
             res.extend(page?);
@@ -947,25 +998,37 @@ impl PurgeInstances<'_> {
     }
 
     /// The `createdTimeTo` query parameter.
-    pub fn created_time_to(mut self, value: impl Into<chrono::DateTime<chrono::Utc>>) -> Self {
+    pub fn created_time_to(
+        mut self,
+        value: impl Into<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
         self.created_time_to = Some(value.into());
         self
     }
 
     /// Sets or clears `createdTimeTo` (see [`Self::created_time_to`]).
-    pub fn maybe_created_time_to(mut self, value: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+    pub fn maybe_created_time_to(
+        mut self,
+        value: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
         self.created_time_to = value;
         self
     }
 
     /// The `runtimeStatus` query parameter.
-    pub fn runtime_status(mut self, value: impl Into<Vec<types::RuntimeStatus>>) -> Self {
+    pub fn runtime_status(
+        mut self,
+        value: impl Into<Vec<types::RuntimeStatus>>,
+    ) -> Self {
         self.runtime_status = Some(value.into());
         self
     }
 
     /// Sets or clears `runtimeStatus` (see [`Self::runtime_status`]).
-    pub fn maybe_runtime_status(mut self, value: Option<Vec<types::RuntimeStatus>>) -> Self {
+    pub fn maybe_runtime_status(
+        mut self,
+        value: Option<Vec<types::RuntimeStatus>>,
+    ) -> Self {
         self.runtime_status = value;
         self
     }
@@ -977,12 +1040,7 @@ impl PurgeInstances<'_> {
         request.path("/runtime/webhooks/durabletask/instances");
         request.query("taskHub", &self.task_hub, Style::Form, true);
         request.query("connection", &self.connection, Style::Form, true);
-        request.query(
-            "createdTimeFrom",
-            &self.created_time_from,
-            Style::Form,
-            true,
-        );
+        request.query("createdTimeFrom", &self.created_time_from, Style::Form, true);
         request.query("createdTimeTo", &self.created_time_to, Style::Form, true);
         request.query("runtimeStatus", &self.runtime_status, Style::Form, false);
         request.accept("application/json");
@@ -1186,13 +1244,19 @@ impl GetInstanceStatus<'_> {
     }
 
     /// The `returnInternalServerErrorOnFailure` query parameter.
-    pub fn return_internal_server_error_on_failure(mut self, value: impl Into<bool>) -> Self {
+    pub fn return_internal_server_error_on_failure(
+        mut self,
+        value: impl Into<bool>,
+    ) -> Self {
         self.return_internal_server_error_on_failure = Some(value.into());
         self
     }
 
     /// Sets or clears `returnInternalServerErrorOnFailure` (see [`Self::return_internal_server_error_on_failure`]).
-    pub fn maybe_return_internal_server_error_on_failure(mut self, value: Option<bool>) -> Self {
+    pub fn maybe_return_internal_server_error_on_failure(
+        mut self,
+        value: Option<bool>,
+    ) -> Self {
         self.return_internal_server_error_on_failure = value;
         self
     }
@@ -1206,19 +1270,15 @@ impl GetInstanceStatus<'_> {
         request.query("taskHub", &self.task_hub, Style::Form, true);
         request.query("connection", &self.connection, Style::Form, true);
         request.query("showHistory", &self.show_history, Style::Form, true);
-        request.query(
-            "showHistoryOutput",
-            &self.show_history_output,
-            Style::Form,
-            true,
-        );
+        request.query("showHistoryOutput", &self.show_history_output, Style::Form, true);
         request.query("showInput", &self.show_input, Style::Form, true);
-        request.query(
-            "returnInternalServerErrorOnFailure",
-            &self.return_internal_server_error_on_failure,
-            Style::Form,
-            true,
-        );
+        request
+            .query(
+                "returnInternalServerErrorOnFailure",
+                &self.return_internal_server_error_on_failure,
+                Style::Form,
+                true,
+            );
         request.accept("application/json");
         self.client
             .execute(request, &[&[Scheme::SystemKey], &[Scheme::FunctionsKey]])
@@ -1233,16 +1293,18 @@ impl GetInstanceStatus<'_> {
         let response = self.send_raw().await?;
         match response.status().as_u16() {
             200 => Ok(GetInstanceStatusSuccess::Ok(response.json()?)),
-            202 => Ok(GetInstanceStatusSuccess::Accepted {
-                location: response.header_as("Location"),
-                retry_after: response.header_as("Retry-After"),
-                body: response.json()?,
-            }),
+            202 => {
+                Ok(GetInstanceStatusSuccess::Accepted {
+                    location: response.header_as("Location"),
+                    retry_after: response.header_as("Retry-After"),
+                    body: response.json()?,
+                })
+            }
             404 => Err(GetInstanceStatusError::NotFound(response.error_json())),
             401 => Err(GetInstanceStatusError::Unauthorized(response.error_json())),
-            500 => Err(GetInstanceStatusError::InternalServerError(
-                response.error_json(),
-            )),
+            500 => {
+                Err(GetInstanceStatusError::InternalServerError(response.error_json()))
+            }
             _ => Err(GetInstanceStatusError::UnexpectedStatus(response)),
         }
     }
@@ -1300,10 +1362,14 @@ impl GetInstanceStatusError {
         match self {
             GetInstanceStatusError::NotFound(response) => Some(response.status()),
             GetInstanceStatusError::Unauthorized(response) => Some(response.status()),
-            GetInstanceStatusError::InternalServerError(response) => Some(response.status()),
+            GetInstanceStatusError::InternalServerError(response) => {
+                Some(response.status())
+            }
             GetInstanceStatusError::UnexpectedStatus(response) => Some(response.status()),
             GetInstanceStatusError::Decode(err) => Some(err.response.status()),
-            GetInstanceStatusError::Request(_) | GetInstanceStatusError::Transport(_) => None,
+            GetInstanceStatusError::Request(_) | GetInstanceStatusError::Transport(_) => {
+                None
+            }
         }
     }
 
@@ -1315,7 +1381,9 @@ impl GetInstanceStatusError {
             GetInstanceStatusError::InternalServerError(response) => Some(response.raw()),
             GetInstanceStatusError::UnexpectedStatus(response) => Some(response),
             GetInstanceStatusError::Decode(err) => Some(&err.response),
-            GetInstanceStatusError::Request(_) | GetInstanceStatusError::Transport(_) => None,
+            GetInstanceStatusError::Request(_) | GetInstanceStatusError::Transport(_) => {
+                None
+            }
         }
     }
 }
@@ -1323,30 +1391,38 @@ impl GetInstanceStatusError {
 impl std::fmt::Display for GetInstanceStatusError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            GetInstanceStatusError::NotFound(response) => write_status(
-                f,
-                "get_instance_status",
-                response.status(),
-                response.message(),
-            ),
-            GetInstanceStatusError::Unauthorized(response) => write_status(
-                f,
-                "get_instance_status",
-                response.status(),
-                response.message(),
-            ),
-            GetInstanceStatusError::InternalServerError(response) => write_status(
-                f,
-                "get_instance_status",
-                response.status(),
-                response.message(),
-            ),
-            GetInstanceStatusError::UnexpectedStatus(response) => write_status(
-                f,
-                "get_instance_status",
-                response.status(),
-                response.message(),
-            ),
+            GetInstanceStatusError::NotFound(response) => {
+                write_status(
+                    f,
+                    "get_instance_status",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            GetInstanceStatusError::Unauthorized(response) => {
+                write_status(
+                    f,
+                    "get_instance_status",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            GetInstanceStatusError::InternalServerError(response) => {
+                write_status(
+                    f,
+                    "get_instance_status",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            GetInstanceStatusError::UnexpectedStatus(response) => {
+                write_status(
+                    f,
+                    "get_instance_status",
+                    response.status(),
+                    response.message(),
+                )
+            }
             GetInstanceStatusError::Request(err) => {
                 write!(f, "get_instance_status: {err}")
             }
@@ -1450,9 +1526,7 @@ impl PurgeInstance<'_> {
             404 => Err(PurgeInstanceError::NotFound(response.error_json())),
             400 => Err(PurgeInstanceError::BadRequest(response.error_json())),
             401 => Err(PurgeInstanceError::Unauthorized(response.error_json())),
-            412 => Err(PurgeInstanceError::PreconditionFailed(
-                response.error_json(),
-            )),
+            412 => Err(PurgeInstanceError::PreconditionFailed(response.error_json())),
             _ => Err(PurgeInstanceError::UnexpectedStatus(response)),
         }
     }
@@ -1827,9 +1901,9 @@ impl TerminateInstance<'_> {
             404 => Err(TerminateInstanceError::NotFound(response.error_json())),
             410 => Err(TerminateInstanceError::Gone(response.error_json())),
             401 => Err(TerminateInstanceError::Unauthorized(response.error_json())),
-            500 => Err(TerminateInstanceError::InternalServerError(
-                response.error_json(),
-            )),
+            500 => {
+                Err(TerminateInstanceError::InternalServerError(response.error_json()))
+            }
             _ => Err(TerminateInstanceError::UnexpectedStatus(response)),
         }
     }
@@ -1871,10 +1945,14 @@ impl TerminateInstanceError {
             TerminateInstanceError::NotFound(response) => Some(response.status()),
             TerminateInstanceError::Gone(response) => Some(response.status()),
             TerminateInstanceError::Unauthorized(response) => Some(response.status()),
-            TerminateInstanceError::InternalServerError(response) => Some(response.status()),
+            TerminateInstanceError::InternalServerError(response) => {
+                Some(response.status())
+            }
             TerminateInstanceError::UnexpectedStatus(response) => Some(response.status()),
             TerminateInstanceError::Decode(err) => Some(err.response.status()),
-            TerminateInstanceError::Request(_) | TerminateInstanceError::Transport(_) => None,
+            TerminateInstanceError::Request(_) | TerminateInstanceError::Transport(_) => {
+                None
+            }
         }
     }
 
@@ -1887,7 +1965,9 @@ impl TerminateInstanceError {
             TerminateInstanceError::InternalServerError(response) => Some(response.raw()),
             TerminateInstanceError::UnexpectedStatus(response) => Some(response),
             TerminateInstanceError::Decode(err) => Some(&err.response),
-            TerminateInstanceError::Request(_) | TerminateInstanceError::Transport(_) => None,
+            TerminateInstanceError::Request(_) | TerminateInstanceError::Transport(_) => {
+                None
+            }
         }
     }
 }
@@ -1895,36 +1975,46 @@ impl TerminateInstanceError {
 impl std::fmt::Display for TerminateInstanceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TerminateInstanceError::NotFound(response) => write_status(
-                f,
-                "terminate_instance",
-                response.status(),
-                response.message(),
-            ),
-            TerminateInstanceError::Gone(response) => write_status(
-                f,
-                "terminate_instance",
-                response.status(),
-                response.message(),
-            ),
-            TerminateInstanceError::Unauthorized(response) => write_status(
-                f,
-                "terminate_instance",
-                response.status(),
-                response.message(),
-            ),
-            TerminateInstanceError::InternalServerError(response) => write_status(
-                f,
-                "terminate_instance",
-                response.status(),
-                response.message(),
-            ),
-            TerminateInstanceError::UnexpectedStatus(response) => write_status(
-                f,
-                "terminate_instance",
-                response.status(),
-                response.message(),
-            ),
+            TerminateInstanceError::NotFound(response) => {
+                write_status(
+                    f,
+                    "terminate_instance",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            TerminateInstanceError::Gone(response) => {
+                write_status(
+                    f,
+                    "terminate_instance",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            TerminateInstanceError::Unauthorized(response) => {
+                write_status(
+                    f,
+                    "terminate_instance",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            TerminateInstanceError::InternalServerError(response) => {
+                write_status(
+                    f,
+                    "terminate_instance",
+                    response.status(),
+                    response.message(),
+                )
+            }
+            TerminateInstanceError::UnexpectedStatus(response) => {
+                write_status(
+                    f,
+                    "terminate_instance",
+                    response.status(),
+                    response.message(),
+                )
+            }
             TerminateInstanceError::Request(err) => {
                 write!(f, "terminate_instance: {err}")
             }
@@ -2040,9 +2130,7 @@ impl SuspendInstance<'_> {
             404 => Err(SuspendInstanceError::NotFound(response.error_json())),
             410 => Err(SuspendInstanceError::Gone(response.error_json())),
             401 => Err(SuspendInstanceError::Unauthorized(response.error_json())),
-            500 => Err(SuspendInstanceError::InternalServerError(
-                response.error_json(),
-            )),
+            500 => Err(SuspendInstanceError::InternalServerError(response.error_json())),
             _ => Err(SuspendInstanceError::UnexpectedStatus(response)),
         }
     }
@@ -2084,7 +2172,9 @@ impl SuspendInstanceError {
             SuspendInstanceError::NotFound(response) => Some(response.status()),
             SuspendInstanceError::Gone(response) => Some(response.status()),
             SuspendInstanceError::Unauthorized(response) => Some(response.status()),
-            SuspendInstanceError::InternalServerError(response) => Some(response.status()),
+            SuspendInstanceError::InternalServerError(response) => {
+                Some(response.status())
+            }
             SuspendInstanceError::UnexpectedStatus(response) => Some(response.status()),
             SuspendInstanceError::Decode(err) => Some(err.response.status()),
             SuspendInstanceError::Request(_) | SuspendInstanceError::Transport(_) => None,
@@ -2109,19 +2199,44 @@ impl std::fmt::Display for SuspendInstanceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SuspendInstanceError::NotFound(response) => {
-                write_status(f, "suspend_instance", response.status(), response.message())
+                write_status(
+                    f,
+                    "suspend_instance",
+                    response.status(),
+                    response.message(),
+                )
             }
             SuspendInstanceError::Gone(response) => {
-                write_status(f, "suspend_instance", response.status(), response.message())
+                write_status(
+                    f,
+                    "suspend_instance",
+                    response.status(),
+                    response.message(),
+                )
             }
             SuspendInstanceError::Unauthorized(response) => {
-                write_status(f, "suspend_instance", response.status(), response.message())
+                write_status(
+                    f,
+                    "suspend_instance",
+                    response.status(),
+                    response.message(),
+                )
             }
             SuspendInstanceError::InternalServerError(response) => {
-                write_status(f, "suspend_instance", response.status(), response.message())
+                write_status(
+                    f,
+                    "suspend_instance",
+                    response.status(),
+                    response.message(),
+                )
             }
             SuspendInstanceError::UnexpectedStatus(response) => {
-                write_status(f, "suspend_instance", response.status(), response.message())
+                write_status(
+                    f,
+                    "suspend_instance",
+                    response.status(),
+                    response.message(),
+                )
             }
             SuspendInstanceError::Request(err) => write!(f, "suspend_instance: {err}"),
             SuspendInstanceError::Transport(err) => write!(f, "suspend_instance: {err}"),
@@ -2234,9 +2349,7 @@ impl ResumeInstance<'_> {
             404 => Err(ResumeInstanceError::NotFound(response.error_json())),
             410 => Err(ResumeInstanceError::Gone(response.error_json())),
             401 => Err(ResumeInstanceError::Unauthorized(response.error_json())),
-            500 => Err(ResumeInstanceError::InternalServerError(
-                response.error_json(),
-            )),
+            500 => Err(ResumeInstanceError::InternalServerError(response.error_json())),
             _ => Err(ResumeInstanceError::UnexpectedStatus(response)),
         }
     }
@@ -2428,12 +2541,8 @@ impl RewindInstance<'_> {
             410 => Err(RewindInstanceError::Gone(response.error_json())),
             401 => Err(RewindInstanceError::Unauthorized(response.error_json())),
             404 => Err(RewindInstanceError::NotFound(response.error_json())),
-            412 => Err(RewindInstanceError::PreconditionFailed(
-                response.error_json(),
-            )),
-            500 => Err(RewindInstanceError::InternalServerError(
-                response.error_json(),
-            )),
+            412 => Err(RewindInstanceError::PreconditionFailed(response.error_json())),
+            500 => Err(RewindInstanceError::InternalServerError(response.error_json())),
             501 => Err(RewindInstanceError::NotImplemented(response.error_json())),
             _ => Err(RewindInstanceError::UnexpectedStatus(response)),
         }
@@ -3051,25 +3160,23 @@ impl ListEntities<'_> {
         request.path_param("entityName", &self.entity_name, Style::Simple, false);
         request.query("taskHub", &self.task_hub, Style::Form, true);
         request.query("connection", &self.connection, Style::Form, true);
-        request.query(
-            "lastOperationTimeFrom",
-            &self.last_operation_time_from,
-            Style::Form,
-            true,
-        );
-        request.query(
-            "lastOperationTimeTo",
-            &self.last_operation_time_to,
-            Style::Form,
-            true,
-        );
+        request
+            .query(
+                "lastOperationTimeFrom",
+                &self.last_operation_time_from,
+                Style::Form,
+                true,
+            );
+        request
+            .query(
+                "lastOperationTimeTo",
+                &self.last_operation_time_to,
+                Style::Form,
+                true,
+            );
         request.query("fetchState", &self.fetch_state, Style::Form, true);
         request.query("top", &self.top, Style::Form, true);
-        request.header(
-            "x-ms-continuation-token",
-            &self.x_ms_continuation_token,
-            false,
-        );
+        request.header("x-ms-continuation-token", &self.x_ms_continuation_token, false);
         request.accept("application/json");
         self.client
             .execute(request, &[&[Scheme::SystemKey], &[Scheme::FunctionsKey]])
@@ -3083,14 +3190,15 @@ impl ListEntities<'_> {
     pub async fn send(self) -> Result<ListEntitiesSuccess, ListEntitiesError> {
         let response = self.send_raw().await?;
         match response.status().as_u16() {
-            200 => Ok(ListEntitiesSuccess {
-                x_ms_continuation_token: response.header_as("x-ms-continuation-token"),
-                body: response.json()?,
-            }),
+            200 => {
+                Ok(ListEntitiesSuccess {
+                    x_ms_continuation_token: response
+                        .header_as("x-ms-continuation-token"),
+                    body: response.json()?,
+                })
+            }
             401 => Err(ListEntitiesError::Unauthorized(response.error_json())),
-            500 => Err(ListEntitiesError::InternalServerError(
-                response.error_json(),
-            )),
+            500 => Err(ListEntitiesError::InternalServerError(response.error_json())),
             _ => Err(ListEntitiesError::UnexpectedStatus(response)),
         }
     }
@@ -3221,7 +3329,9 @@ pub struct ListEntitiesPages<'a> {
 
 impl ListEntitiesPages<'_> {
     /// The next page, or `None` after the last one.
-    pub async fn next_page(&mut self) -> Option<Result<Vec<types::Entity>, ListEntitiesError>> {
+    pub async fn next_page(
+        &mut self,
+    ) -> Option<Result<Vec<types::Entity>, ListEntitiesError>> {
         let request = self.next.take()?;
         let page: ListEntitiesSuccess = match request.clone().send().await {
             Ok(page) => page,
@@ -3328,12 +3438,13 @@ impl RestartInstance<'_> {
         request.path("/runtime/webhooks/durabletask/instances/");
         request.path_param("instanceId", &self.instance_id, Style::Simple, false);
         request.path("/restart");
-        request.query(
-            "restartWithNewInstanceId",
-            &self.restart_with_new_instance_id,
-            Style::Form,
-            true,
-        );
+        request
+            .query(
+                "restartWithNewInstanceId",
+                &self.restart_with_new_instance_id,
+                Style::Form,
+                true,
+            );
         request.query("taskHub", &self.task_hub, Style::Form, true);
         request.query("connection", &self.connection, Style::Form, true);
         request.query("timeout", &self.timeout, Style::Form, true);
@@ -3351,18 +3462,18 @@ impl RestartInstance<'_> {
     pub async fn send(self) -> Result<RestartInstanceSuccess, RestartInstanceError> {
         let response = self.send_raw().await?;
         match response.status().as_u16() {
-            202 => Ok(RestartInstanceSuccess::Accepted {
-                location: response.header_as("Location"),
-                retry_after: response.header_as("Retry-After"),
-                body: response.json()?,
-            }),
+            202 => {
+                Ok(RestartInstanceSuccess::Accepted {
+                    location: response.header_as("Location"),
+                    retry_after: response.header_as("Retry-After"),
+                    body: response.json()?,
+                })
+            }
             200 => Ok(RestartInstanceSuccess::Ok(response.json()?)),
             400 => Err(RestartInstanceError::BadRequest(response.error_json())),
             401 => Err(RestartInstanceError::Unauthorized(response.error_json())),
             409 => Err(RestartInstanceError::Conflict(response.error_json())),
-            500 => Err(RestartInstanceError::InternalServerError(
-                response.error_json(),
-            )),
+            500 => Err(RestartInstanceError::InternalServerError(response.error_json())),
             _ => Err(RestartInstanceError::UnexpectedStatus(response)),
         }
     }
@@ -3425,7 +3536,9 @@ impl RestartInstanceError {
             RestartInstanceError::BadRequest(response) => Some(response.status()),
             RestartInstanceError::Unauthorized(response) => Some(response.status()),
             RestartInstanceError::Conflict(response) => Some(response.status()),
-            RestartInstanceError::InternalServerError(response) => Some(response.status()),
+            RestartInstanceError::InternalServerError(response) => {
+                Some(response.status())
+            }
             RestartInstanceError::UnexpectedStatus(response) => Some(response.status()),
             RestartInstanceError::Decode(err) => Some(err.response.status()),
             RestartInstanceError::Request(_) | RestartInstanceError::Transport(_) => None,
@@ -3450,19 +3563,44 @@ impl std::fmt::Display for RestartInstanceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RestartInstanceError::BadRequest(response) => {
-                write_status(f, "restart_instance", response.status(), response.message())
+                write_status(
+                    f,
+                    "restart_instance",
+                    response.status(),
+                    response.message(),
+                )
             }
             RestartInstanceError::Unauthorized(response) => {
-                write_status(f, "restart_instance", response.status(), response.message())
+                write_status(
+                    f,
+                    "restart_instance",
+                    response.status(),
+                    response.message(),
+                )
             }
             RestartInstanceError::Conflict(response) => {
-                write_status(f, "restart_instance", response.status(), response.message())
+                write_status(
+                    f,
+                    "restart_instance",
+                    response.status(),
+                    response.message(),
+                )
             }
             RestartInstanceError::InternalServerError(response) => {
-                write_status(f, "restart_instance", response.status(), response.message())
+                write_status(
+                    f,
+                    "restart_instance",
+                    response.status(),
+                    response.message(),
+                )
             }
             RestartInstanceError::UnexpectedStatus(response) => {
-                write_status(f, "restart_instance", response.status(), response.message())
+                write_status(
+                    f,
+                    "restart_instance",
+                    response.status(),
+                    response.message(),
+                )
             }
             RestartInstanceError::Request(err) => write!(f, "restart_instance: {err}"),
             RestartInstanceError::Transport(err) => write!(f, "restart_instance: {err}"),

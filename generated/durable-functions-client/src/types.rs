@@ -81,32 +81,16 @@ pub struct StartResponse {
     )]
     pub purge_history_delete_uri: Option<String>,
     /// Listed by the docs but not sent by the extension since 2.0.
-    #[serde(
-        rename = "rewindPostUri",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "rewindPostUri", default, skip_serializing_if = "Option::is_none")]
     pub rewind_post_uri: Option<String>,
     /// The `suspendPostUri` member.
-    #[serde(
-        rename = "suspendPostUri",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "suspendPostUri", default, skip_serializing_if = "Option::is_none")]
     pub suspend_post_uri: Option<String>,
     /// The `resumePostUri` member.
-    #[serde(
-        rename = "resumePostUri",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "resumePostUri", default, skip_serializing_if = "Option::is_none")]
     pub resume_post_uri: Option<String>,
     /// The `restartPostUri` member.
-    #[serde(
-        rename = "restartPostUri",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "restartPostUri", default, skip_serializing_if = "Option::is_none")]
     pub restart_post_uri: Option<String>,
 }
 
@@ -114,11 +98,7 @@ pub struct StartResponse {
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InstanceStatus {
     /// The `instanceId` member.
-    #[serde(
-        rename = "instanceId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "instanceId", default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// The `input` member.
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
@@ -134,11 +114,7 @@ pub struct InstanceStatus {
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     pub output: serde_json::Value,
     /// The `createdTime` member.
-    #[serde(
-        rename = "createdTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "createdTime", default, skip_serializing_if = "Option::is_none")]
     pub created_time: Option<chrono::DateTime<chrono::Utc>>,
     /// The `lastUpdatedTime` member.
     #[serde(
@@ -148,21 +124,15 @@ pub struct InstanceStatus {
     )]
     pub last_updated_time: Option<chrono::DateTime<chrono::Utc>>,
     /// Only present when `showHistory=true`; PascalCase event objects.
-    #[serde(
-        rename = "historyEvents",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub history_events: Option<Vec<std::collections::BTreeMap<String, serde_json::Value>>>,
+    #[serde(rename = "historyEvents", default, skip_serializing_if = "Option::is_none")]
+    pub history_events: Option<
+        Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    >,
     /// The orchestrator function name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The `runtimeStatus` member.
-    #[serde(
-        rename = "runtimeStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "runtimeStatus", default, skip_serializing_if = "Option::is_none")]
     pub runtime_status: Option<RuntimeStatus>,
 }
 
@@ -268,18 +238,10 @@ pub struct ErrorMessage {
     )]
     pub exception_message: Option<String>,
     /// The `ExceptionType` member.
-    #[serde(
-        rename = "ExceptionType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "ExceptionType", default, skip_serializing_if = "Option::is_none")]
     pub exception_type: Option<String>,
     /// The `StackTrace` member.
-    #[serde(
-        rename = "StackTrace",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "StackTrace", default, skip_serializing_if = "Option::is_none")]
     pub stack_trace: Option<String>,
 }
 

@@ -2,13 +2,13 @@
 
 //! One function per consumed operation an exposed item calls: JSON arguments in, the
 //! upstream response out, undecoded.
-use crate::support::upstream::{self, CallError, CallFuture, UpstreamResponse};
-use durable_functions_client::types;
-use durable_functions_client::{Client, Error};
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use durable_functions_client::{Client, Error};
+use durable_functions_client::types;
+use serde_json::{Map, Value};
+use crate::support::upstream::{self, CallError, CallFuture, UpstreamResponse};
 /// The upstream APIs with their credentials and timeouts.
 #[derive(Clone, Debug)]
 pub struct Upstream {
@@ -32,10 +32,7 @@ impl Upstream {
         let client = Client::with_base_url(&urls[0])
             .with_http_client(http)
             .with_system_key(
-                variables
-                    .get("DURABLE_FUNCTIONS_API_KEY")
-                    .cloned()
-                    .unwrap_or_default(),
+                variables.get("DURABLE_FUNCTIONS_API_KEY").cloned().unwrap_or_default(),
             );
         Ok(Upstream { client })
     }
@@ -45,10 +42,12 @@ fn call_error(error: Error) -> CallError {
     match error {
         Error::Transport(it) if it.is_timeout() => CallError::Timeout,
         Error::Transport(_) => CallError::Unreachable,
-        Error::Request(it) => CallError::InvalidArgument {
-            name: "request".to_owned(),
-            message: it.to_string(),
-        },
+        Error::Request(it) => {
+            CallError::InvalidArgument {
+                name: "request".to_owned(),
+                message: it.to_string(),
+            }
+        }
     }
 }
 
@@ -60,25 +59,29 @@ pub fn listinstances(upstream: Upstream, mut args: Map<String, Value>) -> CallFu
             .list_instances()
             .maybe_task_hub(upstream::optional::<String>(&mut args, "taskHub")?)
             .maybe_connection(upstream::optional::<String>(&mut args, "connection")?)
-            .maybe_created_time_from(upstream::optional::<chrono::DateTime<chrono::Utc>>(
-                &mut args,
-                "createdTimeFrom",
-            )?)
-            .maybe_created_time_to(upstream::optional::<chrono::DateTime<chrono::Utc>>(
-                &mut args,
-                "createdTimeTo",
-            )?)
-            .maybe_runtime_status(upstream::optional::<Vec<types::RuntimeStatus>>(
-                &mut args,
-                "runtimeStatus",
-            )?)
-            .maybe_instance_id_prefix(upstream::optional::<String>(&mut args, "instanceIdPrefix")?)
+            .maybe_created_time_from(
+                upstream::optional::<
+                    chrono::DateTime<chrono::Utc>,
+                >(&mut args, "createdTimeFrom")?,
+            )
+            .maybe_created_time_to(
+                upstream::optional::<
+                    chrono::DateTime<chrono::Utc>,
+                >(&mut args, "createdTimeTo")?,
+            )
+            .maybe_runtime_status(
+                upstream::optional::<
+                    Vec<types::RuntimeStatus>,
+                >(&mut args, "runtimeStatus")?,
+            )
+            .maybe_instance_id_prefix(
+                upstream::optional::<String>(&mut args, "instanceIdPrefix")?,
+            )
             .maybe_show_input(upstream::optional::<bool>(&mut args, "showInput")?)
             .maybe_top(upstream::optional::<i32>(&mut args, "top")?)
-            .maybe_x_ms_continuation_token(upstream::optional::<String>(
-                &mut args,
-                "x-ms-continuation-token",
-            )?);
+            .maybe_x_ms_continuation_token(
+                upstream::optional::<String>(&mut args, "x-ms-continuation-token")?,
+            );
         let response = request.send_raw().await.map_err(call_error)?;
         let (status, headers, body) = response.into_parts();
         Ok(UpstreamResponse::json(status, headers, body))
@@ -90,20 +93,23 @@ pub fn purgeinstances(upstream: Upstream, mut args: Map<String, Value>) -> CallF
     Box::pin(async move {
         let request = upstream
             .client
-            .purge_instances(upstream::required::<chrono::DateTime<chrono::Utc>>(
-                &mut args,
-                "createdTimeFrom",
-            )?)
+            .purge_instances(
+                upstream::required::<
+                    chrono::DateTime<chrono::Utc>,
+                >(&mut args, "createdTimeFrom")?,
+            )
             .maybe_task_hub(upstream::optional::<String>(&mut args, "taskHub")?)
             .maybe_connection(upstream::optional::<String>(&mut args, "connection")?)
-            .maybe_created_time_to(upstream::optional::<chrono::DateTime<chrono::Utc>>(
-                &mut args,
-                "createdTimeTo",
-            )?)
-            .maybe_runtime_status(upstream::optional::<Vec<types::RuntimeStatus>>(
-                &mut args,
-                "runtimeStatus",
-            )?);
+            .maybe_created_time_to(
+                upstream::optional::<
+                    chrono::DateTime<chrono::Utc>,
+                >(&mut args, "createdTimeTo")?,
+            )
+            .maybe_runtime_status(
+                upstream::optional::<
+                    Vec<types::RuntimeStatus>,
+                >(&mut args, "runtimeStatus")?,
+            );
         let response = request.send_raw().await.map_err(call_error)?;
         let (status, headers, body) = response.into_parts();
         Ok(UpstreamResponse::json(status, headers, body))
@@ -111,7 +117,10 @@ pub fn purgeinstances(upstream: Upstream, mut args: Map<String, Value>) -> CallF
 }
 
 /// `GET /runtime/webhooks/durabletask/instances/{instanceId}` (consumed operation `getinstancestatus`).
-pub fn getinstancestatus(upstream: Upstream, mut args: Map<String, Value>) -> CallFuture {
+pub fn getinstancestatus(
+    upstream: Upstream,
+    mut args: Map<String, Value>,
+) -> CallFuture {
     Box::pin(async move {
         let request = upstream
             .client
@@ -119,12 +128,15 @@ pub fn getinstancestatus(upstream: Upstream, mut args: Map<String, Value>) -> Ca
             .maybe_task_hub(upstream::optional::<String>(&mut args, "taskHub")?)
             .maybe_connection(upstream::optional::<String>(&mut args, "connection")?)
             .maybe_show_history(upstream::optional::<bool>(&mut args, "showHistory")?)
-            .maybe_show_history_output(upstream::optional::<bool>(&mut args, "showHistoryOutput")?)
+            .maybe_show_history_output(
+                upstream::optional::<bool>(&mut args, "showHistoryOutput")?,
+            )
             .maybe_show_input(upstream::optional::<bool>(&mut args, "showInput")?)
-            .maybe_return_internal_server_error_on_failure(upstream::optional::<bool>(
-                &mut args,
-                "returnInternalServerErrorOnFailure",
-            )?);
+            .maybe_return_internal_server_error_on_failure(
+                upstream::optional::<
+                    bool,
+                >(&mut args, "returnInternalServerErrorOnFailure")?,
+            );
         let response = request.send_raw().await.map_err(call_error)?;
         let (status, headers, body) = response.into_parts();
         Ok(UpstreamResponse::json(status, headers, body))
@@ -209,7 +221,10 @@ pub fn suspendinstance(upstream: Upstream, mut args: Map<String, Value>) -> Call
 }
 
 /// `POST /runtime/webhooks/durabletask/instances/{instanceId}/terminate` (consumed operation `terminateinstance`).
-pub fn terminateinstance(upstream: Upstream, mut args: Map<String, Value>) -> CallFuture {
+pub fn terminateinstance(
+    upstream: Upstream,
+    mut args: Map<String, Value>,
+) -> CallFuture {
     Box::pin(async move {
         let request = upstream
             .client
@@ -224,15 +239,22 @@ pub fn terminateinstance(upstream: Upstream, mut args: Map<String, Value>) -> Ca
 }
 
 /// `POST /runtime/webhooks/durabletask/orchestrators/{functionName}` (consumed operation `startorchestration`).
-pub fn startorchestration(upstream: Upstream, mut args: Map<String, Value>) -> CallFuture {
+pub fn startorchestration(
+    upstream: Upstream,
+    mut args: Map<String, Value>,
+) -> CallFuture {
     Box::pin(async move {
         let request = upstream
             .client
-            .start_orchestration(upstream::required::<String>(&mut args, "functionName")?)
+            .start_orchestration(
+                upstream::required::<String>(&mut args, "functionName")?,
+            )
             .maybe_task_hub(upstream::optional::<String>(&mut args, "taskHub")?)
             .maybe_connection(upstream::optional::<String>(&mut args, "connection")?)
             .maybe_timeout(upstream::optional::<f64>(&mut args, "timeout")?)
-            .maybe_polling_interval(upstream::optional::<f64>(&mut args, "pollingInterval")?)
+            .maybe_polling_interval(
+                upstream::optional::<f64>(&mut args, "pollingInterval")?,
+            )
             .maybe_body(upstream::optional::<serde_json::Value>(&mut args, "body")?);
         let response = request.send_raw().await.map_err(call_error)?;
         let (status, headers, body) = response.into_parts();
@@ -241,7 +263,10 @@ pub fn startorchestration(upstream: Upstream, mut args: Map<String, Value>) -> C
 }
 
 /// `POST /runtime/webhooks/durabletask/orchestrators/{functionName}/{instanceId}` (consumed operation `startorchestrationwithid`).
-pub fn startorchestrationwithid(upstream: Upstream, mut args: Map<String, Value>) -> CallFuture {
+pub fn startorchestrationwithid(
+    upstream: Upstream,
+    mut args: Map<String, Value>,
+) -> CallFuture {
     Box::pin(async move {
         let request = upstream
             .client
@@ -252,7 +277,9 @@ pub fn startorchestrationwithid(upstream: Upstream, mut args: Map<String, Value>
             .maybe_task_hub(upstream::optional::<String>(&mut args, "taskHub")?)
             .maybe_connection(upstream::optional::<String>(&mut args, "connection")?)
             .maybe_timeout(upstream::optional::<f64>(&mut args, "timeout")?)
-            .maybe_polling_interval(upstream::optional::<f64>(&mut args, "pollingInterval")?)
+            .maybe_polling_interval(
+                upstream::optional::<f64>(&mut args, "pollingInterval")?,
+            )
             .maybe_body(upstream::optional::<serde_json::Value>(&mut args, "body")?);
         let response = request.send_raw().await.map_err(call_error)?;
         let (status, headers, body) = response.into_parts();

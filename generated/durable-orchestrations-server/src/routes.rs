@@ -110,7 +110,9 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
             crate::support::upstream::ArgSpec {
                 consumed: "x-ms-continuation-token",
-                source: crate::support::upstream::ArgSource::Input("x-ms-continuation-token"),
+                source: crate::support::upstream::ArgSource::Input(
+                    "x-ms-continuation-token",
+                ),
             },
         ],
         call: Some(crate::operations::listinstances),
@@ -772,7 +774,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
 /// Upstream paths that have an exposed route, for rewriting management URLs.
 pub static LINKS: &[RouteLink] = &[
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/runtime/webhooks/durabletask/instances",
         exposed_path: "/v1/runtime/webhooks/durabletask/instances",
         variables: &[],
@@ -788,7 +790,7 @@ pub static LINKS: &[RouteLink] = &[
         ],
     },
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/runtime/webhooks/durabletask/instances/{instanceId}",
         exposed_path: "/v1/runtime/webhooks/durabletask/instances/{instanceid}",
         variables: &[("instanceId", "instanceid")],
@@ -796,23 +798,20 @@ pub static LINKS: &[RouteLink] = &[
             ("showHistory", "showHistory"),
             ("showHistoryOutput", "showHistoryOutput"),
             ("showInput", "showInput"),
-            (
-                "returnInternalServerErrorOnFailure",
-                "returnInternalServerErrorOnFailure",
-            ),
+            ("returnInternalServerErrorOnFailure", "returnInternalServerErrorOnFailure"),
             ("taskHub", "taskHub"),
             ("connection", "connection"),
         ],
     },
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/runtime/webhooks/durabletask/instances/{instanceId}/raiseEvent/{eventName}",
         exposed_path: "/v1/runtime/webhooks/durabletask/instances/{instanceid}/raiseevent/{eventname}",
         variables: &[("instanceId", "instanceid"), ("eventName", "eventname")],
         query: &[("taskHub", "taskHub"), ("connection", "connection")],
     },
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/runtime/webhooks/durabletask/instances/{instanceId}/resume",
         exposed_path: "/v1/runtime/webhooks/durabletask/instances/{instanceid}/resume",
         variables: &[("instanceId", "instanceid")],
@@ -823,7 +822,7 @@ pub static LINKS: &[RouteLink] = &[
         ],
     },
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/runtime/webhooks/durabletask/instances/{instanceId}/rewind",
         exposed_path: "/v1/runtime/webhooks/durabletask/instances/{instanceid}/rewind",
         variables: &[("instanceId", "instanceid")],
@@ -834,7 +833,7 @@ pub static LINKS: &[RouteLink] = &[
         ],
     },
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/runtime/webhooks/durabletask/instances/{instanceId}/suspend",
         exposed_path: "/v1/runtime/webhooks/durabletask/instances/{instanceid}/suspend",
         variables: &[("instanceId", "instanceid")],
@@ -845,7 +844,7 @@ pub static LINKS: &[RouteLink] = &[
         ],
     },
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/runtime/webhooks/durabletask/instances/{instanceId}/terminate",
         exposed_path: "/v1/runtime/webhooks/durabletask/instances/{instanceid}/terminate",
         variables: &[("instanceId", "instanceid")],
@@ -856,7 +855,7 @@ pub static LINKS: &[RouteLink] = &[
         ],
     },
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/runtime/webhooks/durabletask/orchestrators/{functionName}",
         exposed_path: "/v1/runtime/webhooks/durabletask/orchestrators/{functionname}",
         variables: &[("functionName", "functionname")],
@@ -868,13 +867,10 @@ pub static LINKS: &[RouteLink] = &[
         ],
     },
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/runtime/webhooks/durabletask/orchestrators/{functionName}/{instanceId}",
         exposed_path: "/v1/runtime/webhooks/durabletask/orchestrators/{functionname}/{instanceid}",
-        variables: &[
-            ("functionName", "functionname"),
-            ("instanceId", "instanceid"),
-        ],
+        variables: &[("functionName", "functionname"), ("instanceId", "instanceid")],
         query: &[
             ("taskHub", "taskHub"),
             ("connection", "connection"),

@@ -42,7 +42,9 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
             crate::support::upstream::ArgSpec {
                 consumed: "x-ms-continuation-token",
-                source: crate::support::upstream::ArgSource::Input("x-ms-continuation-token"),
+                source: crate::support::upstream::ArgSource::Input(
+                    "x-ms-continuation-token",
+                ),
             },
         ],
         call: Some(crate::operations::listinstances),

@@ -21,32 +21,31 @@ pub static APIS: &[support::declared::ApiSpec] = &[
 ];
 
 /// `registry.list-ships`: `GET /ships`.
-pub static REGISTRY_LIST_SHIPS: support::declared::OperationSpec =
-    support::declared::OperationSpec {
-        api: 0usize,
-        name: "list-ships",
-        method: "GET",
-        path: "/ships",
-        parameters: &[
-            support::declared::ParamSpec {
-                name: "Registry-Version",
-                location: support::declared::WireIn::Header,
-                value: Some("{{REGISTRY_VERSION}}"),
-            },
-            support::declared::ParamSpec {
-                name: "status",
-                location: support::declared::WireIn::Query,
-                value: None,
-            },
-        ],
-        body: None,
-        format: support::formats::Format::Json,
-        selector: None,
-    };
+pub static REGISTRY_LIST_SHIPS: support::declared::OperationSpec = support::declared::OperationSpec {
+    api: 0,
+    name: "list-ships",
+    method: "GET",
+    path: "/ships",
+    parameters: &[
+        support::declared::ParamSpec {
+            name: "Registry-Version",
+            location: support::declared::WireIn::Header,
+            value: Some("{{REGISTRY_VERSION}}"),
+        },
+        support::declared::ParamSpec {
+            name: "status",
+            location: support::declared::WireIn::Query,
+            value: None,
+        },
+    ],
+    body: None,
+    format: support::formats::Format::Json,
+    selector: None,
+};
 
 /// `registry.get-ship`: `GET /ships/{{imo_number}}`.
 pub static REGISTRY_GET_SHIP: support::declared::OperationSpec = support::declared::OperationSpec {
-    api: 0usize,
+    api: 0,
     name: "get-ship",
     method: "GET",
     path: "/ships/{{imo_number}}",
@@ -68,38 +67,40 @@ pub static REGISTRY_GET_SHIP: support::declared::OperationSpec = support::declar
 };
 
 /// `registry.create-voyage`: `POST /voyages`.
-pub static REGISTRY_CREATE_VOYAGE: support::declared::OperationSpec =
-    support::declared::OperationSpec {
-        api: 0usize,
-        name: "create-voyage",
-        method: "POST",
-        path: "/voyages",
-        parameters: &[support::declared::ParamSpec {
+pub static REGISTRY_CREATE_VOYAGE: support::declared::OperationSpec = support::declared::OperationSpec {
+    api: 0,
+    name: "create-voyage",
+    method: "POST",
+    path: "/voyages",
+    parameters: &[
+        support::declared::ParamSpec {
             name: "Registry-Version",
             location: support::declared::WireIn::Header,
             value: Some("{{REGISTRY_VERSION}}"),
-        }],
-        body: Some(support::declared::BodySpec::Template {
-            media_type: "application/json",
-            template: "{\n  \"shipImo\": \"{{shipImo}}\",\n  \"departurePort\": \"{{departurePort}}\",\n  \"arrivalPort\": \"{{arrivalPort}}\",\n  \"departureDate\": \"{{departureDate}}\",\n  \"arrivalDate\": \"{{arrivalDate}}\",\n  \"crewIds\": {{crewIds}},\n  \"cargoIds\": {{cargoIds}}\n}\n",
-        }),
-        format: support::formats::Format::Json,
-        selector: None,
-    };
+        },
+    ],
+    body: Some(support::declared::BodySpec::Template {
+        media_type: "application/json",
+        template: "{\n  \"shipImo\": \"{{shipImo}}\",\n  \"departurePort\": \"{{departurePort}}\",\n  \"arrivalPort\": \"{{arrivalPort}}\",\n  \"departureDate\": \"{{departureDate}}\",\n  \"arrivalDate\": \"{{arrivalDate}}\",\n  \"crewIds\": {{crewIds}},\n  \"cargoIds\": {{cargoIds}}\n}\n",
+    }),
+    format: support::formats::Format::Json,
+    selector: None,
+};
 
 /// `legacy.list-vessels`: `GET /vessels`.
-pub static LEGACY_LIST_VESSELS: support::declared::OperationSpec =
-    support::declared::OperationSpec {
-        api: 1usize,
-        name: "list-vessels",
-        method: "GET",
-        path: "/vessels",
-        parameters: &[support::declared::ParamSpec {
+pub static LEGACY_LIST_VESSELS: support::declared::OperationSpec = support::declared::OperationSpec {
+    api: 1,
+    name: "list-vessels",
+    method: "GET",
+    path: "/vessels",
+    parameters: &[
+        support::declared::ParamSpec {
             name: "status",
             location: support::declared::WireIn::Query,
             value: None,
-        }],
-        body: None,
-        format: support::formats::Format::Xml,
-        selector: None,
-    };
+        },
+    ],
+    body: None,
+    format: support::formats::Format::Xml,
+    selector: None,
+};

@@ -2,12 +2,12 @@
 
 //! One function per consumed operation an exposed item calls: JSON arguments in, the
 //! upstream response out, undecoded.
-use crate::support;
-use crate::support::upstream::CallFuture;
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use serde_json::{Map, Value};
+use crate::support::upstream::CallFuture;
+use crate::support;
 /// The upstream APIs with their credentials and timeouts.
 #[derive(Clone, Debug)]
 pub struct Upstream {
@@ -37,39 +37,30 @@ impl Upstream {
 /// `GET /ships` (consumed operation `registry.list-ships`), sent as declared.
 pub fn registry_list_ships(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
     Box::pin(async move {
-        upstream
-            .declared
-            .call(&crate::consumes::REGISTRY_LIST_SHIPS, args)
-            .await
+        upstream.declared.call(&crate::consumes::REGISTRY_LIST_SHIPS, args).await
     })
 }
 
 /// `GET /ships/{{imo_number}}` (consumed operation `registry.get-ship`), sent as declared.
 pub fn registry_get_ship(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
     Box::pin(async move {
-        upstream
-            .declared
-            .call(&crate::consumes::REGISTRY_GET_SHIP, args)
-            .await
+        upstream.declared.call(&crate::consumes::REGISTRY_GET_SHIP, args).await
     })
 }
 
 /// `POST /voyages` (consumed operation `registry.create-voyage`), sent as declared.
-pub fn registry_create_voyage(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
+pub fn registry_create_voyage(
+    upstream: Upstream,
+    args: Map<String, Value>,
+) -> CallFuture {
     Box::pin(async move {
-        upstream
-            .declared
-            .call(&crate::consumes::REGISTRY_CREATE_VOYAGE, args)
-            .await
+        upstream.declared.call(&crate::consumes::REGISTRY_CREATE_VOYAGE, args).await
     })
 }
 
 /// `GET /vessels` (consumed operation `legacy.list-vessels`), sent as declared.
 pub fn legacy_list_vessels(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
     Box::pin(async move {
-        upstream
-            .declared
-            .call(&crate::consumes::LEGACY_LIST_VESSELS, args)
-            .await
+        upstream.declared.call(&crate::consumes::LEGACY_LIST_VESSELS, args).await
     })
 }

@@ -10,17 +10,21 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         name: "list-ships",
         method: "GET",
         path: "/ships",
-        inputs: &[crate::support::params::InputSpec {
-            name: "status",
-            location: crate::support::params::Location::Query,
-            required: false,
-            schema: "{\"type\":\"string\"}",
-            body_path: None,
-        }],
-        arguments: &[crate::support::upstream::ArgSpec {
-            consumed: "status",
-            source: crate::support::upstream::ArgSource::Input("status"),
-        }],
+        inputs: &[
+            crate::support::params::InputSpec {
+                name: "status",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"string\"}",
+                body_path: None,
+            },
+        ],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "status",
+                source: crate::support::upstream::ArgSource::Input("status"),
+            },
+        ],
         call: Some(crate::operations::registry_list_ships),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.\",\"items\":{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.vessel_type\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flag_code\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"}}}}]",
@@ -30,17 +34,21 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         name: "get-ship",
         method: "GET",
         path: "/ships/{imo}",
-        inputs: &[crate::support::params::InputSpec {
-            name: "imo",
-            location: crate::support::params::Location::Path,
-            required: true,
-            schema: "{\"type\":\"string\"}",
-            body_path: None,
-        }],
-        arguments: &[crate::support::upstream::ArgSpec {
-            consumed: "imo_number",
-            source: crate::support::upstream::ArgSource::Input("imo"),
-        }],
+        inputs: &[
+            crate::support::params::InputSpec {
+                name: "imo",
+                location: crate::support::params::Location::Path,
+                required: true,
+                schema: "{\"type\":\"string\"}",
+                body_path: None,
+            },
+        ],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "imo_number",
+                source: crate::support::upstream::ArgSource::Input("imo"),
+            },
+        ],
         call: Some(crate::operations::registry_get_ship),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.vessel_type\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flag_code\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"},\"specs\":{\"type\":\"object\",\"properties\":{\"yearBuilt\":{\"type\":\"number\",\"mapping\":\"$.year_built\"},\"tonnage\":{\"type\":\"number\",\"mapping\":\"$.gross_tonnage\"},\"length\":{\"type\":\"number\",\"mapping\":\"$.dimensions.length_overall\"}}}}}]",
@@ -50,17 +58,21 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         name: "list-legacy-vessels",
         method: "GET",
         path: "/legacy/vessels",
-        inputs: &[crate::support::params::InputSpec {
-            name: "status",
-            location: crate::support::params::Location::Query,
-            required: false,
-            schema: "{\"type\":\"string\"}",
-            body_path: None,
-        }],
-        arguments: &[crate::support::upstream::ArgSpec {
-            consumed: "status",
-            source: crate::support::upstream::ArgSource::Input("status"),
-        }],
+        inputs: &[
+            crate::support::params::InputSpec {
+                name: "status",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"string\"}",
+                body_path: None,
+            },
+        ],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "status",
+                source: crate::support::upstream::ArgSource::Input("status"),
+            },
+        ],
         call: Some(crate::operations::legacy_list_vessels),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.vessel\",\"items\":{\"type\":\"object\",\"properties\":{\"vesselCode\":{\"type\":\"string\",\"mapping\":\"$.vesselCode\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vesselName\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.category\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flagState\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operationalStatus\"}}}}]",
@@ -161,28 +173,28 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
 /// Upstream paths that have an exposed route, for rewriting management URLs.
 pub static LINKS: &[RouteLink] = &[
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/ships",
         exposed_path: "/ships",
         variables: &[],
         query: &[("status", "status")],
     },
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/ships/{imo_number}",
         exposed_path: "/ships/{imo}",
         variables: &[("imo_number", "imo")],
         query: &[],
     },
     crate::support::rewrite::RouteLink {
-        api: 1usize,
+        api: 1,
         consumed_path: "/vessels",
         exposed_path: "/legacy/vessels",
         variables: &[],
         query: &[("status", "status")],
     },
     crate::support::rewrite::RouteLink {
-        api: 0usize,
+        api: 0,
         consumed_path: "/voyages",
         exposed_path: "/voyages",
         variables: &[],

@@ -7,10 +7,12 @@ use crate::support::mcp::ToolSpec;
 pub static TOOLS: &[ToolSpec<Upstream>] = &[
     crate::support::mcp::ToolSpec {
         name: "list-ships",
-        arguments: &[crate::support::upstream::ArgSpec {
-            consumed: "status",
-            source: crate::support::upstream::ArgSource::Input("status"),
-        }],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "status",
+                source: crate::support::upstream::ArgSource::Input("status"),
+            },
+        ],
         call: Some(crate::operations::registry_list_ships),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.\",\"items\":{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.vessel_type\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flag_code\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"}}}}]",
@@ -20,10 +22,12 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
     },
     crate::support::mcp::ToolSpec {
         name: "get-ship",
-        arguments: &[crate::support::upstream::ArgSpec {
-            consumed: "imo_number",
-            source: crate::support::upstream::ArgSource::Input("imo"),
-        }],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "imo_number",
+                source: crate::support::upstream::ArgSource::Input("imo"),
+            },
+        ],
         call: Some(crate::operations::registry_get_ship),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.vessel_type\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flag_code\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"},\"specs\":{\"type\":\"object\",\"properties\":{\"yearBuilt\":{\"type\":\"number\",\"mapping\":\"$.year_built\"},\"tonnage\":{\"type\":\"number\",\"mapping\":\"$.gross_tonnage\"},\"length\":{\"type\":\"number\",\"mapping\":\"$.dimensions.length_overall\"}}}}}]",
@@ -33,10 +37,12 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
     },
     crate::support::mcp::ToolSpec {
         name: "list-legacy-vessels",
-        arguments: &[crate::support::upstream::ArgSpec {
-            consumed: "status",
-            source: crate::support::upstream::ArgSource::Input("status"),
-        }],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "status",
+                source: crate::support::upstream::ArgSource::Input("status"),
+            },
+        ],
         call: Some(crate::operations::legacy_list_vessels),
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.vessel\",\"items\":{\"type\":\"object\",\"properties\":{\"vesselCode\":{\"type\":\"string\",\"mapping\":\"$.vesselCode\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vesselName\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.category\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flagState\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operationalStatus\"}}}}]",

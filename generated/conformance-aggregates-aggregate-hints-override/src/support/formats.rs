@@ -398,3 +398,72 @@ fn split_front_matter(text: &str) -> (Option<&str>, &str) {
 fn markdown(_body: &[u8], _selector: Option<&str>) -> Result<Value, String> {
     missing("markdown")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[cfg(feature = "csv")]
+    #[test]
+    fn delimited_rows_are_keyed_by_the_header() {
+        let rows = json!([{"id": "1", "name": "Ada, Countess"}, {"id": "2", "name": "Bob"}]);
+        let csv = b"id,name\n1,\"Ada, Countess\"\n2,Bob\n\n";
+        assert_eq!(to_json(Format::Csv, None, csv).ok(), Some(rows.clone()));
+        let tsv = b"id\tname\n1\tAda, Countess\n2\tBob\n";
+        assert_eq!(to_json(Format::Tsv, None, tsv).ok(), Some(rows.clone()));
+        let psv = b"id|name\n1|Ada, Countess\n2|Bob\n";
+        assert_eq!(to_json(Format::Psv, None, psv).ok(), Some(rows));
+    }
+
+    #[cfg(feature = "xml")]
+    #[test]
+    fn xml_keeps_attributes_and_text_and_drops_the_root() {
+        let xml = br#"<?xml version="1.0"?><ship imo="9321483"><name>Ada &amp; Co</name><tag>a</tag><tag>b</tag><note lang="en">old</note><empty/></ship>"#;
+        assert_eq!(
+            to_json(Format::Xml, None, xml).ok(),
+            Some(json!({
+                "imo": "9321483",
+                "name": "Ada & Co",
+                "tag": ["a", "b"],
+                "note": {"lang": "en", "": "old"},
+                "empty": ""
+            }))
+        );
+        assert!(to_json(Format::Xml, None, b"<a><b></a>").is_err());
+    }
+
+    #[cfg(feature = "yaml")]
+    #[test]
+    fn yaml_reads_as_json() {
+        assert_eq!(
+            to_json(Format::Yaml, None, b"name: Alice\nage: 42\n").ok(),
+            Some(json!({"name": "Alice", "age": 42}))
+        );
+    }
+
+    #[cfg(feature = "html")]
+    #[test]
+    fn html_tables_are_picked_by_selector() {
+        let html = b"<table class='a'><tr><th>K</th></tr><tr><td> x </td></tr></table>\
+                     <div class='b'><table><tr><th>N</th><th>M</th></tr><tr><td>1</td><td>2</td></tr></table></div>";
+        assert_eq!(
+            to_json(Format::Html, Some("div.b"), html).ok(),
+            Some(json!({"tables": [[{"N": "1", "M": "2"}]]}))
+        );
+        assert_eq!(
+            to_json(Format::Html, None, html).ok(),
+            Some(json!({"tables": [[{"K": "x"}], [{"N": "1", "M": "2"}]]}))
+        );
+    }
+
+    #[test]
+    fn raw_bodies_are_json_or_text() {
+        assert_eq!(to_json(Format::Raw, None, b"[1]").ok(), Some(json!([1])));
+        assert_eq!(
+            to_json(Format::Raw, None, b"plain").ok(),
+            Some(json!("plain"))
+        );
+        assert!(to_json(Format::Json, None, b"plain").is_err());
+    }
+}

@@ -161,6 +161,7 @@ pub fn tokens(model: &CapabilityModel, calls: &Calls) -> TokenStream {
         let body = body(op.request.body.as_ref());
         let format = format(op.format);
         let selector = option_str(op.selector.as_deref());
+        let api = proc_macro2::Literal::usize_unsuffixed(api);
         quote! {
             #[doc = #doc]
             pub static #name: support::declared::OperationSpec = support::declared::OperationSpec {

@@ -134,7 +134,7 @@ pub fn routes(model: &CapabilityModel, calls: &Calls) -> TokenStream {
                 exposed_of(from).map(|exposed| quote! { (#from, #exposed) })
             })
             .collect();
-        let api = target.api;
+        let api = proc_macro2::Literal::usize_unsuffixed(target.api);
         links.push(quote! {
             crate::support::rewrite::RouteLink {
                 api: #api,

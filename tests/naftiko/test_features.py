@@ -1,0 +1,182 @@
+"""Engine behaviours the engine's own test capabilities leave out, on capgen's capability
+`specs/naftiko-features/features.naftiko.yaml` (generated alone, no OpenAPI document): credentials of
+every kind from binds (an API key in the query from an environment bind; basic and digest from a
+JSON binds file), `in: environment` and `cookie` parameters, Mustache sections, form, text and
+multipart bodies, an unresolved template, and a server that refuses to start without its binds."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import subprocess
+import urllib.parse
+
+import pytest
+
+from harness import REPO, Answer, MockUpstream, binary, call_tool, http, run_server, text
+
+TOKEN = "tok/en+with=chars"
+FILE_SECRETS = {"basic-user": "ada", "basic-password": "s3cret pw", "digest-user": "mufasa", "digest-password": "Circle Of Life"}
+REALM, NONCE, OPAQUE = "features", "dcd98b7102dd2f0e8b11d0f600bfb0c093", "5ccc069c403ebaf9f0171e9517f40e41"
+
+
+def md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+def digest_protected(request):
+    """A digest-protected resource (RFC 7616, MD5, qop=auth), checking the client's answer."""
+    header = request.headers.get("authorization", "")
+    if not header.startswith("Digest "):
+        challenge = f'Digest realm="{REALM}", qop="auth", nonce="{NONCE}", opaque="{OPAQUE}", algorithm=MD5'
+        return Answer(401, b"{}", headers={"www-authenticate": challenge})
+    fields = dict(re.findall(r'(\w+)="?([^",]*)"?', header[len("Digest "):]))
+    ha1 = md5(f"{FILE_SECRETS['digest-user']}:{REALM}:{FILE_SECRETS['digest-password']}")
+    ha2 = md5(f"{request.method}:{fields['uri']}")
+    expected = md5(f"{ha1}:{NONCE}:{fields['nc']}:{fields['cnonce']}:{fields['qop']}:{ha2}")
+    if fields.get("response") != expected or fields.get("opaque") != OPAQUE:
+        return Answer(401, b'{"error":"bad digest"}')
+    return Answer(200, json.dumps({"secret": "behind digest", "other": 1}))
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    work = tmp_path_factory.mktemp("features")
+    (work / "features-secrets.json").write_text(json.dumps(FILE_SECRETS))
+    keyed = MockUpstream({("GET", "/api/things/gadgets"): Answer(body='{"things": []}')})
+    basic = MockUpstream({
+        ("POST", "/form"): Answer(body="{}"),
+        ("PUT", "/form"): Answer(body="{}"),
+        ("POST", "/upload"): Answer(body='{"stored": true}'),
+    })
+    digest = MockUpstream({("GET", "/secure"): digest_protected})
+    with keyed, basic, digest:
+        flags = ["--keyed-url", f"{keyed.url}/api", "--basic-url", basic.url, "--digest-url", digest.url]
+        env = {"FEATURES_KEYED_TOKEN": TOKEN, "FEATURES_REGION": "eu-west"}
+        with run_server("features-server", flags=flags, env=env, cwd=work, log_dir=work) as server:
+            yield server, keyed, basic, digest
+
+
+def test_api_key_in_the_query_from_an_environment_bind(stack):
+    server, keyed, _, _ = stack
+    reply = http("GET", f"{server.rest_url}/things/gadgets?q=blue&tags=a,b")
+    assert reply.status == 200, reply.body
+    sent = keyed.last()
+    assert sent.path == "/api/things/gadgets"
+    # Query values are percent-encoded, the key too (the alpha2 engine sends it raw).
+    assert sent.query["api_key"] == [TOKEN]
+    assert sent.query["q"] == ["blue"]
+    # A Mustache section over the array input.
+    assert sent.query["tags"] == ["a;b;"]
+    # `in: environment` puts FEATURES_REGION into the parameters, which the header template reads.
+    assert sent.headers["x-region"] == "eu-west"
+    assert sent.headers["cookie"] == "session=s-blue"
+
+
+def test_pattern_of_an_exposed_input_is_enforced(stack):
+    server, keyed, _, _ = stack
+    before = len(keyed.requests)
+    reply = http("GET", f"{server.rest_url}/things/GADGETS")
+    assert reply.status == 400
+    assert reply.content_type == "application/problem+json"
+    assert "kind" in reply.json()["detail"]
+    assert len(keyed.requests) == before
+
+
+def test_form_body_and_basic_credentials_from_a_binds_file(stack):
+    server, _, basic, _ = stack
+    reply = http("POST", f"{server.rest_url}/form", {"name": "Ada Lovelace"})
+    assert reply.status == 200, reply.body
+    sent = basic.last()
+    assert sent.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert urllib.parse.parse_qs(sent.body.decode()) == {"name": ["Ada Lovelace"], "note": ["fixed & sent"]}
+    user, password = FILE_SECRETS["basic-user"], FILE_SECRETS["basic-password"]
+    assert sent.headers["authorization"] == "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_text_body(stack):
+    server, _, basic, _ = stack
+    reply = http("PUT", f"{server.rest_url}/form", {"name": "Ada", "text": "hello"})
+    assert reply.status == 200, reply.body
+    sent = basic.last()
+    assert sent.headers["content-type"] == "text/plain"
+    assert sent.body == b"Note for Ada: hello"
+
+
+def test_a_template_left_unresolved_is_a_bad_request(stack):
+    """A rendered body that still holds `{{` is refused (the engine: "Unresolved template
+    parameters"), as 400 problem+json, and nothing goes upstream."""
+    server, _, basic, _ = stack
+    before = len(basic.requests)
+    reply = http("PUT", f"{server.rest_url}/form", {"name": "Ada", "text": "use {{braces}}"})
+    assert reply.status == 400
+    assert reply.content_type == "application/problem+json"
+    assert len(basic.requests) == before
+
+
+def test_digest_credentials_answer_the_challenge(stack):
+    server, _, _, digest = stack
+    reply = http("GET", f"{server.rest_url}/secure")
+    assert reply.status == 200, reply.body
+    assert reply.json() == {"secret": "behind digest"}
+    first, second = digest.requests[-2:]
+    assert "authorization" not in first.headers
+    assert second.headers["authorization"].startswith('Digest username="mufasa"')
+
+
+def test_multipart_upload_over_mcp(stack):
+    server, _, basic, _ = stack
+    result = call_tool(server.mcp_url, "upload", {"title": "Minutes", "content": "line one"})
+    assert not result.is_error, text(result)
+    assert result.structured_content == {"stored": True}
+    sent = basic.last()
+    assert sent.headers["content-type"].startswith("multipart/form-data; boundary=")
+    body = sent.body.decode()
+    assert 'name="title"' in body and "Minutes" in body
+    assert 'name="file"; filename="notes.txt"' in body and "line one" in body
+    assert "Content-Type: text/plain" in body or "content-type: text/plain" in body
+
+
+def test_no_credential_in_answers_or_logs(stack):
+    server, _, _, _ = stack
+    http("GET", f"{server.rest_url}/things/gadgets?q=x")
+    http("GET", f"{server.rest_url}/secure")
+    logs = server.logs()
+    for secret in (TOKEN, urllib.parse.quote(TOKEN, safe=""), FILE_SECRETS["basic-password"], FILE_SECRETS["digest-password"]):
+        assert secret not in logs
+
+
+def start_without(tmp_path, env: dict[str, str], cwd):
+    return subprocess.run(
+        [str(binary("features-server")), "--rest-addr", "127.0.0.1:0", "--mcp-addr", "127.0.0.1:0"],
+        env={"PATH": "/usr/bin:/bin", **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_a_missing_environment_bind_stops_the_server(tmp_path):
+    """util.BindingResolverTest: a bind variable that cannot be resolved stops start-up, naming it."""
+    (tmp_path / "features-secrets.json").write_text(json.dumps(FILE_SECRETS))
+    done = start_without(tmp_path, {}, tmp_path)
+    assert done.returncode == 2
+    assert "FEATURES_KEYED_TOKEN" in done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+
+
+def test_a_missing_binds_file_stops_the_server(tmp_path):
+    done = start_without(tmp_path, {"FEATURES_KEYED_TOKEN": TOKEN}, tmp_path)
+    assert done.returncode == 2
+    assert "features-secrets.json" in done.stderr
+
+
+def test_a_key_missing_from_the_binds_file_stops_the_server(tmp_path):
+    partial = {k: v for k, v in FILE_SECRETS.items() if k != "digest-password"}
+    (tmp_path / "features-secrets.json").write_text(json.dumps(partial))
+    done = start_without(tmp_path, {"FEATURES_KEYED_TOKEN": TOKEN}, tmp_path)
+    assert done.returncode == 2
+    assert "digest-password" in done.stderr and "DIGEST_PASSWORD" in done.stderr
