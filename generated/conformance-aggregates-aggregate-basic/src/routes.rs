@@ -37,7 +37,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         inputs: &[
             crate::support::params::InputSpec {
                 name: "location",
-                location: crate::support::params::Location::Query,
+                location: crate::support::params::Location::Path,
                 required: true,
                 schema: "{\"type\":\"string\"}",
                 body_path: None,

@@ -74,7 +74,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     links: routes::LINKS,
     tools: tools::TOOLS,
     tools_json: include_str!("../mcp-tools.json"),
-    openapi: include_str!("../openapi.json"),
+    openapi: "",
     secret_params: &[],
 };
 

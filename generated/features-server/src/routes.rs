@@ -29,7 +29,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
                 name: "tags",
                 location: crate::support::params::Location::Query,
                 required: false,
-                schema: "{\"type\":\"array\"}",
+                schema: "{\"type\":\"array\",\"items\":{}}",
                 body_path: None,
             },
         ],

@@ -296,6 +296,12 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
         })
         .collect();
     let module_doc_lines = module_doc.lines().map(str::to_owned);
+    // A capability without a REST adapter has no REST surface to describe.
+    let openapi = if model.rest.is_empty() {
+        quote! { "" }
+    } else {
+        quote! { include_str!("../openapi.json") }
+    };
     let consumes_mod = if declared {
         quote! { mod consumes; }
     } else {
@@ -365,7 +371,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
             links: routes::LINKS,
             tools: tools::TOOLS,
             tools_json: include_str!("../mcp-tools.json"),
-            openapi: include_str!("../openapi.json"),
+            openapi: #openapi,
             secret_params: &[#(#secret_params),*],
         };
 

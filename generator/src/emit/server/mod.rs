@@ -206,14 +206,16 @@ pub fn emit(
             format!("{RUST_PREAMBLE}\n\n{text}"),
         ));
     }
-    let openapi = openapi::document(model, &config.crate_version);
-    files.push(GeneratedFile::new(
-        openapi::FILE,
-        format!(
-            "{}\n",
-            serde_json::to_string_pretty(&openapi).unwrap_or_default()
-        ),
-    ));
+    if !model.rest.is_empty() {
+        let openapi = openapi::document(model, &config.crate_version);
+        files.push(GeneratedFile::new(
+            openapi::FILE,
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&openapi).unwrap_or_default()
+            ),
+        ));
+    }
     files.push(crate::emit::mcp::tools::emit(model));
 
     let label = model

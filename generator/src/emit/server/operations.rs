@@ -140,6 +140,8 @@ fn call_function(
     let method = format_ident!("{}", op.rust_name);
     let mut positional = Vec::new();
     let mut setters = Vec::new();
+    // The capability may use what the OpenAPI document deprecates; the server still sends it.
+    let mut deprecated = op.deprecated;
     for param in op.call_params() {
         let ty = type_tokens(&api.types, &param.ty, Site::Elsewhere);
         let Some(input) = input_for(consumed, param.location, &param.wire_name) else {
@@ -153,6 +155,7 @@ fn call_function(
             continue;
         };
         let arg = &input.name;
+        deprecated |= param.deprecated;
         if param.required {
             positional.push(quote! { upstream::required::<#ty>(&mut args, #arg)? });
         } else {
@@ -183,9 +186,20 @@ fn call_function(
         }
     }
     let doc = format!(" `{}` (consumed operation `{}`).", op.key, consumed.name);
+    let args = if positional.is_empty() && setters.is_empty() {
+        quote! { _args }
+    } else {
+        quote! { mut args }
+    };
+    let allow = if deprecated {
+        quote! { #[allow(deprecated)] }
+    } else {
+        TokenStream::new()
+    };
     quote! {
         #[doc = #doc]
-        pub fn #function(upstream: Upstream, mut args: Map<String, Value>) -> CallFuture {
+        #allow
+        pub fn #function(upstream: Upstream, #args: Map<String, Value>) -> CallFuture {
             Box::pin(async move {
                 let request = upstream.client.#method(#(#positional),*) #(#setters)*;
                 let response = request.send_raw().await.map_err(call_error)?;
@@ -344,10 +358,19 @@ pub fn tokens(
     } else {
         TokenStream::new()
     };
-    let support_uses = if client.is_some() {
+    let reads_arguments = functions.iter().any(|it| {
+        it.to_string().contains("upstream :: required")
+            || it.to_string().contains("upstream :: optional")
+    });
+    let support_uses = if client.is_some() && reads_arguments {
         quote! {
             use serde_json::{Map, Value};
             use crate::support::upstream::{self, CallError, CallFuture, UpstreamResponse};
+        }
+    } else if client.is_some() {
+        quote! {
+            use serde_json::{Map, Value};
+            use crate::support::upstream::{CallError, CallFuture, UpstreamResponse};
         }
     } else if declared {
         quote! {

@@ -290,10 +290,19 @@ pub fn rest_adapter(
                 .iter()
                 .chain(op.input_parameters.iter());
             let mut inputs: Vec<Input> = declared.map(rest_input).collect();
-            // A referenced function's arguments are query parameters unless declared otherwise.
+            // A referenced function's arguments are path variables when the path names them,
+            // else query parameters, unless declared otherwise.
+            let path_names = template_variables(&path);
             for param in item.function_inputs {
                 if !inputs.iter().any(|it| it.name == param.name) {
-                    inputs.push(function_input(param, Location::Query));
+                    let location = if path_names.contains(&param.name) {
+                        Location::Path
+                    } else {
+                        Location::Query
+                    };
+                    let mut input = function_input(param, location);
+                    input.required |= location == Location::Path;
+                    inputs.push(input);
                 }
             }
             let path_vars = template_variables(&path);

@@ -353,6 +353,8 @@ fn localize(doc: &OpenApiDocument, schema: &Value) -> Value {
 /// The JSON Schema of a declared Naftiko parameter type.
 pub fn declared_schema(ty: Option<ParamType>) -> Value {
     match ty {
+        // Naftiko declares no item type: any items.
+        Some(ParamType::Array) => json!({ "type": "array", "items": {} }),
         Some(ty) => json!({ "type": ty.as_str() }),
         None => json!({ "type": "string" }),
     }
