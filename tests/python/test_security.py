@@ -1,6 +1,7 @@
 """Security: MCP requests from a foreign Origin are refused (403), and the upstream key (the fake's
 `--key`, given to the servers in `DURABLE_FUNCTIONS_API_KEY`) never leaves the servers: not in
-tool results, not in REST bodies or headers, not in the servers' stderr logs."""
+tool results, not in REST bodies or headers, not in the servers' stderr logs. Neither does the
+upstream's own address (scheme, host and port) reach a client."""
 
 from __future__ import annotations
 
@@ -52,8 +53,11 @@ def modern_tools_list(url: str, **headers: str):
 
 
 def assert_no_key(stack, where: str, text: str) -> None:
+    """Neither the key (plain or percent-encoded) nor the upstream's scheme, host and port."""
     for form in key_forms(stack.key):
         assert form not in text, f"the upstream key ({form!r}) leaked into {where}"
+    upstream = stack.fake_url.rstrip("/").lower()
+    assert upstream not in text.lower(), f"the upstream's address ({upstream}) leaked into {where}"
 
 
 # --- Origin / Host validation -----------------------------------------------------------------

@@ -50,6 +50,9 @@ struct Cli {
     /// Largest accepted request body, in bytes (larger ones get 413).
     #[arg(long, value_name = "BYTES", default_value_t = 1_048_576)]
     body_limit: usize,
+    /// Seconds a client may take to send a request's headers before it is cut off.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    header_timeout: u64,
     /// An allowed `Origin` for MCP requests (repeatable; default: loopback origins).
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     allowed_origins: Vec<String>,
@@ -141,6 +144,9 @@ async fn run(cli: Cli) -> ExitCode {
         mcp_addr: None,
         stdio: cli.stdio,
         body_limit: cli.body_limit,
+        limits: support::app::ConnectionLimits {
+            header_timeout: Duration::from_secs(cli.header_timeout),
+        },
         allowed_origins: cli.allowed_origins,
         allowed_hosts: cli.allowed_hosts,
         public_url: cli.public_url,

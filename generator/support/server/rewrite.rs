@@ -1,8 +1,10 @@
-//! Keeping the upstream credentials inside: URLs in upstream bodies and headers that point at
-//! the upstream API (management URLs such as `statusQueryGetUri`, and `Location`) are rewritten
-//! to this server's own routes, with the credential query parameters removed. URLs with no
-//! exposed route keep their target but lose the credentials. As a last guard, any occurrence of
-//! a secret value is replaced before a response leaves the server.
+//! Keeping the upstream inside: URLs in upstream bodies and headers that point at an upstream
+//! API (management URLs such as `statusQueryGetUri`, `Location`, links in HTML or text pages)
+//! are rewritten to this server's own routes, with the credential query parameters removed. A
+//! URL with no exposed route is moved onto this server at the same place (under the prefix the
+//! exposed routes add to the consumed paths, when they all add the same one), so that no
+//! upstream origin ever reaches a client. As a last guard, any occurrence of a secret value is
+//! replaced before a response leaves the server.
 
 use serde_json::Value;
 
@@ -26,6 +28,10 @@ pub struct RouteLink {
 pub struct Rewriter {
     /// The base URL of each consumed API.
     upstream_bases: Vec<String>,
+    /// The origin (`scheme://host[:port]`, lower case) of each consumed API, with its searcher.
+    origins: Vec<(String, memchr::memmem::Finder<'static>)>,
+    /// What every exposed route adds in front of its consumed path, when they all add the same.
+    route_prefix: String,
     links: &'static [RouteLink],
     secret_params: Vec<String>,
     /// The secret values, and their percent-encoded forms where those differ: text that must
@@ -67,11 +73,23 @@ impl Rewriter {
                 (it, finder)
             })
             .collect();
+        let mut origins: Vec<String> = upstream_bases.iter().filter_map(|it| origin(it)).collect();
+        origins.sort();
+        origins.dedup();
+        let origins = origins
+            .into_iter()
+            .map(|it| {
+                let finder = memchr::memmem::Finder::new(it.as_bytes()).into_owned();
+                (it, finder)
+            })
+            .collect();
         Rewriter {
             upstream_bases: upstream_bases
                 .iter()
                 .map(|it| it.trim_end_matches('/').to_owned())
                 .collect(),
+            origins,
+            route_prefix: route_prefix(links),
             links,
             secret_params,
             needles,
@@ -92,24 +110,28 @@ impl Rewriter {
             Some((head, tail)) => (head, Some(tail)),
             None => (without_fragment, None),
         };
-        // Without a public base (no REST adapter is served) URLs keep their target.
-        let linked = self
+        // The path of an upstream URL relative to its API's base, and the API.
+        let relative = self
             .upstream_bases
             .iter()
             .enumerate()
-            .filter(|_| !public_base.is_empty())
             .find_map(|(api, base)| {
                 let path = strip_prefix_ignore_case(location, base)
                     .filter(|rest| rest.is_empty() || rest.starts_with('/'))?;
-                self.link_for(api, path)
+                Some((api, path))
             });
-        let mut res = match &linked {
-            Some((link, values)) => format!(
-                "{}{}",
-                public_base.trim_end_matches('/'),
-                fill(link.exposed_path, link, values)
-            ),
-            None => location.to_owned(),
+        let linked = relative.and_then(|(api, path)| self.link_for(api, path));
+        let public = public_base.trim_end_matches('/');
+        let mut res = match (&linked, relative) {
+            (Some((link, values)), _) => {
+                format!("{public}{}", fill(link.exposed_path, link, values))
+            }
+            // An upstream URL with no exposed route: moved onto this server all the same.
+            (None, Some((_, path))) => format!("{public}{}{path}", self.route_prefix),
+            (None, None) => match self.origin_of(location) {
+                Some(len) => format!("{public}{}", &location[len..]),
+                None => location.to_owned(),
+            },
         };
         let pairs: Vec<String> = query
             .unwrap_or_default()
@@ -181,14 +203,75 @@ impl Rewriter {
         None
     }
 
+    /// The length of the upstream origin `url` starts with, if it starts with one.
+    fn origin_of(&self, url: &str) -> Option<usize> {
+        self.origins
+            .iter()
+            .find(|(origin, _)| {
+                strip_prefix_ignore_case(url, origin)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+            })
+            .map(|(origin, _)| origin.len())
+    }
+
+    /// Whether `bytes` mention an upstream origin (in any case).
+    pub fn mentions_upstream(&self, bytes: &[u8]) -> bool {
+        if self.origins.is_empty() {
+            return false;
+        }
+        let lower = bytes.to_ascii_lowercase();
+        self.origins
+            .iter()
+            .any(|(_, finder)| finder.find(&lower).is_some())
+    }
+
+    /// Rewrites every upstream URL inside free text (an HTML page, a plain-text error, an XML
+    /// document, a sentence in a JSON string), then removes secrets. `None` when nothing changes.
+    pub fn rewrite_text(&self, text: &str, public_base: &str) -> Option<String> {
+        let mentions = self.mentions_upstream(text.as_bytes());
+        let leaks = self.leaks(text.as_bytes());
+        if !mentions && !leaks {
+            return None;
+        }
+        let mut res = String::with_capacity(text.len());
+        let mut rest = text;
+        if mentions {
+            let lower = text.to_ascii_lowercase();
+            let mut done = 0;
+            loop {
+                let next = self
+                    .origins
+                    .iter()
+                    .filter_map(|(_, finder)| finder.find(&lower.as_bytes()[done..]))
+                    .min();
+                let Some(offset) = next else { break };
+                let start = done + offset;
+                // The URL starts at its scheme: the origin search starts there already.
+                let end = text[start..]
+                    .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`'))
+                    .map_or(text.len(), |it| start + it);
+                let url = &text[start..end];
+                res.push_str(&text[done..start]);
+                match self.rewrite_url(url, public_base) {
+                    Some(rewritten) => res.push_str(&rewritten),
+                    None => res.push_str(url),
+                }
+                done = end;
+            }
+            rest = &text[done..];
+        }
+        res.push_str(rest);
+        Some(self.scrub(&res))
+    }
+
     /// Rewrites every URL string inside a JSON value.
     pub fn rewrite_json(&self, value: &mut Value, public_base: &str) {
         match value {
             Value::String(text) => {
                 if let Some(rewritten) = self.rewrite_url(text, public_base) {
                     *text = rewritten;
-                } else if self.leaks(text.as_bytes()) {
-                    *text = self.scrub(text);
+                } else if let Some(rewritten) = self.rewrite_text(text, public_base) {
+                    *text = rewritten;
                 }
             }
             Value::Array(items) => items
@@ -226,6 +309,56 @@ pub fn is_absolute_http_url(text: &str) -> bool {
         text.get(..scheme.len())
             .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
     })
+}
+
+/// `scheme://host[:port]` of a URL, lower case.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty()).then(|| format!("{scheme}://{authority}").to_ascii_lowercase())
+}
+
+/// What every exposed route adds in front of its consumed path (`/v1`), when all add the same
+/// prefix; empty otherwise.
+fn route_prefix(links: &[RouteLink]) -> String {
+    let mut prefixes = links.iter().map(|link| {
+        let exposed = link.exposed_path.to_ascii_lowercase();
+        let consumed = link.consumed_path.to_ascii_lowercase();
+        let consumed_key = template_key(&consumed);
+        let exposed_key = template_key(&exposed);
+        exposed_key
+            .strip_suffix(&consumed_key)
+            .map(|prefix| link.exposed_path[..prefix.len()].to_owned())
+    });
+    let Some(Some(first)) = prefixes.next() else {
+        return String::new();
+    };
+    if prefixes.all(|it| it.as_deref() == Some(first.as_str())) {
+        first.trim_end_matches('/').to_owned()
+    } else {
+        String::new()
+    }
+}
+
+/// A path template with every `{variable}` written as `{}` (so templates compare by shape).
+fn template_key(path: &str) -> String {
+    let mut res = String::with_capacity(path.len());
+    let mut in_var = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_var = true;
+                res.push('{');
+            }
+            '}' => {
+                in_var = false;
+                res.push('}');
+            }
+            _ if in_var => {}
+            _ => res.push(c),
+        }
+    }
+    res
 }
 
 fn var_name(link: &RouteLink, consumed: &str) -> &'static str {
@@ -328,15 +461,37 @@ mod tests {
     }
 
     #[test]
-    fn unlinked_urls_only_lose_the_key() {
+    fn unlinked_urls_move_onto_the_server_under_the_route_prefix() {
         let url = "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/x/restart?code=s3cret-key&taskHub=H";
         let res = rewriter()
             .rewrite_url(url, "http://proxy:8080")
             .expect("a URL");
         assert_eq!(
             res,
-            "http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/x/restart?taskHub=H"
+            "http://proxy:8080/v1/runtime/webhooks/durabletask/instances/x/restart?taskHub=H"
         );
+    }
+
+    #[test]
+    fn urls_in_free_text_are_rewritten_and_the_origin_never_stays() {
+        let page = "<html><a href=\"HTTP://127.0.0.1:7071/runtime/webhooks/durabletask/instances/i/terminate?code=s3cret-key\">stop</a> \
+                    see http://127.0.0.1:7071/admin or http://other.example/x</html>";
+        let res = rewriter()
+            .rewrite_text(page, "http://proxy:8080")
+            .expect("rewritten");
+        assert_eq!(
+            res,
+            "<html><a href=\"http://proxy:8080/v1/runtime/webhooks/durabletask/instances/i/terminate\">stop</a> \
+             see http://proxy:8080/v1/admin or http://other.example/x</html>"
+        );
+        assert!(!res.to_ascii_lowercase().contains("127.0.0.1:7071"));
+        assert_eq!(rewriter().rewrite_text("nothing here", "http://p"), None);
+    }
+
+    #[test]
+    fn the_route_prefix_is_what_every_route_adds() {
+        assert_eq!(route_prefix(LINKS), "/v1");
+        assert_eq!(route_prefix(&[]), "");
     }
 
     #[test]

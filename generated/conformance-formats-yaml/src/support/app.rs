@@ -64,23 +64,103 @@ pub fn is_loopback(addr: &SocketAddr) -> bool {
     addr.ip().is_loopback()
 }
 
-/// Serves `router` on `addr` until `token` is cancelled.
+/// How long a client may take to send a request head, and how large a head may be.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Time allowed for a request's head (request line and headers); slower clients are cut off.
+    pub header_timeout: std::time::Duration,
+}
+
+/// The longest request target (path and query) answered, in bytes; longer ones get 414.
+pub const MAX_URI: usize = 8 * 1024;
+/// The largest header section answered, in bytes; larger ones get 431.
+pub const MAX_HEADERS: usize = 32 * 1024;
+/// hyper's own limit on a request head (above [`MAX_URI`] and [`MAX_HEADERS`], so that the
+/// problem+json answers come first; beyond it hyper answers 431 without a body).
+const MAX_HEAD: usize = 64 * 1024;
+
+/// Answers an oversized request target (414) or header section (431) as problem+json.
+pub async fn head_limits(request: Request, next: Next) -> Response {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |it| it.as_str().len());
+    if target > MAX_URI {
+        return Problem::new(
+            axum::http::StatusCode::URI_TOO_LONG,
+            "URI Too Long",
+            format!("the request target exceeds {MAX_URI} bytes"),
+        )
+        .into_response();
+    }
+    let headers: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if headers > MAX_HEADERS {
+        return Problem::new(
+            axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "Request Header Fields Too Large",
+            format!("the request headers exceed {MAX_HEADERS} bytes"),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// Serves `router` on `addr` until `token` is cancelled, then lets in-flight requests finish.
 pub async fn serve(
     name: &str,
     addr: SocketAddr,
     router: Router,
     token: CancellationToken,
+    limits: ConnectionLimits,
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(adapter = name, address = %listener.local_addr()?, "listening");
-    // Responses (MCP's server-sent events especially) go out in several small writes; with
-    // Nagle's algorithm on, a kept-alive client waits for a delayed ACK (~40 ms) per response.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move { token.cancelled().await })
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(MAX_HEAD);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = token.cancelled() => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(err) => {
+                // Out of file descriptors and the like: wait instead of spinning.
+                tracing::warn!(adapter = name, "accept failed: {err}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        // Responses (MCP's server-sent events especially) go out in several small writes; with
+        // Nagle's algorithm on, a kept-alive client waits for a delayed ACK (~40 ms) each time.
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!("connection ended: {err}");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(std::time::Duration::from_secs(30), graceful.shutdown())
         .await
+        .is_err()
+    {
+        tracing::warn!(
+            adapter = name,
+            "requests still running after 30 s; stopping anyway"
+        );
+    }
+    Ok(())
 }
 
 /// Where MCP requests may come from.
@@ -173,6 +253,8 @@ pub struct RunOptions {
     pub stdio: bool,
     /// The largest accepted REST request body.
     pub body_limit: usize,
+    /// Time and size limits of request heads.
+    pub limits: ConnectionLimits,
     /// Allowed `Origin`s for MCP (empty: loopback origins).
     pub allowed_origins: Vec<String>,
     /// Allowed `Host`s for MCP (empty: loopback hosts and the bind address).
@@ -257,7 +339,8 @@ pub async fn run<S: Clone + Send + Sync + 'static>(
         };
         let router = crate::support::rest::router(context, spec.routes, spec.openapi)
             .layer(axum::extract::DefaultBodyLimit::max(options.body_limit));
-        tasks.spawn(serve("rest", addr, router, token.clone()));
+        let router = router.layer(axum::middleware::from_fn(head_limits));
+        tasks.spawn(serve("rest", addr, router, token.clone(), options.limits));
     }
     if let Some(addr) = options.mcp_addr {
         if options.mcp_auth.is_none() && !is_loopback(&addr) {
@@ -290,7 +373,8 @@ pub async fn run<S: Clone + Send + Sync + 'static>(
             auth: options.mcp_auth.clone(),
         };
         let router = mcp_router(mcp, settings, &token);
-        tasks.spawn(serve("mcp", addr, router, token.clone()));
+        let router = router.layer(axum::middleware::from_fn(head_limits));
+        tasks.spawn(serve("mcp", addr, router, token.clone(), options.limits));
     }
     let mut code = ExitCode::SUCCESS;
     while let Some(result) = tasks.join_next().await {

@@ -180,9 +180,7 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
                     inner.rewriter.rewrite_json(&mut value, base);
                     value.to_string()
                 }
-                None => inner
-                    .rewriter
-                    .scrub(&String::from_utf8_lossy(&response.body)),
+                None => text_of(&inner.rewriter, &response.body, base),
             };
             let text = if body.is_empty() {
                 format!("The upstream API answered HTTP {status} with no body.")
@@ -200,7 +198,7 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
                     Err(err) => {
                         let text = format!(
                             "The upstream answer could not be read: {}",
-                            inner.rewriter.scrub(&err)
+                            inner.rewriter.rewrite_text(&err, base).unwrap_or(err)
                         );
                         return Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
                     }
@@ -215,9 +213,7 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
             return Ok(CallToolResult::success(vec![ContentBlock::text(text)]));
         }
         let Some(mut value) = json_body else {
-            let text = inner
-                .rewriter
-                .scrub(&String::from_utf8_lossy(&response.body));
+            let text = text_of(&inner.rewriter, &response.body, base);
             return Ok(CallToolResult::success(vec![ContentBlock::text(text)]));
         };
         inner.rewriter.rewrite_json(&mut value, base);
@@ -236,7 +232,8 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
                     let text = inner
                         .rewriter
                         .rewrite_url(text, base)
-                        .unwrap_or_else(|| inner.rewriter.scrub(text));
+                        .or_else(|| inner.rewriter.rewrite_text(text, base))
+                        .unwrap_or_else(|| text.to_owned());
                     Some(((*name).to_owned(), Value::String(text)))
                 })
                 .collect();
@@ -250,6 +247,14 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
             CallToolResult::success(vec![ContentBlock::text(value.to_string())])
         })
     }
+}
+
+/// An upstream body as tool-result text: upstream URLs rewritten, secrets removed.
+fn text_of(rewriter: &Rewriter, body: &[u8], base: &str) -> String {
+    let text = String::from_utf8_lossy(body);
+    rewriter
+        .rewrite_text(&text, base)
+        .unwrap_or_else(|| text.into_owned())
 }
 
 /// A mapped or mock result: structured content matching the advertised output schema (wrapped

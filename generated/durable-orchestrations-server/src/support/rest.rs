@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{RawPathParams, Request};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
@@ -97,10 +97,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(
             _ => MethodFilter::DELETE,
         };
         let ctx = context.clone();
-        let handler = move |path: RawPathParams, request: Request| {
+        let handler = move |request: Request| {
             let ctx = ctx.clone();
             let route = route.clone();
-            async move { handle(&ctx, &route, path, request).await }
+            async move { handle(&ctx, &route, request).await }
         };
         let entry = by_path.remove(spec.path).unwrap_or_default();
         by_path.insert(spec.path, entry.merge(on(filter, handler)));
@@ -138,7 +138,6 @@ pub fn router<S: Clone + Send + Sync + 'static>(
 async fn handle<S: Clone + Send + Sync + 'static>(
     ctx: &RestContext<S>,
     route: &Route<S>,
-    path: RawPathParams,
     request: Request,
 ) -> Response {
     let started = Instant::now();
@@ -148,7 +147,7 @@ async fn handle<S: Clone + Send + Sync + 'static>(
         .and_then(|it| it.to_str().ok())
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let response = match respond(ctx, route, path, request).await {
+    let response = match respond(ctx, route, request).await {
         Ok(response) => response,
         Err(problem) => problem.into_response(),
     };
@@ -168,7 +167,6 @@ async fn handle<S: Clone + Send + Sync + 'static>(
 async fn respond<S: Clone + Send + Sync + 'static>(
     ctx: &RestContext<S>,
     route: &Route<S>,
-    path: RawPathParams,
     request: Request,
 ) -> Result<Response, Problem> {
     let (parts, body) = request.into_parts();
@@ -179,17 +177,7 @@ async fn respond<S: Clone + Send + Sync + 'static>(
     }
     let public_base = public_base(&parts.headers);
     let query = params::parse_query(parts.uri.query());
-    let path_values: BTreeMap<&str, String> = path
-        .iter()
-        .map(|(name, value)| {
-            (
-                name,
-                percent_encoding::percent_decode_str(value)
-                    .decode_utf8_lossy()
-                    .into_owned(),
-            )
-        })
-        .collect();
+    let path_values = path_values(route.spec.path, parts.uri.path())?;
     let mut inputs = Map::new();
     for input in &route.inputs {
         let spec = input.spec;
@@ -259,6 +247,52 @@ async fn respond<S: Clone + Send + Sync + 'static>(
         return mapped(ctx, parameters, &inputs, response, &public_base);
     }
     Ok(pass_through(ctx, response, &public_base))
+}
+
+/// The path variables of `template` in the request `path`, each decoded strictly: a `%` not
+/// followed by two hex digits, or bytes that are not UTF-8 once decoded, are a 400 naming the
+/// variable (never forwarded upstream).
+fn path_values(
+    template: &'static str,
+    path: &str,
+) -> Result<BTreeMap<&'static str, String>, Problem> {
+    let mut values = BTreeMap::new();
+    for (pattern, raw) in template.split('/').zip(path.split('/')) {
+        let Some(name) = pattern
+            .strip_prefix('{')
+            .and_then(|it| it.strip_suffix('}'))
+        else {
+            continue;
+        };
+        values.insert(name, decode_segment(name, raw)?);
+    }
+    Ok(values)
+}
+
+fn decode_segment(name: &str, raw: &str) -> Result<String, Problem> {
+    let bytes = raw.as_bytes();
+    let mut at = 0;
+    while let Some(offset) = memchr::memchr(b'%', &bytes[at..]) {
+        let escape = at + offset;
+        let valid = bytes
+            .get(escape + 1..escape + 3)
+            .is_some_and(|it| it.iter().all(u8::is_ascii_hexdigit));
+        if !valid {
+            return Err(Problem::invalid_parameter(
+                name,
+                format!(
+                    "`{name}` has a malformed percent-encoding (`%` must be followed by two hex digits)"
+                ),
+            ));
+        }
+        at = escape + 3;
+    }
+    percent_encoding::percent_decode(bytes)
+        .decode_utf8()
+        .map(|it| it.into_owned())
+        .map_err(|_| {
+            Problem::invalid_parameter(name, format!("`{name}` is not UTF-8 once percent-decoded"))
+        })
 }
 
 /// Reads the body inputs from a JSON request body: the whole body for a single input, else each
@@ -339,7 +373,7 @@ fn mapped(
                 "Bad Gateway",
                 format!(
                     "the upstream answer could not be read: {}",
-                    ctx.rewriter.scrub(&err)
+                    ctx.rewriter.rewrite_text(&err, public_base).unwrap_or(err)
                 ),
             )
         })?
@@ -399,6 +433,21 @@ fn is_json(headers: &HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
+/// A body that is not JSON (an HTML error page, plain text, XML): upstream URLs rewritten and
+/// secrets removed where it is text; bytes that are not UTF-8 only lose secrets.
+fn rewrite_text_body(ctx: &RestContext<impl Sized>, body: bytes::Bytes, public_base: &str) -> Body {
+    match std::str::from_utf8(&body) {
+        Ok(text) => match ctx.rewriter.rewrite_text(text, public_base) {
+            Some(rewritten) => Body::from(rewritten),
+            None => Body::from(body),
+        },
+        Err(_) if ctx.rewriter.leaks(&body) => {
+            Body::from(ctx.rewriter.scrub(&String::from_utf8_lossy(&body)))
+        }
+        Err(_) => Body::from(body),
+    }
+}
+
 /// Builds the response from the upstream one: same status, headers with URLs rewritten, body
 /// passed through with URLs rewritten and secrets removed.
 fn pass_through(
@@ -416,10 +465,8 @@ fn pass_through(
         // Most headers hold neither a URL nor a secret: they are passed on as they are.
         let rewritten = if is_absolute_http_url(text) {
             ctx.rewriter.rewrite_url(text, public_base)
-        } else if ctx.rewriter.leaks(text.as_bytes()) {
-            Some(ctx.rewriter.scrub(text))
         } else {
-            None
+            ctx.rewriter.rewrite_text(text, public_base)
         };
         match rewritten {
             None => headers.append(name.clone(), value.clone()),
@@ -441,12 +488,10 @@ fn pass_through(
                 ctx.rewriter.rewrite_json(&mut value, public_base);
                 Body::from(value.to_string())
             }
-            Err(_) => Body::from(ctx.rewriter.scrub(&String::from_utf8_lossy(&upstream.body))),
+            Err(_) => rewrite_text_body(ctx, upstream.body, public_base),
         }
-    } else if ctx.rewriter.leaks(&upstream.body) {
-        Body::from(ctx.rewriter.scrub(&String::from_utf8_lossy(&upstream.body)))
     } else {
-        Body::from(upstream.body)
+        rewrite_text_body(ctx, upstream.body, public_base)
     };
     let mut response = Response::new(body);
     *response.status_mut() = upstream.status;

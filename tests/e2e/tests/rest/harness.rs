@@ -143,6 +143,25 @@ impl Reply {
         }
     }
 
+    /// No header or body names the upstream's `host:port`.
+    fn assert_no_upstream(&self, authority: &str) {
+        if authority.is_empty() {
+            return;
+        }
+        for (name, value) in &self.headers {
+            let value = String::from_utf8_lossy(value.as_bytes()).to_ascii_lowercase();
+            assert!(
+                !value.contains(authority),
+                "the response header `{name}` names the upstream: {value}"
+            );
+        }
+        assert!(
+            !self.text.to_ascii_lowercase().contains(authority),
+            "a response body names the upstream: {}",
+            self.text
+        );
+    }
+
     fn assert_no_secret(&self) {
         for (name, value) in &self.headers {
             assert_no_secret(&format!("the response header `{name}`"), value.as_bytes());
@@ -266,6 +285,8 @@ impl Upstream {
 /// How to start a server.
 pub struct Launch {
     binary: &'static str,
+    /// `host:port` of the upstream, which no reply may name.
+    upstream: String,
     args: Vec<String>,
     env: Vec<(String, String)>,
     key: Option<String>,
@@ -278,6 +299,10 @@ impl Launch {
     pub fn new(binary: &'static str, upstream_url: &str) -> Launch {
         Launch {
             binary,
+            upstream: upstream_url
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_ascii_lowercase(),
             args: vec![
                 "--upstream-url".into(),
                 upstream_url.into(),
@@ -357,6 +382,7 @@ impl Launch {
             .unwrap_or_else(|err| panic!("cannot start `{}`: {err}", self.binary));
         let mut server = Server {
             name: self.binary,
+            upstream: self.upstream.clone(),
             child,
             log,
             rest: None,
@@ -487,6 +513,8 @@ fn listening(log: &str, adapter: &str) -> Option<SocketAddr> {
 /// A generated server running as a process.
 pub struct Server {
     name: &'static str,
+    /// `host:port` of the upstream, which no reply may name.
+    upstream: String,
     child: Child,
     log: PathBuf,
     rest: Option<SocketAddr>,
@@ -534,6 +562,7 @@ impl Server {
     pub async fn send(&self, request: RequestBuilder) -> Reply {
         let reply = Reply::read(request.send().await.expect("the server answers")).await;
         reply.assert_no_secret();
+        reply.assert_no_upstream(&self.upstream);
         reply
     }
 

@@ -7,6 +7,7 @@ mod harness;
 
 mod command_line;
 mod entities;
+mod hygiene;
 mod orchestrations;
 mod secrets;
 mod upstream_failures;

@@ -230,8 +230,10 @@ async fn start_rewrites_management_urls_to_the_servers_own_routes() {
     }
 }
 
+/// `restart` is not among the capability's operations: its link still never names the
+/// upstream; it points at this server, under the prefix every exposed route adds.
 #[tokio::test]
-async fn a_url_without_an_exposed_route_only_loses_the_key() {
+async fn a_url_without_an_exposed_route_moves_onto_the_server() {
     let upstream = Upstream::start().await;
     let server = Server::orchestrations(&upstream).await;
     let body = start(&server, "WaitForEvent", Some("order-8"), None)
@@ -239,10 +241,7 @@ async fn a_url_without_an_exposed_route_only_loses_the_key() {
         .json();
     assert_eq!(
         body["restartPostUri"],
-        format!(
-            "{}{UPSTREAM_PREFIX}/instances/order-8/restart?{HUB}",
-            upstream.url()
-        )
+        format!("{}{PREFIX}/instances/order-8/restart?{HUB}", server.base())
     );
 }
 
