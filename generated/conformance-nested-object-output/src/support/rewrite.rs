@@ -230,7 +230,10 @@ impl Rewriter {
     /// Rewrites every upstream URL inside free text (an HTML page, a plain-text error, an XML
     /// document, a sentence in a JSON string), then removes secrets. `None` when nothing changes.
     pub fn rewrite_text(&self, text: &str, public_base: &str) -> Option<String> {
-        let mentions = self.mentions_upstream(text.as_bytes());
+        // An origin mention needs `://`: most text (header values above all) has none, and is
+        // then only searched for secrets, without a lower-case copy.
+        let mentions = memchr::memmem::find(text.as_bytes(), b"://").is_some()
+            && self.mentions_upstream(text.as_bytes());
         let leaks = self.leaks(text.as_bytes());
         if !mentions && !leaks {
             return None;
