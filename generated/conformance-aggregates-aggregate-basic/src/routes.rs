@@ -26,6 +26,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::get_forecast),
+        all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.forecast\"}]",
         ),
@@ -50,6 +51,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::get_forecast),
+        all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.forecast\"}]",
         ),

@@ -14,6 +14,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::get_forecast),
+        all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.forecast\"}]",
         ),
@@ -29,6 +30,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::get_forecast),
+        all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.forecast\"}]",
         ),

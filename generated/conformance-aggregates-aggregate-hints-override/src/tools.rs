@@ -9,6 +9,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         name: "read-items",
         arguments: &[],
         call: Some(crate::operations::get_items),
+        all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.items\"}]",
         ),
@@ -19,6 +20,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         name: "read-items-open",
         arguments: &[],
         call: Some(crate::operations::get_items),
+        all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.items\"}]",
         ),
@@ -34,6 +36,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::delete_item),
+        all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,
         result_headers: &[],
@@ -42,6 +45,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         name: "plain-tool",
         arguments: &[],
         call: Some(crate::operations::get_items),
+        all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,
         result_headers: &[],

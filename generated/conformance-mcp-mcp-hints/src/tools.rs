@@ -9,6 +9,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         name: "read-data",
         arguments: &[],
         call: Some(crate::operations::get_data),
+        all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.result\"}]",
         ),
@@ -26,6 +27,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::delete_record),
+        all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,
         result_headers: &[],
@@ -34,6 +36,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         name: "no-hints-tool",
         arguments: &[],
         call: Some(crate::operations::get_data),
+        all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,
         result_headers: &[],

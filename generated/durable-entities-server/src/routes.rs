@@ -107,6 +107,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::listentities),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -162,6 +163,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::getentity),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -239,6 +241,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::signalentity),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
 ];

@@ -116,6 +116,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::listinstances),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -182,6 +183,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::purgeinstances),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -272,6 +274,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::getinstancestatus),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -316,6 +319,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::purgeinstance),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -382,6 +386,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::raiseevent),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -437,6 +442,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::resumeinstance),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -492,6 +498,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::rewindinstance),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -547,6 +554,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::suspendinstance),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -602,6 +610,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::terminateinstance),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -679,6 +688,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::startorchestration),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -767,6 +777,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::startorchestrationwithid),
+        all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
 ];

@@ -48,6 +48,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::keyed_list_things),
+        all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -70,6 +71,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::basic_send_form),
+        all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -103,6 +105,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::basic_send_note),
+        all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
@@ -112,6 +115,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         inputs: &[],
         arguments: &[],
         call: Some(crate::operations::digest_read_secure),
+        all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"object\",\"properties\":{\"secret\":{\"type\":\"string\",\"mapping\":\"$.secret\"}}}]",
         ),

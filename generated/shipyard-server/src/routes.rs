@@ -26,6 +26,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::registry_list_ships),
+        all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.\",\"items\":{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.vessel_type\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flag_code\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"}}}}]",
         ),
@@ -50,6 +51,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::registry_get_ship),
+        all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.vessel_type\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flag_code\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"},\"specs\":{\"type\":\"object\",\"properties\":{\"yearBuilt\":{\"type\":\"number\",\"mapping\":\"$.year_built\"},\"tonnage\":{\"type\":\"number\",\"mapping\":\"$.gross_tonnage\"},\"length\":{\"type\":\"number\",\"mapping\":\"$.dimensions.length_overall\"}}}}}]",
         ),
@@ -74,6 +76,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::legacy_list_vessels),
+        all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.vessel\",\"items\":{\"type\":\"object\",\"properties\":{\"vesselCode\":{\"type\":\"string\",\"mapping\":\"$.vesselCode\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vesselName\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.category\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flagState\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operationalStatus\"}}}}]",
         ),
@@ -164,6 +167,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::registry_create_voyage),
+        all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"object\",\"properties\":{\"voyageId\":{\"type\":\"string\",\"mapping\":\"$.voyageId\"},\"shipImo\":{\"type\":\"string\",\"mapping\":\"$.shipImo\"},\"route\":{\"type\":\"object\",\"properties\":{\"from\":{\"type\":\"string\",\"mapping\":\"$.departurePort\"},\"to\":{\"type\":\"string\",\"mapping\":\"$.arrivalPort\"}}},\"dates\":{\"type\":\"object\",\"properties\":{\"departure\":{\"type\":\"string\",\"mapping\":\"$.departureDate\"},\"arrival\":{\"type\":\"string\",\"mapping\":\"$.arrivalDate\"}}},\"crewIds\":{\"type\":\"array\",\"mapping\":\"$.crewIds\",\"items\":{\"type\":\"string\",\"mapping\":\"$.\"}},\"cargoIds\":{\"type\":\"array\",\"mapping\":\"$.cargoIds\",\"items\":{\"type\":\"string\",\"mapping\":\"$.\"}},\"status\":{\"type\":\"string\",\"mapping\":\"$.status\"}}}]",
         ),

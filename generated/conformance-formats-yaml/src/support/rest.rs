@@ -38,6 +38,8 @@ pub struct RouteSpec<S: 'static> {
     pub arguments: &'static [ArgSpec],
     /// The call of the consumed operation; `None` in mock mode.
     pub call: Option<CallFn<S>>,
+    /// Whether every input reaches the call (a declared request, whose templates may read any).
+    pub all_inputs: bool,
     /// What the operation answers.
     pub output: Output,
 }
@@ -170,6 +172,9 @@ async fn respond<S: Clone + Send + Sync + 'static>(
     request: Request,
 ) -> Result<Response, Problem> {
     let (parts, body) = request.into_parts();
+    if let Some(problem) = crate::support::app::head_problem(&parts.uri, &parts.headers) {
+        return Err(problem);
+    }
     if let Some(auth) = &ctx.auth
         && !auth.allows(&parts.headers, parts.uri.query())
     {
@@ -233,7 +238,12 @@ async fn respond<S: Clone + Send + Sync + 'static>(
         let value = mapping::mock_first(parameters, &inputs);
         return Ok(json_response(StatusCode::OK, &value));
     };
-    let arguments = upstream::arguments(route.spec.arguments, &inputs, &ctx.variables);
+    let arguments = upstream::arguments(
+        route.spec.arguments,
+        &inputs,
+        &ctx.variables,
+        route.spec.all_inputs,
+    );
     let response = call(ctx.upstream.clone(), arguments)
         .await
         .map_err(|err| match err {

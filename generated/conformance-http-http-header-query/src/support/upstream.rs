@@ -91,15 +91,21 @@ pub struct ArgSpec {
     pub source: ArgSource,
 }
 
-/// The parameters of one call: every exposed input (as the Naftiko engine puts them in the call's
-/// parameter map, where the consumed operation's templates may read them), then each consumed
-/// input's value from `specs`, resolved against the inputs and the bound `variables`.
+/// The parameters of one call: each consumed input's value from `specs`, resolved against the
+/// exposed `inputs` and the bound `variables`. With `all_inputs` every exposed input comes first
+/// (as the Naftiko engine puts them in the call's parameter map, where a declared request's
+/// templates may read them); calls through the generated client need only their own.
 pub fn arguments(
     specs: &[ArgSpec],
     inputs: &Map<String, Value>,
     variables: &BTreeMap<String, String>,
+    all_inputs: bool,
 ) -> Map<String, Value> {
-    let mut res = inputs.clone();
+    let mut res = if all_inputs {
+        inputs.clone()
+    } else {
+        Map::new()
+    };
     for spec in specs {
         let value = match &spec.source {
             ArgSource::Input(name) => inputs.get(*name).cloned(),

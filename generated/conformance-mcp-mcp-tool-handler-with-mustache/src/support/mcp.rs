@@ -29,6 +29,8 @@ pub struct ToolSpec<S: 'static> {
     pub arguments: &'static [ArgSpec],
     /// The call of the consumed operation; `None` in mock mode.
     pub call: Option<CallFn<S>>,
+    /// Whether every argument reaches the call (a declared request, whose templates may read any).
+    pub all_inputs: bool,
     /// What the tool returns.
     pub output: Output,
     /// Whether results are wrapped as `{"result": …}` (the advertised output schema says so).
@@ -153,7 +155,12 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
             let value = mapping::mock_first(parameters, &arguments);
             return Ok(structured(spec, value));
         };
-        let args = upstream::arguments(spec.arguments, &arguments, &inner.variables);
+        let args = upstream::arguments(
+            spec.arguments,
+            &arguments,
+            &inner.variables,
+            spec.all_inputs,
+        );
         let response = match call(inner.upstream.clone(), args).await {
             Ok(response) => response,
             Err(CallError::InvalidArgument { name, message }) => {

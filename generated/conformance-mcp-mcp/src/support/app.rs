@@ -79,34 +79,36 @@ pub const MAX_HEADERS: usize = 32 * 1024;
 /// problem+json answers come first; beyond it hyper answers 431 without a body).
 const MAX_HEAD: usize = 64 * 1024;
 
-/// Answers an oversized request target (414) or header section (431) as problem+json.
-pub async fn head_limits(request: Request, next: Next) -> Response {
-    let target = request
-        .uri()
-        .path_and_query()
-        .map_or(0, |it| it.as_str().len());
+/// The problem for an oversized request target (414) or header section (431), if any.
+pub fn head_problem(uri: &axum::http::Uri, headers: &axum::http::HeaderMap) -> Option<Problem> {
+    let target = uri.path_and_query().map_or(0, |it| it.as_str().len());
     if target > MAX_URI {
-        return Problem::new(
+        return Some(Problem::new(
             axum::http::StatusCode::URI_TOO_LONG,
             "URI Too Long",
             format!("the request target exceeds {MAX_URI} bytes"),
-        )
-        .into_response();
+        ));
     }
-    let headers: usize = request
-        .headers()
+    let size: usize = headers
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
-    if headers > MAX_HEADERS {
-        return Problem::new(
+    (size > MAX_HEADERS).then(|| {
+        Problem::new(
             axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             "Request Header Fields Too Large",
             format!("the request headers exceed {MAX_HEADERS} bytes"),
         )
-        .into_response();
+    })
+}
+
+/// [`head_problem`] as a middleware (the MCP adapter; the REST routes check in their handler,
+/// which costs a proxied request less).
+pub async fn head_limits(request: Request, next: Next) -> Response {
+    match head_problem(request.uri(), request.headers()) {
+        Some(problem) => problem.into_response(),
+        None => next.run(request).await,
     }
-    next.run(request).await
 }
 
 /// Serves `router` on `addr` until `token` is cancelled, then lets in-flight requests finish.
@@ -339,7 +341,6 @@ pub async fn run<S: Clone + Send + Sync + 'static>(
         };
         let router = crate::support::rest::router(context, spec.routes, spec.openapi)
             .layer(axum::extract::DefaultBodyLimit::max(options.body_limit));
-        let router = router.layer(axum::middleware::from_fn(head_limits));
         tasks.spawn(serve("rest", addr, router, token.clone(), options.limits));
     }
     if let Some(addr) = options.mcp_addr {

@@ -51,6 +51,13 @@ impl Calls {
             .any(|(_, via)| matches!(via, Via::Declared))
     }
 
+    /// Whether consumed operation `index` of API `api` is sent as declared.
+    pub fn is_declared(&self, api: usize, index: usize) -> bool {
+        self.functions
+            .get(&(api, index))
+            .is_some_and(|(_, via)| matches!(via, Via::Declared))
+    }
+
     /// The used consumed operations sent as declared, as (api, index).
     pub fn declared(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         self.functions

@@ -51,6 +51,11 @@ fn output(shape: &OutputShape) -> TokenStream {
     }
 }
 
+/// Whether the call is a declared request (every input reaches its templates).
+fn all_inputs(calls: &Calls, call: Option<&Call>) -> bool {
+    call.is_some_and(|call| calls.is_declared(call.api, call.index))
+}
+
 fn call(calls: &Calls, call: Option<&Call>) -> Option<TokenStream> {
     let Some(call) = call else {
         return Some(quote! { None });
@@ -86,6 +91,7 @@ pub fn routes(model: &CapabilityModel, calls: &Calls) -> TokenStream {
             continue;
         };
         let (name, method, path) = (&op.name, &op.method, &op.path);
+        let all_inputs = all_inputs(calls, op.call.as_ref());
         let inputs = op.inputs.iter().map(input);
         let args = arguments(&op.arguments);
         let output = output(&op.output);
@@ -97,6 +103,7 @@ pub fn routes(model: &CapabilityModel, calls: &Calls) -> TokenStream {
                 inputs: &[#(#inputs),*],
                 arguments: &[#(#args),*],
                 call: #call_fn,
+                all_inputs: #all_inputs,
                 output: #output,
             }
         });
@@ -168,6 +175,7 @@ pub fn tools(model: &CapabilityModel, calls: &Calls) -> TokenStream {
         .flat_map(|it| it.tools.iter())
         .filter_map(|tool| {
             let call = call(calls, tool.call.as_ref())?;
+            let all_inputs = all_inputs(calls, tool.call.as_ref());
             let name = &tool.name;
             let args = arguments(&tool.arguments);
             let output = output(&tool.output);
@@ -178,6 +186,7 @@ pub fn tools(model: &CapabilityModel, calls: &Calls) -> TokenStream {
                     name: #name,
                     arguments: &[#(#args),*],
                     call: #call,
+                    all_inputs: #all_inputs,
                     output: #output,
                     wrap_result: #wrap,
                     result_headers: &[#(#headers),*],
