@@ -24,7 +24,8 @@ pub enum Format {
     Psv,
     /// An HTML table (the `outputSchema` CSS selector picks it).
     Html,
-    /// Markdown (front matter, sections and tables).
+    /// Markdown (front matter, tables and sections; the `outputSchema` heading prefix picks
+    /// sections).
     Markdown,
     /// Not converted: JSON if it parses, else the text.
     Raw,
@@ -229,20 +230,28 @@ fn separated(_body: &[u8], _delimiter: u8) -> Result<Value, String> {
     missing("csv")
 }
 
-/// `{"tables": [[{header: cell, …}, …], …]}`: every table the `outputSchema` CSS selector picks
-/// (a picked element that is not a table contributes the tables inside it), each a list of rows
-/// keyed by the header cells; without a selector, every table of the page.
+/// `{"tables": [[{header: cell, …}, …], …]}`, as the engine reads HTML (jsoup): every table the
+/// `outputSchema` CSS selector picks (a picked element that is not a table contributes the
+/// tables inside it; no selector: every table). Headers are the `th` of the first row of
+/// `thead` (else of the first row); a table without headers is skipped. Rows are those of
+/// `tbody` (else every row), skipping rows with a `th` and rows without `td`; a missing cell is
+/// `""`. Cell text is trimmed, whitespace collapsed.
 #[cfg(feature = "html")]
 fn html(body: &[u8], selector: Option<&str>) -> Result<Value, String> {
     use scraper::{ElementRef, Html, Selector};
 
+    let parse = |css: &str| {
+        Selector::parse(css).map_err(|err| format!("`{css}` is not a CSS selector: {err}"))
+    };
     let text = String::from_utf8_lossy(body);
     let document = Html::parse_document(&text);
-    let pick = Selector::parse(selector.unwrap_or("table"))
-        .map_err(|err| format!("`{}` is not a CSS selector: {err}", selector.unwrap_or("")))?;
-    let table_selector = Selector::parse("table").map_err(|err| err.to_string())?;
-    let row_selector = Selector::parse("tr").map_err(|err| err.to_string())?;
-    let cell_selector = Selector::parse("th, td").map_err(|err| err.to_string())?;
+    let tables_css = parse("table")?;
+    let head_cells = parse("thead tr:first-child th")?;
+    let first_row_cells = parse("tr:first-child th")?;
+    let body_rows = parse("tbody tr")?;
+    let all_rows = parse("tr")?;
+    let th = parse("th")?;
+    let td = parse("td")?;
     let cell_text = |cell: ElementRef<'_>| -> String {
         cell.text()
             .collect::<String>()
@@ -251,37 +260,61 @@ fn html(body: &[u8], selector: Option<&str>) -> Result<Value, String> {
             .join(" ")
     };
     let mut tables: Vec<ElementRef<'_>> = Vec::new();
-    for found in document.select(&pick) {
-        if found.value().name() == "table" {
-            tables.push(found);
-        } else {
-            tables.extend(found.select(&table_selector));
+    match selector.map(str::trim).filter(|it| !it.is_empty()) {
+        None => tables.extend(document.select(&tables_css)),
+        Some(css) => {
+            for found in document.select(&parse(css)?) {
+                if found.value().name().eq_ignore_ascii_case("table") {
+                    tables.push(found);
+                } else {
+                    tables.extend(found.select(&tables_css));
+                }
+            }
         }
     }
-    let rows_of = |table: ElementRef<'_>| -> Value {
-        let mut rows = table.select(&row_selector);
-        let Some(header) = rows.next() else {
-            return Value::Array(Vec::new());
-        };
-        let names: Vec<String> = header.select(&cell_selector).map(cell_text).collect();
-        Value::Array(
-            rows.map(|row| {
-                let object: Map<String, Value> = names
-                    .iter()
-                    .zip(row.select(&cell_selector).map(cell_text))
-                    .map(|(name, value)| (name.clone(), Value::String(value)))
-                    .collect();
-                Value::Object(object)
+    let mut converted = Vec::new();
+    for table in tables {
+        let mut headers: Vec<String> = table.select(&head_cells).map(cell_text).collect();
+        if headers.is_empty() {
+            headers = table.select(&first_row_cells).map(cell_text).collect();
+        }
+        if headers.iter().all(String::is_empty) {
+            continue;
+        }
+        let mut rows: Vec<ElementRef<'_>> = table.select(&body_rows).collect();
+        if rows.is_empty() {
+            rows = table.select(&all_rows).collect();
+        }
+        let records: Vec<Value> = rows
+            .into_iter()
+            .filter(|row| row.select(&th).next().is_none())
+            .filter_map(|row| {
+                let cells: Vec<String> = row.select(&td).map(cell_text).collect();
+                (!cells.is_empty()).then(|| record(&headers, cells))
+            })
+            .collect();
+        converted.push(Value::Array(records));
+    }
+    let mut document = Map::new();
+    document.insert("tables".to_owned(), Value::Array(converted));
+    Ok(Value::Object(document))
+}
+
+/// One row keyed by the headers (a missing cell is `""`).
+#[allow(dead_code)]
+fn record(headers: &[String], cells: Vec<String>) -> Value {
+    let mut cells = cells.into_iter();
+    Value::Object(
+        headers
+            .iter()
+            .map(|name| {
+                (
+                    name.clone(),
+                    Value::String(cells.next().unwrap_or_default()),
+                )
             })
             .collect(),
-        )
-    };
-    let mut document = Map::new();
-    document.insert(
-        "tables".to_owned(),
-        Value::Array(tables.into_iter().map(rows_of).collect()),
-    );
-    Ok(Value::Object(document))
+    )
 }
 
 #[cfg(not(feature = "html"))]
@@ -289,109 +322,156 @@ fn html(_body: &[u8], _selector: Option<&str>) -> Result<Value, String> {
     missing("html")
 }
 
+/// `{"frontMatter": {…}, "tables": [[row, …], …], "sections": [{"heading", "level",
+/// "content"}, …]}`, as the engine reads Markdown (commonmark with GFM tables): the YAML front
+/// matter between `---` lines (typed, `{}` without one), every table of the document keyed by
+/// its header cells, and one section per heading with the text of the blocks up to the next
+/// heading (tables excluded, code and HTML blocks carry no text). `outputSchema` keeps only the
+/// sections whose heading starts with it.
 #[cfg(feature = "markdown")]
 fn markdown(body: &[u8], selector: Option<&str>) -> Result<Value, String> {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-    let text = String::from_utf8_lossy(body);
-    let (front_matter, content) = split_front_matter(&text);
-    let mut document = Map::new();
-    if let Some(front_matter) = front_matter {
-        for line in front_matter.lines() {
-            if let Some((key, value)) = line.split_once(':') {
-                let value = value.trim().trim_matches('"').to_owned();
-                document.insert(key.trim().to_owned(), Value::String(value));
-            }
-        }
-    }
+    let text = String::from_utf8_lossy(body).replace("\r\n", "\n");
+    let (front_matter, content) = split_front_matter(&text)?;
+    let filter = selector.filter(|it| !it.trim().is_empty());
+
     let mut tables: Vec<Value> = Vec::new();
-    let mut in_heading = false;
-    let mut heading = String::new();
-    let mut current_heading: Option<String> = None;
+    let mut sections: Vec<Value> = Vec::new();
+    // The open heading: (text, level) and the texts of its blocks.
+    let mut section: Option<(String, u8, Vec<String>)> = None;
+    let close = |section: Option<(String, u8, Vec<String>)>, sections: &mut Vec<Value>| {
+        let Some((heading, level, blocks)) = section else {
+            return;
+        };
+        if filter.is_some_and(|prefix| !heading.starts_with(prefix)) {
+            return;
+        }
+        let content = blocks
+            .iter()
+            .map(|it| it.trim())
+            .filter(|it| !it.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut object = Map::new();
+        object.insert("heading".to_owned(), Value::String(heading));
+        object.insert("level".to_owned(), Value::from(level));
+        object.insert("content".to_owned(), Value::String(content));
+        sections.push(Value::Object(object));
+    };
+
+    let mut depth = 0usize;
+    let mut heading: Option<(String, u8)> = None;
+    let mut block = String::new();
+    let mut in_code = false;
+    let mut in_table = false;
+    let mut cell = String::new();
     let mut row: Vec<String> = Vec::new();
     let mut header: Vec<String> = Vec::new();
     let mut records: Vec<Value> = Vec::new();
-    let mut cell = String::new();
-    let mut in_cell = false;
-    let mut table_heading: Option<String> = None;
     for event in Parser::new_ext(content, Options::ENABLE_TABLES) {
         match event {
-            Event::Start(Tag::Heading { .. }) => {
-                in_heading = true;
-                heading.clear();
-            }
-            Event::End(TagEnd::Heading(_)) => {
-                in_heading = false;
-                current_heading = Some(heading.trim().to_owned());
-            }
-            Event::Start(Tag::Table(_)) => {
-                header.clear();
-                records.clear();
-                table_heading = current_heading.clone();
-            }
-            Event::Start(Tag::TableHead) | Event::Start(Tag::TableRow) => row.clear(),
-            Event::End(TagEnd::TableHead) => header = std::mem::take(&mut row),
-            Event::End(TagEnd::TableRow) => {
-                let object: Map<String, Value> = header
-                    .iter()
-                    .zip(row.drain(..))
-                    .map(|(name, value)| (name.clone(), Value::String(value)))
-                    .collect();
-                records.push(Value::Object(object));
-            }
-            Event::Start(Tag::TableCell) => {
-                in_cell = true;
-                cell.clear();
-            }
-            Event::End(TagEnd::TableCell) => {
-                in_cell = false;
-                row.push(cell.trim().to_owned());
-            }
-            Event::End(TagEnd::Table) => {
-                let wanted = match (selector, &table_heading) {
-                    (None, _) => true,
-                    (Some(prefix), Some(title)) => {
-                        title.starts_with(prefix.trim_start_matches('#').trim())
+            Event::Start(tag) => {
+                depth += 1;
+                match tag {
+                    Tag::Heading { level, .. } if depth == 1 => {
+                        heading = Some((String::new(), level as u8));
                     }
-                    (Some(_), None) => false,
-                };
-                if wanted {
-                    tables.push(Value::Array(std::mem::take(&mut records)));
+                    Tag::Table(_) => {
+                        in_table = true;
+                        header.clear();
+                        records.clear();
+                    }
+                    Tag::TableHead | Tag::TableRow => row.clear(),
+                    Tag::TableCell => cell.clear(),
+                    Tag::CodeBlock(_) => in_code = true,
+                    _ => {}
+                }
+            }
+            Event::End(tag) => {
+                depth = depth.saturating_sub(1);
+                match tag {
+                    TagEnd::Heading(_) if depth == 0 => {
+                        close(section.take(), &mut sections);
+                        if let Some((text, level)) = heading.take() {
+                            section = Some((text.trim().to_owned(), level, Vec::new()));
+                        }
+                    }
+                    TagEnd::TableCell => row.push(cell.trim().to_owned()),
+                    TagEnd::TableHead => header = std::mem::take(&mut row),
+                    TagEnd::TableRow => records.push(record(&header, std::mem::take(&mut row))),
+                    TagEnd::Table => {
+                        in_table = false;
+                        if header.iter().any(|it| !it.is_empty()) {
+                            tables.push(Value::Array(std::mem::take(&mut records)));
+                        }
+                    }
+                    TagEnd::CodeBlock => in_code = false,
+                    _ => {}
+                }
+                if depth == 0 && !in_table && !block.is_empty() {
+                    if let Some((_, _, blocks)) = &mut section {
+                        blocks.push(std::mem::take(&mut block));
+                    } else {
+                        block.clear();
+                    }
                 }
             }
             Event::Text(text) | Event::Code(text) => {
-                if in_cell {
+                if in_code {
+                    continue;
+                }
+                if let Some((heading_text, _)) = &mut heading {
+                    heading_text.push_str(&text);
+                } else if in_table {
                     cell.push_str(&text);
-                } else if in_heading {
-                    heading.push_str(&text);
+                } else {
+                    block.push_str(&text);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                let separator = if matches!(event, Event::SoftBreak) {
+                    ' '
+                } else {
+                    '\n'
+                };
+                if let Some((heading_text, _)) = &mut heading {
+                    heading_text.push(separator);
+                } else if in_table {
+                    cell.push(separator);
+                } else {
+                    block.push(separator);
                 }
             }
             _ => {}
         }
     }
-    if selector.is_some() {
-        return Ok(tables
-            .into_iter()
-            .next()
-            .unwrap_or(Value::Array(Vec::new())));
-    }
+    close(section.take(), &mut sections);
+    let mut document = Map::new();
+    document.insert("frontMatter".to_owned(), front_matter);
     document.insert("tables".to_owned(), Value::Array(tables));
+    document.insert("sections".to_owned(), Value::Array(sections));
     Ok(Value::Object(document))
 }
 
+/// The YAML front matter (`---\n…\n---\n` at the very start) as JSON, and the rest.
 #[cfg(feature = "markdown")]
-fn split_front_matter(text: &str) -> (Option<&str>, &str) {
-    let Some(rest) = text.strip_prefix("---") else {
-        return (None, text);
+fn split_front_matter(text: &str) -> Result<(Value, &str), String> {
+    let empty = Value::Object(Map::new());
+    let Some(rest) = text.strip_prefix("---\n") else {
+        return Ok((empty, text));
     };
-    let rest = rest.trim_start_matches(['\r', '\n']);
-    match rest.find("\n---") {
-        Some(end) => {
-            let after = &rest[end + 4..];
-            (Some(&rest[..end]), after.trim_start_matches(['\r', '\n']))
-        }
-        None => (None, text),
+    let Some(end) = rest.find("\n---\n") else {
+        return Ok((empty, text));
+    };
+    let block = rest[..end].trim();
+    let body = &rest[end + 5..];
+    if block.is_empty() {
+        return Ok((empty, body));
     }
+    let parsed: Value = yaml_serde::from_str(block)
+        .map_err(|err| format!("the Markdown front matter is not valid YAML: {err}"))?;
+    Ok((if parsed.is_object() { parsed } else { empty }, body))
 }
 
 #[cfg(not(feature = "markdown"))]
@@ -454,6 +534,39 @@ mod tests {
         assert_eq!(
             to_json(Format::Html, None, html).ok(),
             Some(json!({"tables": [[{"K": "x"}], [{"N": "1", "M": "2"}]]}))
+        );
+    }
+
+    #[cfg(feature = "html")]
+    #[test]
+    fn html_headers_come_from_the_first_row_and_header_rows_are_skipped() {
+        let html = b"<table><tr><th>A</th><th>B</th></tr><tr><td>1</td></tr><tr><th>x</th></tr></table><table><tr><td>no header</td></tr></table>";
+        assert_eq!(
+            to_json(Format::Html, None, html).ok(),
+            Some(json!({"tables": [[{"A": "1", "B": ""}]]}))
+        );
+    }
+
+    #[cfg(feature = "markdown")]
+    #[test]
+    fn markdown_has_front_matter_tables_and_sections() {
+        let text = b"---\ntitle: Notes\nversion: 2\n---\n\n## Overview\nThis is **bold**\nand `code`.\n\n| Feature | Status |\n|---|---|\n| HTML | GA |\n\n```\nignored\n```\n\n### Details\n- one\n- two\n";
+        let all = to_json(Format::Markdown, None, text).ok();
+        assert_eq!(
+            all,
+            Some(json!({
+                "frontMatter": {"title": "Notes", "version": 2},
+                "tables": [[{"Feature": "HTML", "Status": "GA"}]],
+                "sections": [
+                    {"heading": "Overview", "level": 2, "content": "This is bold and code."},
+                    {"heading": "Details", "level": 3, "content": "onetwo"}
+                ]
+            }))
+        );
+        let picked = to_json(Format::Markdown, Some("Det"), text).ok();
+        assert_eq!(
+            picked.map(|it| it["sections"].clone()),
+            Some(json!([{"heading": "Details", "level": 3, "content": "onetwo"}]))
         );
     }
 
