@@ -50,6 +50,7 @@ def stack(tmp_path_factory):
         ("POST", "/form"): Answer(body="{}"),
         ("PUT", "/form"): Answer(body="{}"),
         ("POST", "/upload"): Answer(body='{"stored": true}'),
+        ("POST", "/voyages"): Answer(201, '{"voyageId": "VOY-001"}'),
     })
     digest = MockUpstream({("GET", "/secure"): digest_protected})
     with keyed, basic, digest:
@@ -180,3 +181,16 @@ def test_a_key_missing_from_the_binds_file_stops_the_server(tmp_path):
     done = start_without(tmp_path, {"FEATURES_KEYED_TOKEN": TOKEN}, tmp_path)
     assert done.returncode == 2
     assert "digest-password" in done.stderr and "DIGEST_PASSWORD" in done.stderr
+
+
+def test_a_declared_body_input_reads_its_field(stack):
+    """exposes.rest.RestNamespaceRefWithResolutionTest.withNamespaceRefsShouldResolveToActualValuesInUpstreamBody:
+    a body input without `value` is the same-named field of the request body, and
+    `with: shipImo: features.shipImo` puts it into the consumed body template."""
+    server, _, basic, _ = stack
+    reply = http("POST", f"{server.rest_url}/voyages", {"shipImo": "IMO-9321483"})
+    assert reply.status == 201, reply.body
+    assert basic.last().json() == {"shipImo": "IMO-9321483"}
+    # A body that is not an object with the field is the value itself (the engine's fallback).
+    http("POST", f"{server.rest_url}/voyages", "IMO-1")
+    assert basic.last().json() == {"shipImo": "IMO-1"}

@@ -16,7 +16,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
                 location: crate::support::params::Location::Query,
                 required: false,
                 schema: "{\"type\":\"string\"}",
-                body_path: None,
+                body: crate::support::params::BodyRead::Whole,
             },
         ],
         arguments: &[],

@@ -16,14 +16,14 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
                 location: crate::support::params::Location::Body,
                 required: false,
                 schema: "{\"type\":\"string\"}",
-                body_path: Some("$.user.id"),
+                body: crate::support::params::BodyRead::Path("$.user.id"),
             },
             crate::support::params::InputSpec {
                 name: "userName",
                 location: crate::support::params::Location::Body,
                 required: false,
                 schema: "{\"type\":\"string\"}",
-                body_path: Some("$.user.name"),
+                body: crate::support::params::BodyRead::Path("$.user.name"),
             },
         ],
         arguments: &[

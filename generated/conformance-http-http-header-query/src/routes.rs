@@ -16,7 +16,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
                 location: crate::support::params::Location::Body,
                 required: false,
                 schema: "{\"type\":\"string\"}",
-                body_path: Some("$.user.id"),
+                body: crate::support::params::BodyRead::Path("$.user.id"),
             },
         ],
         arguments: &[

@@ -97,6 +97,21 @@ pub static BASIC_SEND_NOTE: support::declared::OperationSpec = support::declared
     selector: None,
 };
 
+/// `basic.create-voyage`: `POST /voyages`.
+pub static BASIC_CREATE_VOYAGE: support::declared::OperationSpec = support::declared::OperationSpec {
+    api: 1,
+    name: "create-voyage",
+    method: "POST",
+    path: "/voyages",
+    parameters: &[],
+    body: Some(support::declared::BodySpec::Template {
+        media_type: "application/json",
+        template: "{\"shipImo\": \"{{shipImo}}\"}\n",
+    }),
+    format: support::formats::Format::Json,
+    selector: None,
+};
+
 /// `basic.upload`: `POST /upload`.
 pub static BASIC_UPLOAD: support::declared::OperationSpec = support::declared::OperationSpec {
     api: 1,

@@ -55,6 +55,13 @@ pub fn basic_send_note(upstream: Upstream, args: Map<String, Value>) -> CallFutu
     })
 }
 
+/// `POST /voyages` (consumed operation `basic.create-voyage`), sent as declared.
+pub fn basic_create_voyage(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
+    Box::pin(async move {
+        upstream.declared.call(&crate::consumes::BASIC_CREATE_VOYAGE, args).await
+    })
+}
+
 /// `POST /upload` (consumed operation `basic.upload`), sent as declared.
 pub fn basic_upload(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
     Box::pin(async move {

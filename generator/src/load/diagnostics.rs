@@ -134,6 +134,9 @@ codes! {
     /// Seed dialect: an `outputRawFormat` the schema does not define (`text`); the body passes
     /// through unchanged.
     UnknownRawFormat = "C110",
+    /// A `baseUri` ending with `/`: valid in alpha2, rejected by the engine since alpha3; capgen
+    /// joins it to paths with one `/` (not a seed-dialect deviation: `--strict` keeps it a warning).
+    TrailingSlashBaseUri = "C111",
     /// `call` names no consumed operation.
     UnknownCall = "J001",
     /// A `with` key or value names an input that does not exist.

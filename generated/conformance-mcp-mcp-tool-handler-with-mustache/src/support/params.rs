@@ -33,9 +33,20 @@ pub struct InputSpec {
     pub required: bool,
     /// Its JSON Schema, as JSON text.
     pub schema: &'static str,
-    /// Body inputs: a JSONPath selecting the value inside the JSON body (`None`: the whole
-    /// body, or the same-named field when several inputs share the body).
-    pub body_path: Option<&'static str>,
+    /// How a body input is read from the JSON body (ignored for other locations).
+    pub body: BodyRead,
+}
+
+/// How a body input is read from the JSON request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyRead {
+    /// The whole body.
+    Whole,
+    /// What a JSONPath selects.
+    Path(&'static str),
+    /// The same-named field of an object body, else the whole body (the engine's rule for a
+    /// declared body input without `value`).
+    FieldOrWhole,
 }
 
 /// Splits a raw query string into decoded name/value pairs (`+` is a space).

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::support::auth::InboundAuth;
 use crate::support::mapping::{self, Compiled, Output};
-use crate::support::params::{self, CompiledInput, InputSpec, Location};
+use crate::support::params::{self, BodyRead, CompiledInput, InputSpec, Location};
 use crate::support::problem::Problem;
 use crate::support::rewrite::{Rewriter, is_absolute_http_url};
 use crate::support::upstream::{self, ArgSpec, CallError, CallFn, UpstreamResponse};
@@ -62,8 +62,6 @@ struct Route<S: 'static> {
     spec: &'static RouteSpec<S>,
     inputs: Vec<CompiledInput>,
     output: Compiled,
-    /// Several inputs read fields of one JSON body.
-    body_fields: bool,
 }
 
 /// Builds the router for `routes`, with `/healthz`, `/readyz`, `/openapi.json`, and
@@ -76,20 +74,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(
     let context = Arc::new(context);
     let mut by_path: BTreeMap<&'static str, MethodRouter> = BTreeMap::new();
     for spec in routes {
-        let body_inputs = spec
-            .inputs
-            .iter()
-            .filter(|it| it.location == Location::Body)
-            .count();
         let route = Arc::new(Route {
             spec,
             inputs: spec.inputs.iter().map(CompiledInput::new).collect(),
             output: spec.output.compile(),
-            body_fields: body_inputs > 1
-                || spec
-                    .inputs
-                    .iter()
-                    .any(|it| it.location == Location::Body && it.body_path.is_some()),
         });
         let filter = match spec.method {
             "GET" => MethodFilter::GET,
@@ -305,8 +293,7 @@ fn decode_segment(name: &str, raw: &str) -> Result<String, Problem> {
         })
 }
 
-/// Reads the body inputs from a JSON request body: the whole body for a single input, else each
-/// input's JSONPath (or its same-named field).
+/// Reads the body inputs from a JSON request body, each as its [`BodyRead`] says.
 fn read_body<S>(
     route: &Route<S>,
     bytes: &[u8],
@@ -331,15 +318,15 @@ fn read_body<S>(
         Problem::invalid_parameter("body", format!("the request body is not valid JSON: {err}"))
     })?;
     for input in body_inputs {
-        let value = if !route.body_fields {
-            Some(document.clone())
-        } else {
-            match input.spec.body_path {
-                Some(path) => Some(mapping::select(path, &document)),
-                None => document.get(input.spec.name).cloned(),
-            }
-            .filter(|it| !it.is_null())
-        };
+        let value = match input.spec.body {
+            BodyRead::Whole => Some(document.clone()),
+            BodyRead::Path(path) => Some(mapping::select(path, &document)),
+            BodyRead::FieldOrWhole => match document.get(input.spec.name) {
+                Some(field) => Some(field.clone()),
+                None => Some(document.clone()),
+            },
+        }
+        .filter(|it| !it.is_null());
         let Some(value) = value else {
             if input.spec.required {
                 return Err(Problem::invalid_parameter(

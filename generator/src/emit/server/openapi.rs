@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::model::capability::{CapabilityModel, Input, Location, RestAdapter, RestOperation};
+use crate::model::capability::{
+    CapabilityModel, Input, Location, Origin, RestAdapter, RestOperation,
+};
 
 /// The file name inside the server crate.
 pub const FILE: &str = "openapi.json";
@@ -180,7 +182,7 @@ fn operation(
         .collect();
     match body.as_slice() {
         [] => {}
-        [whole] if whole.body_path.is_none() => {
+        [whole] if whole.body_path.is_none() && whole.origin != Origin::Declared => {
             let mut request_body = json!({
                 "required": whole.required,
                 "content": {"application/json": {"schema": components.adopt(&whole.schema)}},

@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 
 use crate::emit::server::operations::Calls;
 use crate::model::capability::{
-    Argument, Call, CapabilityModel, Input, Location, OutputShape, ValueSource,
+    Argument, Call, CapabilityModel, Input, Location, Origin, OutputShape, ValueSource,
 };
 
 fn arguments(arguments: &[Argument]) -> Vec<TokenStream> {
@@ -74,11 +74,15 @@ fn input(input: &Input) -> TokenStream {
     };
     let required = input.required;
     let schema = input.schema.to_string();
-    let body_path = match &input.body_path {
-        Some(path) => quote! { Some(#path) },
-        None => quote! { None },
+    let body = match (&input.body_path, input.origin) {
+        (Some(path), _) => quote! { crate::support::params::BodyRead::Path(#path) },
+        // A declared body input without `value`: the engine's rule.
+        (None, Origin::Declared) if input.location == Location::Body => {
+            quote! { crate::support::params::BodyRead::FieldOrWhole }
+        }
+        (None, _) => quote! { crate::support::params::BodyRead::Whole },
     };
-    quote! { crate::support::params::InputSpec { name: #name, location: #location, required: #required, schema: #schema, body_path: #body_path } }
+    quote! { crate::support::params::InputSpec { name: #name, location: #location, required: #required, schema: #schema, body: #body } }
 }
 
 /// `src/routes.rs`.

@@ -112,6 +112,16 @@ impl Out<'_> {
                  official schema expects a concrete host",
             );
         }
+        if http.base_uri.ends_with('/') {
+            self.warn(
+                Code::TrailingSlashBaseUri,
+                "`baseUri` ends with `/`; capgen joins it to resource paths with one `/`"
+                    .to_owned(),
+                At::Value(&base_uri_pointer),
+                "the Naftiko engine rejects a trailing slash since 1.0.0-alpha3 \
+                 (BaseUriTrailingSlashIntegrationTest); drop it",
+            );
+        }
         self.input_parameters(
             &pointer_join(pointer, "inputParameters"),
             &http.input_parameters,
