@@ -84,3 +84,61 @@ fn authorization<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
         .eq_ignore_ascii_case(scheme)
         .then_some(credentials.trim())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(
+                *name,
+                HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn api_keys_in_a_header_or_the_query() {
+        let header = InboundAuth::ApiKey {
+            name: "x-key".to_owned(),
+            in_query: false,
+            value: "k/1".to_owned(),
+        };
+        assert!(header.allows(&headers(&[("x-key", "k/1")]), None));
+        assert!(!header.allows(&headers(&[("x-key", "k/2")]), None));
+        assert!(!header.allows(&headers(&[]), Some("x-key=k/1")));
+        let query = InboundAuth::ApiKey {
+            name: "key".to_owned(),
+            in_query: true,
+            value: "k/1".to_owned(),
+        };
+        assert!(query.allows(&headers(&[]), Some("a=1&key=k%2F1")));
+        assert!(!query.allows(&headers(&[]), Some("key=k2")));
+    }
+
+    #[test]
+    fn bearer_and_basic_credentials() {
+        let bearer = InboundAuth::Bearer("t0k".to_owned());
+        assert!(bearer.allows(&headers(&[("authorization", "Bearer t0k")]), None));
+        assert!(bearer.allows(&headers(&[("authorization", "bearer t0k")]), None));
+        assert!(!bearer.allows(&headers(&[("authorization", "Bearer nope")]), None));
+        assert!(!bearer.allows(&headers(&[("authorization", "Basic t0k")]), None));
+        let basic = InboundAuth::Basic {
+            username: "ada".to_owned(),
+            password: "pw".to_owned(),
+        };
+        // base64("ada:pw")
+        assert!(basic.allows(&headers(&[("authorization", "Basic YWRhOnB3")]), None));
+        assert!(!basic.allows(&headers(&[("authorization", "Basic YWRhOnB4")]), None));
+    }
+
+    #[test]
+    fn debug_never_shows_the_credential() {
+        let text = format!("{:?}", InboundAuth::Bearer("s3cret".to_owned()));
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+}
