@@ -133,6 +133,7 @@ pub fn pipeline_target(data: &[u8]) {
         crate_name: "capability-server".to_owned(),
         crate_version: "0.1.0".to_owned(),
         client_crate: Some(client_crate),
+        case_insensitive_paths: false,
     };
     std::hint::black_box(emit::server::emit(&model, Some(&api), &config, &mut diags));
     render(&diags);

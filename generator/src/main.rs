@@ -140,6 +140,8 @@ fn plan_from(inputs: &InputArgs) -> Result<Plan, Diagnostic> {
                 .map(|it| ServerPlan {
                     capability: it.clone(),
                     crate_name: None,
+                    overlays: Vec::new(),
+                    case_insensitive_paths: false,
                 })
                 .collect(),
             strict: false,

@@ -43,7 +43,7 @@ pub fn load(plan: &Plan, diags: &mut Diagnostics) -> Loaded {
                 continue;
             }
         };
-        let Some(cap) = capability::load_capability(&file, &options, diags) else {
+        let Some(cap) = load_server_capability(&file, server, &options, diags) else {
             continue;
         };
         let imports = capability::imports::resolve(&file, &cap, &options, diags);
@@ -59,6 +59,38 @@ pub fn load(plan: &Plan, diags: &mut Diagnostics) -> Loaded {
         openapi,
         capabilities,
     }
+}
+
+/// Reads a server's capability with its overlays applied.
+fn load_server_capability(
+    file: &std::sync::Arc<SourceFile>,
+    server: &ServerPlan,
+    options: &LoadOptions,
+    diags: &mut Diagnostics,
+) -> Option<capability::Capability> {
+    if server.overlays.is_empty() {
+        return capability::load_capability(file, options, diags);
+    }
+    let mut raw = match file.parse() {
+        Ok(raw) => raw,
+        Err(diagnostic) => {
+            diags.push(diagnostic);
+            return None;
+        }
+    };
+    for path in &server.overlays {
+        let overlay = match SourceFile::read(path) {
+            Ok(overlay) => overlay,
+            Err(diagnostic) => {
+                diags.push(diagnostic);
+                return None;
+            }
+        };
+        if !openapi::overlay::apply(&overlay, &mut raw, diags) {
+            return None;
+        }
+    }
+    capability::load_capability_value(file, raw, options, diags)
 }
 
 /// Notes every OpenAPI operation that no capability of the plan consumes.
@@ -210,6 +242,7 @@ pub fn generate_timed(
                             crate_name: crate_name.clone(),
                             crate_version: CRATE_VERSION.to_owned(),
                             client_crate,
+                            case_insensitive_paths: server.case_insensitive_paths,
                         };
                         let mut local = Diagnostics::new();
                         let files = emit::server::emit(model, api, &config, &mut local);

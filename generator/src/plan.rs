@@ -11,6 +11,8 @@
 //! [[server]]
 //! capability = "orchestrations.naftiko.yaml"
 //! crate = "durable-orchestrations-server"
+//! overlays = ["orchestrations.overlay.yaml"]   # Overlay 1.0, applied to the capability
+//! case_insensitive_paths = true                 # route literals as the Functions host does
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -39,6 +41,11 @@ pub struct ServerPlan {
     pub capability: PathBuf,
     /// `None` means "derive the name from the capability".
     pub crate_name: Option<String>,
+    /// Overlay 1.0 documents applied to the capability, in order (the capability file stays as
+    /// published; what the server needs beyond it is written down beside it).
+    pub overlays: Vec<PathBuf>,
+    /// Route path literals case-insensitively, as the upstream host does (Azure Functions).
+    pub case_insensitive_paths: bool,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +78,10 @@ struct ManifestServer {
     capability: String,
     #[serde(rename = "crate")]
     crate_name: String,
+    #[serde(default)]
+    overlays: Vec<String>,
+    #[serde(default)]
+    case_insensitive_paths: bool,
 }
 
 /// Reads a `capgen.toml`. Paths in it are relative to the manifest's directory.
@@ -109,6 +120,8 @@ pub fn parse_manifest(file: &Arc<SourceFile>) -> Result<Plan, Diagnostic> {
             .map(|it| ServerPlan {
                 capability: base.join(it.capability),
                 crate_name: Some(it.crate_name),
+                overlays: it.overlays.iter().map(|path| base.join(path)).collect(),
+                case_insensitive_paths: it.case_insensitive_paths,
             })
             .collect(),
         strict: false,

@@ -89,6 +89,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     tools_json: include_str!("../mcp-tools.json"),
     openapi: include_str!("../openapi.json"),
     secret_params: &["code"],
+    case_insensitive_paths: true,
 };
 
 /// The base URL of `http-entities`.

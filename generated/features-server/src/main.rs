@@ -141,6 +141,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     tools_json: include_str!("../mcp-tools.json"),
     openapi: include_str!("../openapi.json"),
     secret_params: &["api_key"],
+    case_insensitive_paths: false,
 };
 
 /// The base URL of `keyed`.

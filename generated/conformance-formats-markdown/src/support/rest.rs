@@ -56,6 +56,8 @@ pub struct RestContext<S: 'static> {
     pub auth: Option<InboundAuth>,
     /// The largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Whether path literals match case-insensitively (as the Azure Functions host routes).
+    pub case_insensitive_paths: bool,
 }
 
 struct Route<S: 'static> {
@@ -95,6 +97,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         let entry = by_path.remove(spec.path).unwrap_or_default();
         by_path.insert(spec.path, entry.merge(on(filter, handler)));
     }
+    let templates: Arc<Vec<&'static str>> = Arc::new(by_path.keys().copied().collect());
+    let case_insensitive = context.case_insensitive_paths;
     let mut app = Router::new();
     for (path, methods) in by_path {
         let methods = methods.fallback(|method: Method, request: Request| async move {
@@ -102,27 +106,109 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         });
         app = app.route(path, methods);
     }
-    app.route(
-        "/healthz",
-        axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
-    )
-    .route(
-        "/readyz",
-        axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ready"})) }),
-    )
-    .route(
-        "/openapi.json",
-        axum::routing::get(move || async move {
-            (
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                openapi,
-            )
-        }),
-    )
-    .fallback(|request: Request| async move { Problem::not_found(request.uri().path()) })
+    let app = app
+        .route(
+            "/healthz",
+            axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .route(
+            "/readyz",
+            axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ready"})) }),
+        )
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || async move {
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/json"),
+                    )],
+                    openapi,
+                )
+            }),
+        );
+    // A path that differs from a route only by a trailing slash, or (when the upstream routes so)
+    // by the case of its literals, is answered by that route: clients of the upstream send such
+    // paths. The exact path is routed first, so this costs nothing on the common path.
+    let routed = Arc::new(std::sync::OnceLock::<Router>::new());
+    let again = routed.clone();
+    let app = app.fallback(move |request: Request| {
+        let again = again.clone();
+        let templates = templates.clone();
+        async move {
+            let canonical = canonical_path(request.uri().path(), &templates, case_insensitive);
+            match (canonical, again.get()) {
+                (Some(path), Some(router)) => {
+                    let mut request = request;
+                    let uri = match request.uri().query() {
+                        Some(query) => format!("{path}?{query}"),
+                        None => path,
+                    };
+                    match uri.parse() {
+                        Ok(uri) => *request.uri_mut() = uri,
+                        Err(_) => return Problem::not_found(request.uri().path()).into_response(),
+                    }
+                    let mut router = router.clone();
+                    match tower::Service::call(&mut router, request).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    }
+                }
+                _ => Problem::not_found(request.uri().path()).into_response(),
+            }
+        }
+    });
+    let _ = routed.set(app.clone());
+    app
+}
+
+/// The route a request path means when it is not one exactly: the path without a trailing
+/// slash, with (if `case_insensitive`) the literals of the template they match regardless of
+/// case. `None` when no route matches that way either.
+fn canonical_path(
+    path: &str,
+    templates: &[&'static str],
+    case_insensitive: bool,
+) -> Option<String> {
+    let trimmed = if path.len() > 1 {
+        path.strip_suffix('/').unwrap_or(path)
+    } else {
+        path
+    };
+    let segments: Vec<&str> = trimmed.split('/').collect();
+    let same = |pattern: &str, segment: &str| {
+        pattern == segment || (case_insensitive && pattern.eq_ignore_ascii_case(segment))
+    };
+    for template in templates {
+        let patterns: Vec<&str> = template.split('/').collect();
+        if patterns.len() != segments.len() {
+            continue;
+        }
+        let matches = patterns.iter().zip(&segments).all(|(pattern, segment)| {
+            if pattern.starts_with('{') && pattern.ends_with('}') {
+                !segment.is_empty()
+            } else {
+                same(pattern, segment)
+            }
+        });
+        if !matches {
+            continue;
+        }
+        let canonical: Vec<&str> = patterns
+            .iter()
+            .zip(&segments)
+            .map(|(pattern, segment)| {
+                if pattern.starts_with('{') {
+                    *segment
+                } else {
+                    *pattern
+                }
+            })
+            .collect();
+        let canonical = canonical.join("/");
+        return (canonical != path).then_some(canonical);
+    }
+    None
 }
 
 async fn handle<S: Clone + Send + Sync + 'static>(
@@ -170,6 +256,24 @@ async fn respond<S: Clone + Send + Sync + 'static>(
     }
     let public_base = public_base(&parts.headers);
     let query = params::parse_query(parts.uri.query());
+    // No silent drops: a query parameter the operation does not declare is an error, not
+    // something quietly left out of the upstream call.
+    for name in query.keys() {
+        let declared = route
+            .inputs
+            .iter()
+            .any(|it| it.spec.location == Location::Query && it.spec.name == name);
+        let credential = ctx
+            .auth
+            .as_ref()
+            .is_some_and(|auth| auth.query_name() == Some(name.as_str()));
+        if !declared && !credential {
+            return Err(Problem::invalid_parameter(
+                name,
+                format!("`{name}` is not a query parameter of this operation"),
+            ));
+        }
+    }
     let path_values = path_values(route.spec.path, parts.uri.path())?;
     let mut inputs = Map::new();
     for input in &route.inputs {
@@ -494,4 +598,51 @@ fn pass_through(
     *response.status_mut() = upstream.status;
     *response.headers_mut() = headers;
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEMPLATES: &[&str] = &[
+        "/v1/instances",
+        "/v1/instances/{instanceid}/raiseevent/{eventname}",
+    ];
+
+    #[test]
+    fn a_trailing_slash_means_the_route() {
+        assert_eq!(
+            canonical_path("/v1/instances/", TEMPLATES, false).as_deref(),
+            Some("/v1/instances")
+        );
+        assert_eq!(canonical_path("/v1/instances", TEMPLATES, false), None);
+        assert_eq!(canonical_path("/v1/other/", TEMPLATES, false), None);
+    }
+
+    #[test]
+    fn literals_match_regardless_of_case_when_asked() {
+        let path = "/v1/Instances/AbC/raiseEvent/Go";
+        assert_eq!(
+            canonical_path(path, TEMPLATES, true).as_deref(),
+            Some("/v1/instances/AbC/raiseevent/Go"),
+            "variables keep their case"
+        );
+        assert_eq!(canonical_path(path, TEMPLATES, false), None);
+    }
+
+    #[test]
+    fn path_segments_are_decoded_once_and_strictly() {
+        let values = path_values("/v1/instances/{id}", "/v1/instances/a%2520b")
+            .ok()
+            .unwrap_or_default();
+        assert_eq!(values.get("id").map(String::as_str), Some("a%20b"));
+        for raw in ["abc%ZZ", "%G1x", "abc%", "a%2"] {
+            assert!(decode_segment("id", raw).is_err(), "{raw}");
+        }
+        assert!(decode_segment("id", "%FF%FE").is_err());
+        assert_eq!(
+            decode_segment("id", "caf%C3%A9").ok().as_deref(),
+            Some("café")
+        );
+    }
 }

@@ -45,6 +45,18 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 impl InboundAuth {
+    /// The query parameter that carries the credential, when it goes in the query.
+    pub fn query_name(&self) -> Option<&str> {
+        match self {
+            InboundAuth::ApiKey {
+                name,
+                in_query: true,
+                ..
+            } => Some(name),
+            _ => None,
+        }
+    }
+
     /// Whether the request carries the expected credentials.
     pub fn allows(&self, headers: &HeaderMap, query: Option<&str>) -> bool {
         match self {

@@ -243,6 +243,8 @@ pub struct ServerSpec<S: 'static> {
     pub openapi: &'static str,
     /// Query parameters that carry upstream credentials.
     pub secret_params: &'static [&'static str],
+    /// Whether REST path literals match case-insensitively.
+    pub case_insensitive_paths: bool,
 }
 
 /// What the command line decided.
@@ -338,6 +340,7 @@ pub async fn run<S: Clone + Send + Sync + 'static>(
             variables: variables.clone(),
             auth: options.rest_auth.clone(),
             body_limit: options.body_limit,
+            case_insensitive_paths: spec.case_insensitive_paths,
         };
         let router = crate::support::rest::router(context, spec.routes, spec.openapi)
             .layer(axum::extract::DefaultBodyLimit::max(options.body_limit));

@@ -296,6 +296,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
         })
         .collect();
     let module_doc_lines = module_doc.lines().map(str::to_owned);
+    let case_insensitive = config.case_insensitive_paths;
     // A capability without a REST adapter has no REST surface to describe.
     let openapi = if model.rest.is_empty() {
         quote! { "" }
@@ -376,6 +377,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
             tools_json: include_str!("../mcp-tools.json"),
             openapi: #openapi,
             secret_params: &[#(#secret_params),*],
+            case_insensitive_paths: #case_insensitive,
         };
 
         #(#url_functions)*
@@ -476,6 +478,7 @@ mod tests {
             crate_name: "t-server".to_owned(),
             crate_version: "0.1.0".to_owned(),
             client_crate: Some("t-client".to_owned()),
+            case_insensitive_paths: false,
         };
         let main = tokens(&model, &config, false).to_string();
         assert!(main.contains("percent : Option < String >"), "{main}");

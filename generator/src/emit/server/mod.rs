@@ -30,6 +30,8 @@ pub struct ServerConfig {
     /// The client crate's name (a path dependency at `../<client_crate>`), when an OpenAPI
     /// document was given.
     pub client_crate: Option<String>,
+    /// Route REST path literals case-insensitively.
+    pub case_insensitive_paths: bool,
 }
 
 /// The hand-written runtime, copied into every server crate.

@@ -70,8 +70,26 @@ pub fn load_capability(
     options: &LoadOptions,
     diags: &mut Diagnostics,
 ) -> Option<Capability> {
+    let raw = match file.parse() {
+        Ok(raw) => raw,
+        Err(diagnostic) => {
+            diags.push(diagnostic);
+            return None;
+        }
+    };
+    load_capability_value(file, raw, options, diags)
+}
+
+/// [`load_capability`] of a document already parsed (and possibly changed by overlays) from
+/// `file`; diagnostics still point into `file`.
+pub fn load_capability_value(
+    file: &Arc<SourceFile>,
+    raw: serde_json::Value,
+    options: &LoadOptions,
+    diags: &mut Diagnostics,
+) -> Option<Capability> {
     let mut local = Diagnostics::new();
-    let capability = load(file, options, &mut local);
+    let capability = load(file, raw, options, &mut local);
     if options.strict {
         local.escalate(STRICT_CODES);
     }
@@ -81,16 +99,10 @@ pub fn load_capability(
 
 fn load(
     file: &Arc<SourceFile>,
+    raw: serde_json::Value,
     options: &LoadOptions,
     diags: &mut Diagnostics,
 ) -> Option<Capability> {
-    let raw = match file.parse() {
-        Ok(raw) => raw,
-        Err(diagnostic) => {
-            diags.push(diagnostic);
-            return None;
-        }
-    };
     let version = shape::check_root(file, &raw, diags)?;
     let mut checks = Diagnostics::new();
     fields::check(file, &raw, version, &mut checks);

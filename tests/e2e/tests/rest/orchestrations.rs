@@ -588,17 +588,25 @@ async fn an_unknown_runtime_status_is_400_naming_it() {
 }
 
 #[tokio::test]
-async fn unknown_query_parameters_are_ignored() {
+async fn unknown_query_parameters_are_400_not_dropped() {
     let upstream = Upstream::start().await;
     let server = Server::orchestrations(&upstream).await;
     completed(&server, "q-1").await;
-    let list = server
-        .get(&format!("{PREFIX}/instances?foo=bar&code=guess&top=5"))
-        .await;
-    list.assert_status(200);
-    assert_eq!(list.json()[0]["instanceId"], "q-1");
+    server
+        .get(&format!("{PREFIX}/instances?foo=bar&top=5"))
+        .await
+        .bad_parameter("foo");
+    // The key has no business here either: the server holds it.
+    server
+        .get(&format!("{PREFIX}/instances?code=guess"))
+        .await
+        .bad_parameter("code");
     server
         .get(&format!("{PREFIX}/instances/q-1?verbose=1"))
+        .await
+        .bad_parameter("verbose");
+    server
+        .get(&format!("{PREFIX}/instances/q-1?showInput=true"))
         .await
         .assert_status(200);
 }
@@ -830,4 +838,48 @@ async fn commands_on_a_missing_instance_pass_404_through() {
         .await;
     rewind.assert_status(404).assert_upstream_json();
     assert!(rewind.json().is_string());
+}
+
+// ---- routing as the Functions host does ----
+
+/// The host routes case-insensitively, and its own links and SDKs send `raiseEvent/{eventName}`
+/// where the capability writes `raiseevent/{eventname}`.
+#[tokio::test]
+async fn path_literals_match_regardless_of_case() {
+    let upstream = Upstream::start().await;
+    let server = Server::orchestrations(&upstream).await;
+    start(&server, "WaitForEvent", Some("Case-1"), None)
+        .await
+        .assert_status(202);
+    server
+        .post_json(
+            &format!("{PREFIX}/instances/Case-1/raiseEvent/Approval"),
+            "\"yes\"",
+        )
+        .await
+        .assert_status(202);
+    // The instance id keeps its case: it is a value, not a literal.
+    server
+        .get("/V1/Runtime/Webhooks/DurableTask/Instances/Case-1")
+        .await
+        .assert_status(200);
+    server
+        .get(&format!("{PREFIX}/instances/case-1"))
+        .await
+        .assert_status(404);
+}
+
+/// The SDKs list and purge with `…/instances/?…`.
+#[tokio::test]
+async fn a_trailing_slash_is_accepted() {
+    let upstream = Upstream::start().await;
+    let server = Server::orchestrations(&upstream).await;
+    completed(&server, "slash-1").await;
+    let list = server.get(&format!("{PREFIX}/instances/?top=5")).await;
+    list.assert_status(200);
+    assert!(list.json().as_array().is_some_and(|it| !it.is_empty()));
+    server
+        .get(&format!("{PREFIX}/nothing-here/"))
+        .await
+        .problem(404);
 }
