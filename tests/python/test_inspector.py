@@ -32,7 +32,7 @@ def test_tools_list_lists_the_eleven_orchestration_tools(orch):
     assert run.returncode == 0, run.stderr
     listed = [tool["name"] for tool in json.loads(run.stdout)["tools"]]
     assert listed == [tool["name"] for tool in orch.tools_json["tools"]]
-    assert len(listed) == 11
+    assert len(listed) == 12
 
 
 def test_successful_tools_call_exits_0(orch):
@@ -78,4 +78,4 @@ def test_modern_era_through_a_config_file(orch, tmp_path):
     assert json.loads(initialize.stdout)["protocolVersion"] == "2026-07-28"
     listed = inspector("--config", "./mcp.json", "--server", "gen", "--method", "tools/list", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
-    assert len(json.loads(listed.stdout)["tools"]) == 11
+    assert len(json.loads(listed.stdout)["tools"]) == 12

@@ -469,3 +469,21 @@ def test_rewind_instance_of_a_running_instance_is_an_upstream_412(orch, mode):
         return await client.call_tool("rewind-instance-preview", {"instanceId": instance_id})
 
     assert_upstream_error(with_client(orch.mcp_url, mode, body), 412)
+
+
+def test_restart_instance_starts_it_again_under_a_new_id(orch, mode):
+    """`restart-instance` comes from the orchestrations overlay (the published capability has no
+    restart): the restarted instance has a new id and the original input."""
+    instance_id = unique("restart")
+
+    async def body(client):
+        await start_with_id(client, "Echo", instance_id, {"n": 7})
+        await wait_status(client, instance_id, "Completed")
+        restarted = await client.call_tool("restart-instance", {"instanceId": instance_id})
+        assert_ok(restarted)
+        new_id = restarted.structured_content["id"]
+        return new_id, await wait_status(client, new_id, "Completed")
+
+    new_id, status = with_client(orch.mcp_url, mode, body)
+    assert new_id != instance_id
+    assert status["input"] == {"n": 7}

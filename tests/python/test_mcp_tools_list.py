@@ -38,7 +38,7 @@ def test_tools_equal_the_committed_table(stack, server, mode):
 
 
 def test_orchestrations_server_lists_eleven_tools(orch):
-    assert len(orch.tools_json["tools"]) == 11
+    assert len(orch.tools_json["tools"]) == 12
 
 
 def test_entities_server_lists_three_tools(ent):

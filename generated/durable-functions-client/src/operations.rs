@@ -30,6 +30,7 @@ pub struct StartOrchestration<'a> {
     pub(crate) function_name: String,
     pub(crate) task_hub: Option<String>,
     pub(crate) connection: Option<String>,
+    pub(crate) version: Option<String>,
     pub(crate) timeout: Option<f64>,
     pub(crate) polling_interval: Option<f64>,
     pub(crate) body: Option<serde_json::Value>,
@@ -57,6 +58,18 @@ impl StartOrchestration<'_> {
     /// Sets or clears `connection` (see [`Self::connection`]).
     pub fn maybe_connection(mut self, value: Option<String>) -> Self {
         self.connection = value;
+        self
+    }
+
+    /// The version of the orchestration to start (default the host's `DefaultVersion`).
+    pub fn version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+
+    /// Sets or clears `version` (see [`Self::version`]).
+    pub fn maybe_version(mut self, value: Option<String>) -> Self {
+        self.version = value;
         self
     }
 
@@ -104,6 +117,7 @@ impl StartOrchestration<'_> {
         request.path_param("functionName", &self.function_name, Style::Simple, false);
         request.query("taskHub", &self.task_hub, Style::Form, true);
         request.query("connection", &self.connection, Style::Form, true);
+        request.query("version", &self.version, Style::Form, true);
         request.query("timeout", &self.timeout, Style::Form, true);
         request.query("pollingInterval", &self.polling_interval, Style::Form, true);
         request.accept("application/json");
@@ -324,6 +338,7 @@ pub struct StartOrchestrationWithId<'a> {
     pub(crate) instance_id: String,
     pub(crate) task_hub: Option<String>,
     pub(crate) connection: Option<String>,
+    pub(crate) version: Option<String>,
     pub(crate) timeout: Option<f64>,
     pub(crate) polling_interval: Option<f64>,
     pub(crate) body: Option<serde_json::Value>,
@@ -351,6 +366,18 @@ impl StartOrchestrationWithId<'_> {
     /// Sets or clears `connection` (see [`Self::connection`]).
     pub fn maybe_connection(mut self, value: Option<String>) -> Self {
         self.connection = value;
+        self
+    }
+
+    /// The version of the orchestration to start (default the host's `DefaultVersion`).
+    pub fn version(mut self, value: impl Into<String>) -> Self {
+        self.version = Some(value.into());
+        self
+    }
+
+    /// Sets or clears `version` (see [`Self::version`]).
+    pub fn maybe_version(mut self, value: Option<String>) -> Self {
+        self.version = value;
         self
     }
 
@@ -400,6 +427,7 @@ impl StartOrchestrationWithId<'_> {
         request.path_param("instanceId", &self.instance_id, Style::Simple, false);
         request.query("taskHub", &self.task_hub, Style::Form, true);
         request.query("connection", &self.connection, Style::Form, true);
+        request.query("version", &self.version, Style::Form, true);
         request.query("timeout", &self.timeout, Style::Form, true);
         request.query("pollingInterval", &self.polling_interval, Style::Form, true);
         request.accept("application/json");

@@ -251,6 +251,7 @@ pub fn startorchestration(
             )
             .maybe_task_hub(upstream::optional::<String>(&mut args, "taskHub")?)
             .maybe_connection(upstream::optional::<String>(&mut args, "connection")?)
+            .maybe_version(upstream::optional::<String>(&mut args, "version")?)
             .maybe_timeout(upstream::optional::<f64>(&mut args, "timeout")?)
             .maybe_polling_interval(
                 upstream::optional::<f64>(&mut args, "pollingInterval")?,
@@ -276,11 +277,33 @@ pub fn startorchestrationwithid(
             )
             .maybe_task_hub(upstream::optional::<String>(&mut args, "taskHub")?)
             .maybe_connection(upstream::optional::<String>(&mut args, "connection")?)
+            .maybe_version(upstream::optional::<String>(&mut args, "version")?)
             .maybe_timeout(upstream::optional::<f64>(&mut args, "timeout")?)
             .maybe_polling_interval(
                 upstream::optional::<f64>(&mut args, "pollingInterval")?,
             )
             .maybe_body(upstream::optional::<serde_json::Value>(&mut args, "body")?);
+        let response = request.send_raw().await.map_err(call_error)?;
+        let (status, headers, body) = response.into_parts();
+        Ok(UpstreamResponse::json(status, headers, body))
+    })
+}
+
+/// `POST /runtime/webhooks/durabletask/instances/{instanceId}/restart` (consumed operation `restartinstance`).
+pub fn restartinstance(upstream: Upstream, mut args: Map<String, Value>) -> CallFuture {
+    Box::pin(async move {
+        let request = upstream
+            .client
+            .restart_instance(upstream::required::<String>(&mut args, "instanceId")?)
+            .maybe_restart_with_new_instance_id(
+                upstream::optional::<bool>(&mut args, "restartWithNewInstanceId")?,
+            )
+            .maybe_task_hub(upstream::optional::<String>(&mut args, "taskHub")?)
+            .maybe_connection(upstream::optional::<String>(&mut args, "connection")?)
+            .maybe_timeout(upstream::optional::<f64>(&mut args, "timeout")?)
+            .maybe_polling_interval(
+                upstream::optional::<f64>(&mut args, "pollingInterval")?,
+            );
         let response = request.send_raw().await.map_err(call_error)?;
         let (status, headers, body) = response.into_parts();
         Ok(UpstreamResponse::json(status, headers, body))

@@ -640,6 +640,13 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
                 body: crate::support::params::BodyRead::Whole,
             },
             crate::support::params::InputSpec {
+                name: "version",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"string\"}",
+                body: crate::support::params::BodyRead::Whole,
+            },
+            crate::support::params::InputSpec {
                 name: "timeout",
                 location: crate::support::params::Location::Query,
                 required: false,
@@ -677,6 +684,10 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             crate::support::upstream::ArgSpec {
                 consumed: "connection",
                 source: crate::support::upstream::ArgSource::Input("connection"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "version",
+                source: crate::support::upstream::ArgSource::Input("version"),
             },
             crate::support::upstream::ArgSpec {
                 consumed: "timeout",
@@ -719,6 +730,13 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
             crate::support::params::InputSpec {
                 name: "connection",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"string\"}",
+                body: crate::support::params::BodyRead::Whole,
+            },
+            crate::support::params::InputSpec {
+                name: "version",
                 location: crate::support::params::Location::Query,
                 required: false,
                 schema: "{\"type\":\"string\"}",
@@ -768,6 +786,10 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
                 source: crate::support::upstream::ArgSource::Input("connection"),
             },
             crate::support::upstream::ArgSpec {
+                consumed: "version",
+                source: crate::support::upstream::ArgSource::Input("version"),
+            },
+            crate::support::upstream::ArgSpec {
                 consumed: "timeout",
                 source: crate::support::upstream::ArgSource::Input("timeout"),
             },
@@ -777,6 +799,86 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::startorchestrationwithid),
+        all_inputs: false,
+        output: crate::support::mapping::Output::Passthrough,
+    },
+    crate::support::rest::RouteSpec {
+        name: "restartinstance",
+        method: "POST",
+        path: "/v1/runtime/webhooks/durabletask/instances/{instanceid}/restart",
+        inputs: &[
+            crate::support::params::InputSpec {
+                name: "instanceid",
+                location: crate::support::params::Location::Path,
+                required: true,
+                schema: "{\"type\":\"string\"}",
+                body: crate::support::params::BodyRead::Whole,
+            },
+            crate::support::params::InputSpec {
+                name: "restartWithNewInstanceId",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"boolean\"}",
+                body: crate::support::params::BodyRead::Whole,
+            },
+            crate::support::params::InputSpec {
+                name: "taskHub",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"string\"}",
+                body: crate::support::params::BodyRead::Whole,
+            },
+            crate::support::params::InputSpec {
+                name: "connection",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"string\"}",
+                body: crate::support::params::BodyRead::Whole,
+            },
+            crate::support::params::InputSpec {
+                name: "timeout",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"number\"}",
+                body: crate::support::params::BodyRead::Whole,
+            },
+            crate::support::params::InputSpec {
+                name: "pollingInterval",
+                location: crate::support::params::Location::Query,
+                required: false,
+                schema: "{\"type\":\"number\"}",
+                body: crate::support::params::BodyRead::Whole,
+            },
+        ],
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "instanceId",
+                source: crate::support::upstream::ArgSource::Input("instanceid"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "restartWithNewInstanceId",
+                source: crate::support::upstream::ArgSource::Input(
+                    "restartWithNewInstanceId",
+                ),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "taskHub",
+                source: crate::support::upstream::ArgSource::Input("taskHub"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "connection",
+                source: crate::support::upstream::ArgSource::Input("connection"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "timeout",
+                source: crate::support::upstream::ArgSource::Input("timeout"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "pollingInterval",
+                source: crate::support::upstream::ArgSource::Input("pollingInterval"),
+            },
+        ],
+        call: Some(crate::operations::restartinstance),
         all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
     },
@@ -873,6 +975,7 @@ pub static LINKS: &[RouteLink] = &[
         query: &[
             ("taskHub", "taskHub"),
             ("connection", "connection"),
+            ("version", "version"),
             ("timeout", "timeout"),
             ("pollingInterval", "pollingInterval"),
         ],
@@ -883,6 +986,20 @@ pub static LINKS: &[RouteLink] = &[
         exposed_path: "/v1/runtime/webhooks/durabletask/orchestrators/{functionname}/{instanceid}",
         variables: &[("functionName", "functionname"), ("instanceId", "instanceid")],
         query: &[
+            ("taskHub", "taskHub"),
+            ("connection", "connection"),
+            ("version", "version"),
+            ("timeout", "timeout"),
+            ("pollingInterval", "pollingInterval"),
+        ],
+    },
+    crate::support::rewrite::RouteLink {
+        api: 0,
+        consumed_path: "/runtime/webhooks/durabletask/instances/{instanceId}/restart",
+        exposed_path: "/v1/runtime/webhooks/durabletask/instances/{instanceid}/restart",
+        variables: &[("instanceId", "instanceid")],
+        query: &[
+            ("restartWithNewInstanceId", "restartWithNewInstanceId"),
             ("taskHub", "taskHub"),
             ("connection", "connection"),
             ("timeout", "timeout"),

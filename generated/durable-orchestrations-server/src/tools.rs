@@ -299,6 +299,10 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
                 source: crate::support::upstream::ArgSource::Input("connection"),
             },
             crate::support::upstream::ArgSpec {
+                consumed: "version",
+                source: crate::support::upstream::ArgSource::Input("version"),
+            },
+            crate::support::upstream::ArgSpec {
                 consumed: "timeout",
                 source: crate::support::upstream::ArgSource::Input("timeout"),
             },
@@ -337,6 +341,10 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
                 source: crate::support::upstream::ArgSource::Input("connection"),
             },
             crate::support::upstream::ArgSpec {
+                consumed: "version",
+                source: crate::support::upstream::ArgSource::Input("version"),
+            },
+            crate::support::upstream::ArgSpec {
                 consumed: "timeout",
                 source: crate::support::upstream::ArgSource::Input("timeout"),
             },
@@ -346,6 +354,42 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::startorchestrationwithid),
+        all_inputs: false,
+        output: crate::support::mapping::Output::Passthrough,
+        wrap_result: false,
+        result_headers: &[],
+    },
+    crate::support::mcp::ToolSpec {
+        name: "restart-instance",
+        arguments: &[
+            crate::support::upstream::ArgSpec {
+                consumed: "instanceId",
+                source: crate::support::upstream::ArgSource::Input("instanceId"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "restartWithNewInstanceId",
+                source: crate::support::upstream::ArgSource::Input(
+                    "restartWithNewInstanceId",
+                ),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "taskHub",
+                source: crate::support::upstream::ArgSource::Input("taskHub"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "connection",
+                source: crate::support::upstream::ArgSource::Input("connection"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "timeout",
+                source: crate::support::upstream::ArgSource::Input("timeout"),
+            },
+            crate::support::upstream::ArgSpec {
+                consumed: "pollingInterval",
+                source: crate::support::upstream::ArgSource::Input("pollingInterval"),
+            },
+        ],
+        call: Some(crate::operations::restartinstance),
         all_inputs: false,
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,

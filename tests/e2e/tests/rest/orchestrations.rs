@@ -55,6 +55,7 @@ fn every_operation() -> Vec<(Method, String, Option<&'static str>)> {
             format!("{instance}/raiseevent/Approval"),
             Some("1"),
         ),
+        (Method::POST, format!("{instance}/restart"), None),
         (Method::POST, format!("{instance}/resume"), None),
         (Method::POST, format!("{instance}/rewind"), None),
         (Method::POST, format!("{instance}/suspend"), None),
@@ -113,7 +114,7 @@ async fn an_unknown_path_is_404_problem() {
     let server = Server::orchestrations(&upstream).await;
     for path in [
         "/nope".to_owned(),
-        format!("{PREFIX}/instances/x/restart"),
+        format!("{PREFIX}/instances/x/reset"),
         format!("{UPSTREAM_PREFIX}/instances"),
         format!("{PREFIX}/entities/counter"),
     ] {
@@ -882,4 +883,45 @@ async fn a_trailing_slash_is_accepted() {
         .get(&format!("{PREFIX}/nothing-here/"))
         .await
         .problem(404);
+}
+
+/// Restart is not in the published capability; the orchestrations overlay adds it, so the
+/// `restartPostUri` of every start response is a working link of this server.
+#[tokio::test]
+async fn the_restart_link_of_a_start_response_works() {
+    let upstream = Upstream::start().await;
+    let server = Server::orchestrations(&upstream).await;
+    let started = start(&server, "Echo", Some("again-1"), Some("42"))
+        .await
+        .json();
+    let link = started["restartPostUri"].as_str().expect("a restart link");
+    assert!(link.starts_with(&server.base()), "{link}");
+    let restarted = server.follow(Method::POST, link).await;
+    restarted.assert_status(202);
+    let id = restarted.json()["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_ne!(id, "again-1", "a new instance id by default");
+    let output = status(&server, &id).await.json();
+    assert_eq!(output["input"], json!(42));
+}
+
+/// `start_new(..., version=...)` of the Python SDK sends `version`: it reaches the upstream (the
+/// OpenAPI overlay documents it), not dropped.
+#[tokio::test]
+async fn the_orchestration_version_reaches_the_upstream() {
+    let upstream = Upstream::start().await;
+    let server = Server::orchestrations(&upstream).await;
+    start(&server, "Echo", Some("v-1"), None)
+        .await
+        .assert_status(202);
+    server
+        .post_json(&format!("{PREFIX}/orchestrators/Echo/v-2?version=2.0"), "1")
+        .await
+        .assert_status(202);
+    server
+        .post_json(&format!("{PREFIX}/orchestrators/Echo/v-3?versoin=2.0"), "1")
+        .await
+        .bad_parameter("versoin");
 }
