@@ -209,7 +209,8 @@ pub fn emit(
         ));
     }
     if !model.rest.is_empty() {
-        let openapi = openapi::document(model, &config.crate_version);
+        let openapi =
+            openapi::document(model, &config.crate_version, config.case_insensitive_paths);
         files.push(GeneratedFile::new(
             openapi::FILE,
             format!(

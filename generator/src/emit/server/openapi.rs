@@ -240,7 +240,11 @@ fn top_level_field(path: &str) -> Option<&str> {
 }
 
 /// The OpenAPI document of the capability's REST adapters.
-pub fn document(model: &CapabilityModel, crate_version: &str) -> Value {
+pub fn document(
+    model: &CapabilityModel,
+    crate_version: &str,
+    case_insensitive_paths: bool,
+) -> Value {
     let mut components = Components {
         schemas: BTreeMap::new(),
     };
@@ -274,7 +278,13 @@ pub fn document(model: &CapabilityModel, crate_version: &str) -> Value {
         .label
         .clone()
         .unwrap_or_else(|| "REST adapter".to_owned());
-    let description = model.description.clone().unwrap_or_else(|| title.clone());
+    let mut description = model.description.clone().unwrap_or_else(|| title.clone());
+    // What OpenAPI cannot express about the routes, said in words.
+    description.push_str(if case_insensitive_paths {
+        "\n\nPath literals match regardless of case, and a trailing slash is accepted. A query parameter an operation does not list is answered 400."
+    } else {
+        "\n\nA trailing slash is accepted. A query parameter an operation does not list is answered 400."
+    });
     json!({
         "openapi": "3.1.0",
         "info": {
