@@ -194,3 +194,23 @@ def test_a_declared_body_input_reads_its_field(stack):
     # A body that is not an object with the field is the value itself (the engine's fallback).
     http("POST", f"{server.rest_url}/voyages", "IMO-1")
     assert basic.last().json() == {"shipImo": "IMO-1"}
+
+
+def test_an_undeclared_query_parameter_is_400_not_dropped(stack):
+    """No silent drops, in the official dialect too: a query parameter the exposed operation does
+    not declare is answered 400 problem+json naming it, and nothing goes upstream."""
+    server, keyed, _, _ = stack
+    before = len(keyed.requests)
+    reply = http("GET", f"{server.rest_url}/things/gadgets?q=blue&colour=red")
+    assert reply.status == 400
+    assert reply.content_type == "application/problem+json"
+    assert "colour" in reply.json()["detail"]
+    assert len(keyed.requests) == before
+
+
+def test_routes_accept_a_trailing_slash_but_not_other_cases(stack):
+    """A trailing slash is accepted everywhere; path literals match exactly unless the manifest
+    says the upstream routes case-insensitively (the engine matches exactly)."""
+    server, _, _, _ = stack
+    assert http("GET", f"{server.rest_url}/things/gadgets/?q=x").status == 200
+    assert http("GET", f"{server.rest_url}/Things/gadgets?q=x").status == 404

@@ -42,7 +42,8 @@ def results(stack) -> dict:
         env={"PATH": "/usr/local/bin:/usr/bin:/bin", "NODE_PATH": str(modules)},
         cwd=REPO / "tests" / "tools",
     )
-    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    # `split("\n")`, not `splitlines()`: JSON text may hold U+2028 and other line separators.
+    lines = [json.loads(line) for line in done.stdout.split("\n") if line.startswith("{")]
     assert lines, f"the scenario printed nothing:\n{done.stderr}"
     return {line["step"]: line for line in lines}
 

@@ -215,4 +215,5 @@ for (const [step, run] of Object.entries(steps)) {
     console.log(JSON.stringify({ step, ok: false, error: String(error && error.stack || error), seen: seen.slice(before) }));
   }
 }
-process.exit(failed ? 1 : 0);
+// `process.exit` could cut a long line short on a pipe: let the output drain.
+process.exitCode = failed ? 1 : 0;
