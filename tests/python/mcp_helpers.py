@@ -20,13 +20,25 @@ PROTOCOL = {"auto": "2026-07-28", "legacy": "2025-11-25"}
 ACCEPTED = "Accepted: the upstream API answered HTTP 202 Accepted with no body."
 
 
+# Every tool result any test received, for the leak scan of `test_zz_every_answer.py`.
+RESULTS: list[str] = []
+
+
 def with_client(url: str, mode: str, body: Callable[[Client], Awaitable[T]]) -> T:
     """Opens a client session on `url` in `mode`, checks the negotiated protocol version,
-    runs `body(client)` and returns its result."""
+    runs `body(client)` and returns its result. Every tool result is also kept in `RESULTS`."""
 
     async def main() -> T:
         async with Client(url, mode=mode, cache=None) as client:
             assert client.protocol_version == PROTOCOL[mode], client.protocol_version
+            original = client.call_tool
+
+            async def recorded(*args, **kwargs):
+                result = await original(*args, **kwargs)
+                RESULTS.append(json.dumps(result.model_dump(by_alias=True, mode="json")))
+                return result
+
+            client.call_tool = recorded
             return await body(client)
 
     return anyio.run(main)
