@@ -249,7 +249,6 @@ pub fn rest_adapter(
                     outputs: &op.output_parameters,
                     orchestrated: !op.steps.is_empty(),
                 },
-                &op_pointer,
             );
             let Some(item) = item else {
                 continue;
@@ -521,7 +520,7 @@ struct Resolved<'c> {
 
 /// Resolves `ref`; `None` for orchestrated items (steps are reported by the loader, C202) and
 /// for unknown refs (C205, reported by the loader).
-fn resolve_item<'c>(ctx: &Ctx<'c>, item: Item<'c>, _pointer: &str) -> Option<Resolved<'c>> {
+fn resolve_item<'c>(ctx: &Ctx<'c>, item: Item<'c>) -> Option<Resolved<'c>> {
     let function = item.reference.and_then(|reference| {
         let (namespace, name) = reference.split_once('.')?;
         ctx.cap
@@ -727,7 +726,6 @@ fn mcp_tool(
             outputs: &tool.output_parameters,
             orchestrated: !tool.steps.is_empty(),
         },
-        pointer,
     )?;
     let name = tool
         .name
