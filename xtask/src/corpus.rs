@@ -117,7 +117,32 @@ fn cases(corpus: &Path, quick: bool) -> Vec<Case> {
         });
     }
     res.extend(capability_cases(corpus, quick));
+    res.extend(own_cases());
     res
+}
+
+/// capgen's own corpus (`tests/corpus/openapi`): small regression documents, always run.
+fn own_cases() -> Vec<Case> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("tests")
+        .join("corpus")
+        .join("openapi");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|it| it.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|path| {
+            let stem = path.file_stem()?.to_str()?.to_owned();
+            Some(Case {
+                name: format!("own-{stem}"),
+                openapi: Some(path),
+                capabilities: Vec::new(),
+            })
+        })
+        .collect()
 }
 
 /// Every capability file under `naftiko/` (and its tutorial folders), without the shared

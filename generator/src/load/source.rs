@@ -102,7 +102,7 @@ impl SourceFile {
                     .at_span(self, span)
             }),
             Format::Yaml => {
-                let yaml: yaml_serde::Value = yaml_serde::from_str(&self.text).map_err(|err| {
+                let yaml: JsonFromYaml = yaml_serde::from_str(&self.text).map_err(|err| {
                     let span = err
                         .location()
                         .map(|it| Span::new(it.line(), it.column(), 1))
@@ -117,9 +117,8 @@ impl SourceFile {
                     Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {message}"))
                         .at_span(self, span)
                 })?;
-                let value = yaml_to_json(yaml).and_then(|mut value| {
-                    convert_ordered_maps(&self.text, &mut value).map(|()| value)
-                });
+                let mut value = yaml.0;
+                let value = convert_ordered_maps(&self.text, &mut value).map(|()| value);
                 value.map_err(|message| {
                     Diagnostic::error(Code::YamlSyntax, message).at_span(self, Span::new(1, 1, 1))
                 })
@@ -263,46 +262,131 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-fn yaml_to_json(value: yaml_serde::Value) -> Result<Value, String> {
-    use yaml_serde::Value as Y;
-    Ok(match value {
-        Y::Null => Value::Null,
-        Y::Bool(it) => Value::Bool(it),
-        Y::Number(number) => {
-            if let Some(it) = number.as_i64() {
-                Value::from(it)
-            } else if let Some(it) = number.as_u64() {
-                Value::from(it)
-            } else {
-                let float = number.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(float)
-                    .map(Value::Number)
-                    .unwrap_or(Value::Null)
+/// A YAML document read straight into JSON: tags dropped (the tagged value is kept), scalar
+/// keys as strings, integers of any size kept (beyond 64 bits as the nearest float, as
+/// `serde_json` reads them from JSON), a repeated key an error.
+struct JsonFromYaml(Value);
+
+impl<'de> serde::Deserialize<'de> for JsonFromYaml {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(YamlVisitor).map(JsonFromYaml)
+    }
+}
+
+/// A mapping key as text.
+struct YamlKey(String);
+
+impl<'de> serde::Deserialize<'de> for YamlKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = deserializer.deserialize_any(YamlVisitor)?;
+        Ok(YamlKey(match value {
+            Value::String(it) => it,
+            Value::Null => "null".to_owned(),
+            Value::Bool(it) => it.to_string(),
+            Value::Number(it) => it.to_string(),
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "unsupported mapping key {other}"
+                )));
             }
+        }))
+    }
+}
+
+struct YamlVisitor;
+
+fn big_number(float: f64) -> Value {
+    serde_json::Number::from_f64(float)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
+
+impl<'de> serde::de::Visitor<'de> for YamlVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(match (i64::try_from(v), u64::try_from(v)) {
+            (Ok(it), _) => Value::from(it),
+            (_, Ok(it)) => Value::from(it),
+            _ => big_number(v as f64),
+        })
+    }
+
+    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+        Ok(match u64::try_from(v) {
+            Ok(it) => Value::from(it),
+            Err(_) => big_number(v as f64),
+        })
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(big_number(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(YamlVisitor)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(JsonFromYaml(item)) = seq.next_element()? {
+            items.push(item);
         }
-        Y::String(it) => Value::String(it),
-        Y::Sequence(items) => Value::Array(
-            items
-                .into_iter()
-                .map(yaml_to_json)
-                .collect::<Result<_, _>>()?,
-        ),
-        Y::Mapping(mapping) => {
-            let mut object = serde_json::Map::with_capacity(mapping.len());
-            for (key, value) in mapping {
-                let key = match key {
-                    Y::String(it) => it,
-                    Y::Number(it) => it.to_string(),
-                    Y::Bool(it) => it.to_string(),
-                    Y::Null => "null".to_owned(),
-                    other => return Err(format!("unsupported mapping key {other:?}")),
-                };
-                object.insert(key, yaml_to_json(value)?);
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(YamlKey(key)) = map.next_key()? {
+            let JsonFromYaml(value) = map.next_value()?;
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate entry with key \"{key}\""
+                )));
             }
-            Value::Object(object)
+            object.insert(key, value);
         }
-        Y::Tagged(tagged) => yaml_to_json(tagged.value)?,
-    })
+        Ok(Value::Object(object))
+    }
+
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        // A tagged value: the tag says how to read it; the value itself is what is kept.
+        use serde::de::VariantAccess;
+        let (_tag, variant): (serde::de::IgnoredAny, _) = data.variant()?;
+        variant.newtype_variant::<JsonFromYaml>().map(|it| it.0)
+    }
 }
 
 /// Ordered maps (`!!omap`: a sequence of single-pair mappings, as some YAML writers emit) are
@@ -818,5 +902,36 @@ mod tests {
         assert_eq!(err.code, Code::YamlSyntax);
         let (_, span) = err.position().expect("located");
         assert!(span.line >= 1);
+    }
+
+    /// Integers beyond 64 bits are data (a YAML document once failed where its JSON twin loaded),
+    /// read as the nearest float exactly as `serde_json` reads them from JSON.
+    #[test]
+    fn yaml_integers_of_any_size_read_as_json_does() {
+        let yaml = file(
+            "a.yaml",
+            "min: -9223372036854776000\nmax: 18446744073709551616000\nsmall: 7\n",
+        )
+        .parse()
+        .expect("parses");
+        let json = file(
+            "a.json",
+            r#"{"min": -9223372036854776000, "max": 18446744073709551616000, "small": 7}"#,
+        )
+        .parse()
+        .expect("parses");
+        assert_eq!(yaml, json);
+        assert_eq!(yaml["small"], serde_json::json!(7));
+    }
+
+    #[test]
+    fn yaml_tags_and_scalar_keys_read_as_json() {
+        let value = file("a.yaml", "a: !custom {x: 1}\n1: one\ntrue: yes\nnull: n\n")
+            .parse()
+            .expect("parses");
+        assert_eq!(
+            value,
+            serde_json::json!({"a": {"x": 1}, "1": "one", "true": "yes", "null": "n"})
+        );
     }
 }

@@ -152,7 +152,8 @@ macro_rules! string_enum_impls {
         impl std::str::FromStr for $name {
             type Err = std::convert::Infallible;
 
-            fn from_str(value: &str) -> std::result::Result<Self, Self::Err> {
+            // `std::convert::Infallible`, not `Self::Err`: a variant may be named `Err`.
+            fn from_str(value: &str) -> std::result::Result<Self, std::convert::Infallible> {
                 std::result::Result::Ok($name::from(value))
             }
         }
