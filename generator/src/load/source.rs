@@ -657,6 +657,10 @@ mod json_index {
         pos: usize,
         line: usize,
         line_start: usize,
+        /// The last column computed, as (byte offset, characters from `line_start`): the scan
+        /// only moves forward, so each column counts from the previous one. Counting from the
+        /// line start each time is quadratic on a minified (one-line) document.
+        column: std::cell::Cell<(usize, usize)>,
     }
 
     pub(super) fn index(text: &str, entries: &mut HashMap<String, Entry>) {
@@ -666,15 +670,22 @@ mod json_index {
             pos: 0,
             line: 1,
             line_start: 0,
+            column: std::cell::Cell::new((0, 0)),
         };
         scanner.value(String::new(), None, entries, 0);
     }
 
     impl Scanner<'_> {
         fn span(&self, start: usize, end: usize) -> Span {
-            let col = self.text[self.line_start..start].chars().count() + 1;
+            let (at, count) = self.column.get();
+            let chars = if at >= self.line_start && at <= start {
+                count + self.text[at..start].chars().count()
+            } else {
+                self.text[self.line_start..start].chars().count()
+            };
+            self.column.set((start, chars));
             let len = self.text[start..end.max(start)].chars().count();
-            Span::new(self.line, col, len.max(1))
+            Span::new(self.line, chars + 1, len.max(1))
         }
 
         fn skip_ws(&mut self) {
@@ -933,5 +944,19 @@ mod tests {
             value,
             serde_json::json!({"a": {"x": 1}, "1": "one", "true": "yes", "null": "n"})
         );
+    }
+
+    /// Columns on a one-line (minified) document are counted from the previous position, not
+    /// from the line start: the same answers, in linear time.
+    #[test]
+    fn json_columns_on_one_line_are_exact() {
+        let text = r#"{"a":{"é":[1,"x"]},"b":"yé","c":{"d":true}}"#;
+        let src = file("min.json", text);
+        let col = |pointer: &str| src.locate(pointer, false).col;
+        let expect = |needle: &str| text[..text.find(needle).unwrap_or(0)].chars().count() + 1;
+        assert_eq!(col("/a/\u{e9}/1"), expect("\"x\""));
+        assert_eq!(col("/b"), expect("\"yé\""));
+        assert_eq!(col("/c/d"), expect("true"));
+        assert_eq!(col("/a/\u{e9}/0"), expect("1,"));
     }
 }
