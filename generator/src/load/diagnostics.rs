@@ -85,6 +85,8 @@ codes! {
     Unsupported = "O203",
     /// An inconsistency inside the OpenAPI document (e.g. a path parameter without a template variable).
     OpenApiInconsistent = "O204",
+    /// Two operations share an `operationId` (the specification requires them unique).
+    DuplicateOperationId = "O205",
     /// An overlay document is malformed.
     OverlayShape = "V001",
     /// An overlay `target` is not a valid JSONPath expression.

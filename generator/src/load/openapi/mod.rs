@@ -298,6 +298,8 @@ fn operation_forms(
     let Some(Value::Object(paths)) = root.get_mut("paths") else {
         return;
     };
+    // operationId → the pointer of the operation that has it first.
+    let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else {
             continue;
@@ -308,6 +310,22 @@ fn operation_forms(
                 continue;
             };
             let pointer = format!("{item_pointer}/{method}");
+            if let Some(Value::String(id)) = operation.get("operationId") {
+                match ids.get(id) {
+                    // The specification: "The id MUST be unique among all operations".
+                    Some(first) => diags.push(
+                        Diagnostic::error(
+                            Code::DuplicateOperationId,
+                            format!("operationId `{id}` is used twice (first at {first})"),
+                        )
+                        .at(file, format!("{pointer}/operationId"))
+                        .with_help("operationIds name the client's methods; make each unique"),
+                    ),
+                    None => {
+                        ids.insert(id.clone(), pointer.clone());
+                    }
+                }
+            }
             if !operation.contains_key("responses") {
                 operation.insert("responses".to_owned(), Value::Object(Default::default()));
                 if !is_31 {
