@@ -313,3 +313,48 @@ def test_mock_function_answers_the_same_over_mcp_and_rest(logs):
     assert not result.is_error, text(result)
     assert result.structured_content == expected
     assert rest.status == 200 and rest.json() == expected
+
+
+# --- orchestrated steps -----------------------------------------------------------------------------
+
+
+def test_step_with_reads_the_tool_argument_by_namespace(logs):
+    """exposes.mcp.StepWithNamespaceIntegrationTest / util.OperationStepExecutorBranchTest
+    .executeStepsShouldResolveNamespaceQualifiedReferencesInStepWith (issue #290): a call step's
+    `with: {voyageId: shipyard-tools.voyageId}` reads the tool argument, fills the consumed path
+    template, and `mappings` build the answer from the step's output."""
+    voyage = {"voyageId": "VOY-2026-042", "status": "planned", "ship": "IMO-1"}
+    with MockUpstream({("GET", "/voyages/VOY-2026-042"): Answer(body=json.dumps(voyage))}) as upstream:
+        with run_server("conformance-mcp-mcp-step-with-namespace", [upstream.url], rest=False, log_dir=logs) as server:
+            tools = {tool.name: tool for tool in list_tools(server.mcp_url).tools}
+            result = call_tool(server.mcp_url, "get-voyage-manifest", {"voyageId": "VOY-2026-042"})
+            missing = call_tool(server.mcp_url, "get-voyage-manifest", {"voyageId": "VOY-0"})
+        sent = upstream.requests
+    assert not result.is_error, text(result)
+    assert sent[0].path == "/voyages/VOY-2026-042"
+    # Only the mapped target, typed by the declared output parameters.
+    assert result.structured_content == {"voyageId": "VOY-2026-042"}
+    assert tools["get-voyage-manifest"].output_schema == {
+        "type": "object", "properties": {"voyageId": {"type": ["string", "null"]}},
+    }
+    # capgen differs: a step whose upstream answers an error stops with an error naming the step
+    # (the engine maps the error body as if it were the voyage).
+    assert missing.is_error
+    assert "Step `get-voyage` (`registry.get-voyage`) failed" in text(missing)
+    assert "404" in text(missing)
+
+
+def test_function_steps_read_inputs_by_the_aggregate_namespace(logs):
+    """aggregates.AggregateStepNamespaceIntegrationTest (issue #290): inside an aggregate
+    function, `with: {voyage-id: shipyard.voyage-id}` names the function's input by the
+    aggregate's namespace; a tool with `ref` runs the function's steps and mappings."""
+    voyage = {"voyageId": "VOY-2026-042"}
+    with MockUpstream({("GET", "/voyages/VOY-2026-042"): Answer(body=json.dumps(voyage))}) as upstream:
+        with run_server("conformance-aggregates-aggregate-step-with-namespace", [upstream.url], rest=False, log_dir=logs) as server:
+            tools = {tool.name: tool for tool in list_tools(server.mcp_url).tools}
+            result = call_tool(server.mcp_url, "get-voyage-manifest", {"voyage-id": "VOY-2026-042"})
+        sent = upstream.last()
+    assert tools["get-voyage-manifest"].input_schema["properties"]["voyage-id"]["type"] == "string"
+    assert sent.path == "/voyages/VOY-2026-042"
+    assert not result.is_error, text(result)
+    assert result.structured_content == {"voyage-id": "VOY-2026-042"}

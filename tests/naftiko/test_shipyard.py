@@ -28,7 +28,19 @@ SHIPS = [
     {"imo_number": "IMO-9400001", "vessel_name": "Southern Cross", "vessel_type": "tanker",
      "flag_code": "PA", "operational_status": "maintenance"},
 ]
-SHIP = {**SHIPS[0], "gross_tonnage": 51000, "dimensions": {"length_overall": 294.1}}
+SHIP = {**SHIPS[0], "gross_tonnage": 51000, "dimensions": {"length_overall": 294.1},
+        "assignedCrew": ["CREW-3", "CREW-1", "CREW-9"]}
+CREW = [
+    {"crewId": "CREW-1", "fullName": "Ada Lovelace", "role": "captain", "nationality": "GB"},
+    {"crewId": "CREW-2", "fullName": "Grace Hopper", "role": "engineer"},
+    {"crewId": "CREW-3", "fullName": "Linus Pauling", "role": "cook"},
+]
+SHIP_WITH_CREW = {
+    "imo": "IMO-9321483", "name": "Northern Star", "type": "container", "flag": "NO",
+    "status": "active", "yearBuilt": 2009, "tonnage": 51000, "length": 294.1,
+    # In `assignedCrew` order; `CREW-9` is nobody's id and is left out.
+    "crew": [{"fullName": "Linus Pauling", "role": "cook"}, {"fullName": "Ada Lovelace", "role": "captain"}],
+}
 VESSELS_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <vessels>
   <vessel><vesselCode>LEG-001</vesselCode><vesselName>Old Faithful</vesselName>
@@ -55,6 +67,8 @@ def stack(tmp_path_factory):
         ("GET", "/ships/IMO-9321483"): Answer(body=json.dumps(SHIP)),
         ("GET", "/ships/IMO%2F1%202"): Answer(body=json.dumps(SHIP)),
         ("POST", "/voyages"): voyage_created,
+        ("GET", "/crew"): Answer(body=json.dumps(CREW)),
+        ("GET", "/ships/IMO-0"): Answer(404, json.dumps({"error": "no such ship"})),
     })
     dockyard = MockUpstream({
         ("GET", "/vessels"): Answer(body=VESSELS_XML, content_type="application/xml"),
@@ -144,10 +158,29 @@ def test_rest_body_fields_fill_the_body_template(stack):
     }
 
 
-def test_rest_orchestrated_operation_is_not_served(stack):
+def test_rest_orchestrated_operation_runs_the_function_steps(stack):
+    server, registry, _ = stack
+    # `ref: crew-resolver.resolve-crew-for-ship`: call get-ship and list-crew, look the ship's
+    # `assignedCrew` up in the crew list, and map both into one answer.
+    before = len(registry.requests)
+    reply = http("GET", f"{server.rest_url}/ships/IMO-9321483/crew")
+    assert reply.status == 200, reply.body
+    assert reply.content_type == "application/json"
+    assert reply.json() == SHIP_WITH_CREW
+    sent = sorted(request.path for request in registry.requests[before:])
+    assert sent == ["/crew", "/ships/IMO-9321483"]
+
+
+def test_rest_orchestration_step_errors_name_the_step(stack):
     server, _, _ = stack
-    # `ref: crew-resolver.resolve-crew-for-ship` is orchestrated with steps (not generated yet).
-    assert http("GET", f"{server.rest_url}/ships/IMO-9321483/crew").status == 404
+    reply = http("GET", f"{server.rest_url}/ships/IMO-0/crew")
+    assert reply.status == 404, reply.body
+    assert reply.content_type == "application/problem+json"
+    problem = reply.json()
+    assert problem["step"] == "get-ship"
+    assert problem["upstreamStatus"] == 404
+    assert problem["upstream"] == {"error": "no such ship"}
+    assert "registry.get-ship" in problem["detail"]
 
 
 def test_mcp_requires_the_bound_bearer_token(stack):
@@ -161,7 +194,13 @@ def test_mcp_requires_the_bound_bearer_token(stack):
 def test_mcp_lists_typed_tools_with_output_schemas(stack):
     server, _, _ = stack
     tools = {tool.name: tool for tool in list_tools(server.mcp_url, MCP_AUTH).tools}
-    assert set(tools) == {"list-ships", "get-ship", "list-legacy-vessels", "create-voyage"}
+    assert set(tools) == {"list-ships", "get-ship", "list-legacy-vessels", "create-voyage", "get-ship-with-crew"}
+    crew = tools["get-ship-with-crew"]
+    # From the function: its description, input and `semantics` (safe, idempotent).
+    assert crew.description == "Get ship details with resolved crew names"
+    assert crew.input_schema["required"] == ["imo"]
+    assert (crew.annotations.read_only_hint, crew.annotations.idempotent_hint) == (True, True)
+    assert crew.output_schema["properties"]["crew"]["items"]["properties"]["role"] == {"type": ["string", "null"]}
     get_ship = tools["get-ship"]
     assert get_ship.input_schema["properties"]["imo"]["type"] == "string"
     assert get_ship.input_schema["required"] == ["imo"]
@@ -182,6 +221,16 @@ def test_mcp_tools_call_both_upstreams(stack):
     assert dockyard.last().query == {}
     ship = call_tool(server.mcp_url, "get-ship", {"imo": "IMO-9321483"}, MCP_AUTH)
     assert ship.structured_content["specs"]["length"] == 294.1
+
+
+def test_mcp_orchestrated_tool_answers_like_the_rest_operation(stack):
+    server, _, _ = stack
+    result = call_tool(server.mcp_url, "get-ship-with-crew", {"imo": "IMO-9321483"}, MCP_AUTH)
+    assert not result.is_error, text(result)
+    assert result.structured_content == SHIP_WITH_CREW
+    failed = call_tool(server.mcp_url, "get-ship-with-crew", {"imo": "IMO-0"}, MCP_AUTH)
+    assert failed.is_error
+    assert "Step `get-ship`" in text(failed) and "404" in text(failed)
 
 
 def test_no_secret_in_answers_or_logs(stack):

@@ -51,7 +51,12 @@ def binary(name: str) -> Path:
     return path
 
 
-BINARIES = ("durable-functions-fake", "durable-orchestrations-server", "durable-entities-server")
+BINARIES = (
+    "durable-functions-fake",
+    "durable-orchestrations-server",
+    "durable-entities-server",
+    "durable-workflows-server",
+)
 
 
 def pytest_sessionstart(session) -> None:

@@ -9,6 +9,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         name: "read-items",
         arguments: &[],
         call: Some(crate::operations::get_items),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.items\"}]",
@@ -20,6 +21,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         name: "read-items-open",
         arguments: &[],
         call: Some(crate::operations::get_items),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.items\"}]",
@@ -36,6 +38,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::delete_item),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,
@@ -45,6 +48,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         name: "plain-tool",
         arguments: &[],
         call: Some(crate::operations::get_items),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,

@@ -21,6 +21,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         ],
         arguments: &[],
         call: None,
+        steps: None,
         all_inputs: false,
         output: crate::support::mapping::Output::Mock(
             "[{\"name\":\"message\",\"type\":\"string\",\"value\":\"Hello, {{name}}!\"},{\"name\":\"source\",\"type\":\"string\",\"value\":\"aggregate-mock\"}]",

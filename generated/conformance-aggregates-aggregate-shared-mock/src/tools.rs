@@ -9,6 +9,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         name: "hello",
         arguments: &[],
         call: None,
+        steps: None,
         all_inputs: false,
         output: crate::support::mapping::Output::Mock(
             "[{\"name\":\"message\",\"type\":\"string\",\"value\":\"Hello, {{name}}!\"},{\"name\":\"source\",\"type\":\"string\",\"value\":\"aggregate-mock\"}]",

@@ -13,6 +13,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         inputs: &[],
         arguments: &[],
         call: Some(crate::operations::get_products),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.tables[0]\",\"items\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"mapping\":\"$.Name\"},\"price\":{\"type\":\"string\",\"mapping\":\"$.Price\"},\"stock\":{\"type\":\"string\",\"mapping\":\"$.Stock\"}}}}]",

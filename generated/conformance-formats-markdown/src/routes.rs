@@ -13,6 +13,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         inputs: &[],
         arguments: &[],
         call: Some(crate::operations::get_readme),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.tables[0]\",\"items\":{\"type\":\"object\",\"properties\":{\"feature\":{\"type\":\"string\",\"mapping\":\"$.Feature\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.Status\"}}}}]",

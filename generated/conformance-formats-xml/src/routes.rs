@@ -13,6 +13,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         inputs: &[],
         arguments: &[],
         call: Some(crate::operations::get_users),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.root.user\",\"items\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\",\"mapping\":\"$.id\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.name\"},\"email\":{\"type\":\"string\",\"mapping\":\"$.email\"}}}}]",

@@ -37,6 +37,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::create),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
     },

@@ -26,6 +26,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::search),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
     },

@@ -9,6 +9,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         name: "read-data",
         arguments: &[],
         call: Some(crate::operations::get_data),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"string\",\"mapping\":\"$.result\"}]",
@@ -27,6 +28,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::delete_record),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,
@@ -36,6 +38,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
         name: "no-hints-tool",
         arguments: &[],
         call: Some(crate::operations::get_data),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,

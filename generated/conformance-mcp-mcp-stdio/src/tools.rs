@@ -16,6 +16,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::query_db),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.results\",\"items\":{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\",\"mapping\":\"$.properties.Name.title[0].text.content\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.properties.Status.select.name\"}}}}]",

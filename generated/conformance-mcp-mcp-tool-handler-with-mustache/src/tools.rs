@@ -14,6 +14,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::get_ship),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,

@@ -14,6 +14,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::get_ship),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"},\"specs\":{\"type\":\"object\",\"properties\":{\"yearBuilt\":{\"type\":\"number\",\"mapping\":\"$.year_built\"},\"tonnage\":{\"type\":\"number\",\"mapping\":\"$.gross_tonnage\"},\"length\":{\"type\":\"number\",\"mapping\":\"$.dimensions.length_overall\"}}}}}]",

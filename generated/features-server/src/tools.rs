@@ -18,6 +18,7 @@ pub static TOOLS: &[ToolSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::basic_upload),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Passthrough,
         wrap_result: false,

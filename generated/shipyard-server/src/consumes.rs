@@ -87,6 +87,24 @@ pub static REGISTRY_CREATE_VOYAGE: support::declared::OperationSpec = support::d
     selector: None,
 };
 
+/// `registry.list-crew`: `GET /crew`.
+pub static REGISTRY_LIST_CREW: support::declared::OperationSpec = support::declared::OperationSpec {
+    api: 0,
+    name: "list-crew",
+    method: "GET",
+    path: "/crew",
+    parameters: &[
+        support::declared::ParamSpec {
+            name: "Registry-Version",
+            location: support::declared::WireIn::Header,
+            value: Some("{{REGISTRY_VERSION}}"),
+        },
+    ],
+    body: None,
+    format: support::formats::Format::Json,
+    selector: None,
+};
+
 /// `legacy.list-vessels`: `GET /vessels`.
 pub static LEGACY_LIST_VESSELS: support::declared::OperationSpec = support::declared::OperationSpec {
     api: 1,

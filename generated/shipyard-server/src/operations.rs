@@ -58,6 +58,13 @@ pub fn registry_create_voyage(
     })
 }
 
+/// `GET /crew` (consumed operation `registry.list-crew`), sent as declared.
+pub fn registry_list_crew(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
+    Box::pin(async move {
+        upstream.declared.call(&crate::consumes::REGISTRY_LIST_CREW, args).await
+    })
+}
+
 /// `GET /vessels` (consumed operation `legacy.list-vessels`), sent as declared.
 pub fn legacy_list_vessels(upstream: Upstream, args: Map<String, Value>) -> CallFuture {
     Box::pin(async move {

@@ -26,6 +26,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::registry_list_ships),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.\",\"items\":{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.vessel_type\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flag_code\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"}}}}]",
@@ -51,10 +52,111 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::registry_get_ship),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"object\",\"properties\":{\"imo\":{\"type\":\"string\",\"mapping\":\"$.imo_number\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vessel_name\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.vessel_type\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flag_code\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operational_status\"},\"specs\":{\"type\":\"object\",\"properties\":{\"yearBuilt\":{\"type\":\"number\",\"mapping\":\"$.year_built\"},\"tonnage\":{\"type\":\"number\",\"mapping\":\"$.gross_tonnage\"},\"length\":{\"type\":\"number\",\"mapping\":\"$.dimensions.length_overall\"}}}}}]",
         ),
+    },
+    crate::support::rest::RouteSpec {
+        name: "get-ship-with-crew",
+        method: "GET",
+        path: "/ships/{imo}/crew",
+        inputs: &[
+            crate::support::params::InputSpec {
+                name: "imo",
+                location: crate::support::params::Location::Path,
+                required: true,
+                schema: "{\"type\":\"string\"}",
+                body: crate::support::params::BodyRead::Whole,
+            },
+        ],
+        arguments: &[],
+        call: None,
+        steps: Some(
+            &crate::support::steps::Orchestration {
+                steps: &[
+                    crate::support::steps::StepSpec {
+                        name: "get-ship",
+                        after: &[],
+                        kind: crate::support::steps::StepKind::Call {
+                            operation: "registry.get-ship",
+                            call: crate::operations::registry_get_ship,
+                            with: &[
+                                crate::support::upstream::ArgSpec {
+                                    consumed: "imo_number",
+                                    source: crate::support::upstream::ArgSource::Template(
+                                        "{{imo}}",
+                                    ),
+                                },
+                            ],
+                            outputs: "[]",
+                        },
+                    },
+                    crate::support::steps::StepSpec {
+                        name: "list-crew",
+                        after: &[],
+                        kind: crate::support::steps::StepKind::Call {
+                            operation: "registry.list-crew",
+                            call: crate::operations::registry_list_crew,
+                            with: &[],
+                            outputs: "[]",
+                        },
+                    },
+                    crate::support::steps::StepSpec {
+                        name: "resolve-crew",
+                        after: &[0, 1],
+                        kind: crate::support::steps::StepKind::Lookup {
+                            index: 1,
+                            matching: "crewId",
+                            value: "$.get-ship.assignedCrew",
+                            fields: &["fullName", "role"],
+                        },
+                    },
+                ],
+                mappings: &[
+                    crate::support::steps::Mapping {
+                        target: "imo",
+                        value: "$.get-ship.imo_number",
+                    },
+                    crate::support::steps::Mapping {
+                        target: "name",
+                        value: "$.get-ship.vessel_name",
+                    },
+                    crate::support::steps::Mapping {
+                        target: "type",
+                        value: "$.get-ship.vessel_type",
+                    },
+                    crate::support::steps::Mapping {
+                        target: "flag",
+                        value: "$.get-ship.flag_code",
+                    },
+                    crate::support::steps::Mapping {
+                        target: "status",
+                        value: "$.get-ship.operational_status",
+                    },
+                    crate::support::steps::Mapping {
+                        target: "yearBuilt",
+                        value: "$.get-ship.year_built",
+                    },
+                    crate::support::steps::Mapping {
+                        target: "tonnage",
+                        value: "$.get-ship.gross_tonnage",
+                    },
+                    crate::support::steps::Mapping {
+                        target: "length",
+                        value: "$.get-ship.dimensions.length_overall",
+                    },
+                    crate::support::steps::Mapping {
+                        target: "crew",
+                        value: "$.resolve-crew",
+                    },
+                ],
+                outputs: "[{\"name\":\"imo\",\"type\":\"string\"},{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"type\",\"type\":\"string\"},{\"name\":\"flag\",\"type\":\"string\"},{\"name\":\"status\",\"type\":\"string\"},{\"name\":\"yearBuilt\",\"type\":\"number\"},{\"name\":\"tonnage\",\"type\":\"number\"},{\"name\":\"length\",\"type\":\"number\"},{\"name\":\"crew\",\"type\":\"array\",\"items\":[{\"name\":\"fullName\",\"type\":\"string\"},{\"name\":\"role\",\"type\":\"string\"}]}]",
+            },
+        ),
+        all_inputs: false,
+        output: crate::support::mapping::Output::Passthrough,
     },
     crate::support::rest::RouteSpec {
         name: "list-legacy-vessels",
@@ -76,6 +178,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::legacy_list_vessels),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"array\",\"mapping\":\"$.vessel\",\"items\":{\"type\":\"object\",\"properties\":{\"vesselCode\":{\"type\":\"string\",\"mapping\":\"$.vesselCode\"},\"name\":{\"type\":\"string\",\"mapping\":\"$.vesselName\"},\"type\":{\"type\":\"string\",\"mapping\":\"$.category\"},\"flag\":{\"type\":\"string\",\"mapping\":\"$.flagState\"},\"status\":{\"type\":\"string\",\"mapping\":\"$.operationalStatus\"}}}}]",
@@ -167,6 +270,7 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
             },
         ],
         call: Some(crate::operations::registry_create_voyage),
+        steps: None,
         all_inputs: true,
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"object\",\"properties\":{\"voyageId\":{\"type\":\"string\",\"mapping\":\"$.voyageId\"},\"shipImo\":{\"type\":\"string\",\"mapping\":\"$.shipImo\"},\"route\":{\"type\":\"object\",\"properties\":{\"from\":{\"type\":\"string\",\"mapping\":\"$.departurePort\"},\"to\":{\"type\":\"string\",\"mapping\":\"$.arrivalPort\"}}},\"dates\":{\"type\":\"object\",\"properties\":{\"departure\":{\"type\":\"string\",\"mapping\":\"$.departureDate\"},\"arrival\":{\"type\":\"string\",\"mapping\":\"$.arrivalDate\"}}},\"crewIds\":{\"type\":\"array\",\"mapping\":\"$.crewIds\",\"items\":{\"type\":\"string\",\"mapping\":\"$.\"}},\"cargoIds\":{\"type\":\"array\",\"mapping\":\"$.cargoIds\",\"items\":{\"type\":\"string\",\"mapping\":\"$.\"}},\"status\":{\"type\":\"string\",\"mapping\":\"$.status\"}}}]",

@@ -153,6 +153,8 @@ codes! {
     InvalidToolName = "J006",
     /// Two names collide after normalisation (namespaces, resources, operations).
     DuplicateName = "J007",
+    /// A step `index` or a `mappings` value names no earlier step.
+    UnknownStep = "J008",
     /// A consumed operation has no matching OpenAPI operation.
     NoOpenApiMatch = "J101",
     /// An OpenAPI operation no capability uses.

@@ -125,6 +125,9 @@ pub struct ConsumedOperation {
     pub format: RawFormat,
     /// `outputSchema`: a CSS selector (html) or heading prefix (markdown).
     pub selector: Option<String>,
+    /// The operation's own `outputParameters` as the runtime reads them (`value: $.x` read as
+    /// `mapping`); they project its output where an orchestration step calls it.
+    pub outputs: Vec<Value>,
     pub pointer: String,
 }
 
@@ -321,6 +324,8 @@ pub enum OutputShape {
         parameters: Vec<Value>,
         schema: Value,
     },
+    /// An orchestration's `mappings` shaped by its declared outputs (always an object).
+    Orchestrated { schema: Value },
 }
 
 impl OutputShape {
@@ -328,9 +333,63 @@ impl OutputShape {
     pub fn schema(&self) -> Option<&Value> {
         match self {
             OutputShape::Passthrough => None,
-            OutputShape::Mapped { schema, .. } | OutputShape::Mock { schema, .. } => Some(schema),
+            OutputShape::Mapped { schema, .. }
+            | OutputShape::Mock { schema, .. }
+            | OutputShape::Orchestrated { schema } => Some(schema),
         }
     }
+}
+
+/// Orchestrated `steps` of an exposed operation, a tool or the aggregate function it refs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Orchestration {
+    pub steps: Vec<Step>,
+    /// `mappings`: how the answer is built from the step outputs (empty: the last call's answer).
+    pub mappings: Vec<OutputMapping>,
+    /// The declared (orchestrated) `outputParameters` as the runtime reads them.
+    pub outputs: Vec<Value>,
+}
+
+/// One orchestration step.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub name: String,
+    /// Earlier steps (by index) whose outputs this one reads: it runs after them, and steps that
+    /// read nothing of each other may run concurrently.
+    pub after: Vec<usize>,
+    pub kind: StepKind,
+    pub pointer: String,
+}
+
+/// What a step does.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum StepKind {
+    /// Calls a consumed operation with the step's `with` values.
+    Call {
+        call: Call,
+        arguments: Vec<Argument>,
+        /// The consumed operation's `outputParameters` (projecting the step output).
+        outputs: Vec<Value>,
+    },
+    /// Finds the entries of an earlier step's output whose `matching` field equals the value.
+    Lookup {
+        /// Index of the searched step.
+        index: usize,
+        matching: String,
+        /// `$.<step>.<path>` or a Mustache template.
+        value: String,
+        fields: Vec<String>,
+    },
+}
+
+/// A `mappings` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputMapping {
+    /// `targetName` (dot notation nests).
+    pub target: String,
+    /// `$.<step name>.<JSONPath>`.
+    pub value: String,
 }
 
 /// An `exposes: rest` adapter.
@@ -353,8 +412,10 @@ pub struct RestOperation {
     pub path: String,
     pub summary: Option<String>,
     pub description: Option<String>,
-    /// The consumed operation; `None` in mock mode.
+    /// The consumed operation; `None` in mock mode and for orchestrations.
     pub call: Option<Call>,
+    /// Orchestrated steps, instead of one call.
+    pub steps: Option<Orchestration>,
     /// The request inputs of this route: path variables, query and header parameters, body.
     pub inputs: Vec<Input>,
     pub arguments: Vec<Argument>,
@@ -393,8 +454,10 @@ pub struct Tool {
     /// `Retry-After`), returned beside the result as `{"headers": {…}}`.
     pub result_headers: Vec<String>,
     pub annotations: Annotations,
-    /// The consumed operation; `None` in mock mode.
+    /// The consumed operation; `None` in mock mode and for orchestrations.
     pub call: Option<Call>,
+    /// Orchestrated steps, instead of one call.
+    pub steps: Option<Orchestration>,
     /// The tool's arguments (their schema is in `input_schema`).
     pub inputs: Vec<Input>,
     pub arguments: Vec<Argument>,

@@ -10,6 +10,7 @@ mod consumed;
 mod exposed;
 mod output;
 mod schema;
+mod steps;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

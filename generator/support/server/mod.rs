@@ -18,4 +18,5 @@ pub mod params;
 pub mod problem;
 pub mod rest;
 pub mod rewrite;
+pub mod steps;
 pub mod upstream;

@@ -26,6 +26,24 @@ pub fn text(value: &Value) -> String {
     }
 }
 
+/// `name` in `map`: the key itself, else a dotted path into object members (and array
+/// indices), as JMustache reads `{{step.field}}`.
+pub fn lookup_dotted<'v>(map: &'v serde_json::Map<String, Value>, name: &str) -> Option<&'v Value> {
+    if let Some(found) = map.get(name) {
+        return Some(found);
+    }
+    let (head, rest) = name.split_once('.')?;
+    let mut current = map.get(head)?;
+    for part in rest.split('.') {
+        current = match current {
+            Value::Object(members) => members.get(part)?,
+            Value::Array(items) => items.get(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
 /// Whether `template` has any tag at all (a template without tags renders as itself).
 pub fn has_tags(template: &str) -> bool {
     template.contains("{{")
@@ -209,6 +227,21 @@ mod tests {
         );
         assert_eq!(render("{{^empty}}none{{/empty}}", &context), "none");
         assert_eq!(render("{{! comment }}ok", &context), "ok");
+    }
+
+    #[test]
+    fn dotted_names_walk_objects_and_arrays() {
+        let Value::Object(map) = json!({"a.b": 1, "s": {"x": {"y": 2}, "l": [3, 4]}}) else {
+            unreachable!()
+        };
+        assert_eq!(
+            lookup_dotted(&map, "a.b"),
+            Some(&json!(1)),
+            "the key itself first"
+        );
+        assert_eq!(lookup_dotted(&map, "s.x.y"), Some(&json!(2)));
+        assert_eq!(lookup_dotted(&map, "s.l.1"), Some(&json!(4)));
+        assert_eq!(lookup_dotted(&map, "s.missing"), None);
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub struct Problem {
     pub detail: String,
     /// The request parameter at fault, if any.
     pub parameter: Option<String>,
+    /// Extension members (RFC 9457 §3.2), such as the orchestration step at fault.
+    pub extensions: Vec<(&'static str, serde_json::Value)>,
 }
 
 impl Problem {
@@ -28,6 +30,7 @@ impl Problem {
             title,
             detail: detail.into(),
             parameter: None,
+            extensions: Vec::new(),
         }
     }
 
@@ -84,6 +87,12 @@ impl Problem {
         )
     }
 
+    /// The problem with one more extension member.
+    pub fn with(mut self, name: &'static str, value: serde_json::Value) -> Problem {
+        self.extensions.push((name, value));
+        self
+    }
+
     /// The problem document as JSON.
     pub fn to_json(&self) -> serde_json::Value {
         let mut body = json!({
@@ -94,6 +103,9 @@ impl Problem {
         });
         if let Some(parameter) = &self.parameter {
             body["parameter"] = json!(parameter);
+        }
+        for (name, value) in &self.extensions {
+            body[*name] = value.clone();
         }
         body
     }

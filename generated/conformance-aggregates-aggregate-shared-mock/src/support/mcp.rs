@@ -19,7 +19,8 @@ use serde_json::{Map, Value, json};
 use crate::support::mapping::{self, Compiled, Output};
 use crate::support::params;
 use crate::support::rewrite::Rewriter;
-use crate::support::upstream::{self, ArgSpec, CallError, CallFn};
+use crate::support::steps::{self, FailureKind, Orchestration, Outcome};
+use crate::support::upstream::{self, ArgSpec, CallError, CallFn, UpstreamResponse};
 
 /// One tool's binding to its consumed operation.
 pub struct ToolSpec<S: 'static> {
@@ -27,8 +28,10 @@ pub struct ToolSpec<S: 'static> {
     pub name: &'static str,
     /// How each consumed input gets its value.
     pub arguments: &'static [ArgSpec],
-    /// The call of the consumed operation; `None` in mock mode.
+    /// The call of the consumed operation; `None` in mock mode and for orchestrations.
     pub call: Option<CallFn<S>>,
+    /// Orchestrated `steps` (instead of one call).
+    pub steps: Option<&'static Orchestration<S>>,
     /// Whether every argument reaches the call (a declared request, whose templates may read any).
     pub all_inputs: bool,
     /// What the tool returns.
@@ -52,10 +55,17 @@ pub struct McpSettings {
     pub public_base: String,
 }
 
+/// A tool's binding, ready to call.
+struct Bound<S: 'static> {
+    spec: &'static ToolSpec<S>,
+    validator: Option<jsonschema::Validator>,
+    output: Compiled,
+    steps: Option<steps::Compiled<S>>,
+}
+
 struct Inner<S: 'static> {
     tools: Vec<Tool>,
-    by_name: HashMap<String, (usize, Option<jsonschema::Validator>, Compiled)>,
-    specs: &'static [ToolSpec<S>],
+    by_name: HashMap<String, Bound<S>>,
     upstream: S,
     rewriter: Rewriter,
     variables: Arc<BTreeMap<String, String>>,
@@ -98,23 +108,26 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
         {
             let tool: Tool = serde_json::from_value(raw.clone())
                 .map_err(|err| format!("mcp-tools.json: {err}"))?;
-            let Some(index) = specs.iter().position(|it| it.name == tool.name.as_ref()) else {
+            let Some(spec) = specs.iter().find(|it| it.name == tool.name.as_ref()) else {
                 return Err(format!("tool `{}` has no binding", tool.name));
             };
             let schema = raw
                 .get("inputSchema")
                 .cloned()
                 .unwrap_or(json!({"type": "object"}));
-            let validator = jsonschema::validator_for(&schema).ok();
-            let output = specs[index].output.compile();
-            by_name.insert(tool.name.to_string(), (index, validator, output));
+            let bound = Bound {
+                spec,
+                validator: jsonschema::validator_for(&schema).ok(),
+                output: spec.output.compile(),
+                steps: spec.steps.map(Orchestration::compile),
+            };
+            by_name.insert(tool.name.to_string(), bound);
             tools.push(tool);
         }
         Ok(McpServer {
             inner: Arc::new(Inner {
                 tools,
                 by_name,
-                specs,
                 upstream,
                 rewriter,
                 variables,
@@ -129,28 +142,47 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
         arguments: Map<String, Value>,
     ) -> Result<CallToolResult, ErrorData> {
         let inner = &self.inner;
-        let Some((index, validator, output)) = inner.by_name.get(name) else {
+        let Some(bound) = inner.by_name.get(name) else {
             return Err(ErrorData::invalid_params(
                 format!("unknown tool: {name}"),
                 None,
             ));
         };
-        if let Some(validator) = validator {
+        if let Some(validator) = &bound.validator {
             let problems = params::argument_errors(validator, &arguments);
             if !problems.is_empty() {
                 let text = format!(
                     "Invalid arguments for `{name}`:\n- {}",
                     problems.join("\n- ")
                 );
-                return Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
+                return Ok(error_text(text));
             }
         }
-        let spec = &inner.specs[*index];
+        let spec = bound.spec;
+        if let Some(orchestration) = &bound.steps {
+            let base = &inner.settings.public_base;
+            return Ok(
+                match steps::run(orchestration, &inner.upstream, &arguments, &inner.variables).await
+                {
+                    Ok(Outcome::Mapped(mut value)) => {
+                        inner.rewriter.rewrite_json(&mut value, base);
+                        structured(spec, value)
+                    }
+                    Ok(Outcome::Last(response)) => self.answer(bound, &arguments, response),
+                    Err(failure) => {
+                        let (step, operation) = (failure.step, failure.operation);
+                        let what = match failure.kind {
+                            FailureKind::Call(err) => call_error_text(err),
+                            FailureKind::Status(response) => self.upstream_error_text(&response),
+                        };
+                        error_text(format!("Step `{step}` (`{operation}`) failed. {what}"))
+                    }
+                },
+            );
+        }
         let Some(call) = spec.call else {
-            let Compiled::Mock(parameters) = output else {
-                return Ok(CallToolResult::error(vec![ContentBlock::text(
-                    "The tool calls nothing.",
-                )]));
+            let Compiled::Mock(parameters) = &bound.output else {
+                return Ok(error_text("The tool calls nothing."));
             };
             let value = mapping::mock_first(parameters, &arguments);
             return Ok(structured(spec, value));
@@ -161,42 +193,47 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
             &inner.variables,
             spec.all_inputs,
         );
-        let response = match call(inner.upstream.clone(), args).await {
-            Ok(response) => response,
-            Err(CallError::InvalidArgument { name, message }) => {
-                let text = format!("Invalid argument `{name}`: {message}");
-                return Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
+        Ok(match call(inner.upstream.clone(), args).await {
+            Ok(response) => self.answer(bound, &arguments, response),
+            Err(err) => error_text(call_error_text(err)),
+        })
+    }
+
+    /// An upstream error answer as text: URLs rewritten, secrets removed.
+    fn upstream_error_text(&self, response: &UpstreamResponse) -> String {
+        let inner = &self.inner;
+        let base = &inner.settings.public_base;
+        let status = response.status;
+        let body = match serde_json::from_slice::<Value>(&response.body) {
+            Ok(mut value) => {
+                inner.rewriter.rewrite_json(&mut value, base);
+                value.to_string()
             }
-            Err(CallError::Unreachable) => {
-                return Ok(CallToolResult::error(vec![ContentBlock::text(
-                    "The upstream API could not be reached.",
-                )]));
-            }
-            Err(CallError::Timeout) => {
-                return Ok(CallToolResult::error(vec![ContentBlock::text(
-                    "The upstream API did not answer in time.",
-                )]));
-            }
+            Err(_) => text_of(&inner.rewriter, &response.body, base),
         };
+        if body.is_empty() {
+            format!("The upstream API answered HTTP {status} with no body.")
+        } else {
+            format!("The upstream API answered HTTP {status}: {body}")
+        }
+    }
+
+    /// The tool result for an upstream answer: errors as `isError`, mapped or passed-through
+    /// JSON as structured content.
+    fn answer(
+        &self,
+        bound: &Bound<S>,
+        arguments: &Map<String, Value>,
+        response: UpstreamResponse,
+    ) -> CallToolResult {
+        let inner = &self.inner;
+        let spec = bound.spec;
         let status = response.status;
         let base = &inner.settings.public_base;
-        let json_body: Option<Value> = serde_json::from_slice(&response.body).ok();
         if !status.is_success() {
-            let body = match json_body {
-                Some(mut value) => {
-                    inner.rewriter.rewrite_json(&mut value, base);
-                    value.to_string()
-                }
-                None => text_of(&inner.rewriter, &response.body, base),
-            };
-            let text = if body.is_empty() {
-                format!("The upstream API answered HTTP {status} with no body.")
-            } else {
-                format!("The upstream API answered HTTP {status}: {body}")
-            };
-            return Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
+            return error_text(self.upstream_error_text(&response));
         }
-        if let Compiled::Mapped(parameters) = output {
+        if let Compiled::Mapped(parameters) = &bound.output {
             let document = if response.body.is_empty() {
                 Value::Null
             } else {
@@ -207,24 +244,24 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
                             "The upstream answer could not be read: {}",
                             inner.rewriter.rewrite_text(&err, base).unwrap_or(err)
                         );
-                        return Ok(CallToolResult::error(vec![ContentBlock::text(text)]));
+                        return error_text(text);
                     }
                 }
             };
-            let mut value = mapping::project_first(parameters, &document, &arguments);
+            let mut value = mapping::project_first(parameters, &document, arguments);
             inner.rewriter.rewrite_json(&mut value, base);
-            return Ok(structured(spec, value));
+            return structured(spec, value);
         }
         if response.body.is_empty() {
             let text = format!("Accepted: the upstream API answered HTTP {status} with no body.");
-            return Ok(CallToolResult::success(vec![ContentBlock::text(text)]));
+            return CallToolResult::success(vec![ContentBlock::text(text)]);
         }
-        let Some(mut value) = json_body else {
+        let Ok(mut value) = serde_json::from_slice::<Value>(&response.body) else {
             let text = text_of(&inner.rewriter, &response.body, base);
-            return Ok(CallToolResult::success(vec![ContentBlock::text(text)]));
+            return CallToolResult::success(vec![ContentBlock::text(text)]);
         };
         inner.rewriter.rewrite_json(&mut value, base);
-        Ok(if spec.wrap_result {
+        if spec.wrap_result {
             let mut wrapped = json!({ "result": value });
             let headers: Map<String, Value> = spec
                 .result_headers
@@ -252,7 +289,21 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
             CallToolResult::structured(value)
         } else {
             CallToolResult::success(vec![ContentBlock::text(value.to_string())])
-        })
+        }
+    }
+}
+
+fn error_text(text: impl Into<String>) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(text.into())])
+}
+
+fn call_error_text(err: CallError) -> String {
+    match err {
+        CallError::InvalidArgument { name, message } => {
+            format!("Invalid argument `{name}`: {message}")
+        }
+        CallError::Unreachable => "The upstream API could not be reached.".to_owned(),
+        CallError::Timeout => "The upstream API did not answer in time.".to_owned(),
     }
 }
 

@@ -20,4 +20,5 @@ pub mod params;
 pub mod problem;
 pub mod rest;
 pub mod rewrite;
+pub mod steps;
 pub mod upstream;

@@ -130,10 +130,13 @@ fn render(
     variables: &BTreeMap<String, String>,
 ) -> String {
     let context = |name: &str| -> Option<Value> {
-        inputs
-            .get(name)
-            .cloned()
-            .or_else(|| variables.get(name).map(|it| Value::String(it.clone())))
+        if let Some(found) = inputs.get(name) {
+            return Some(found.clone());
+        }
+        if let Some(found) = variables.get(name) {
+            return Some(Value::String(found.clone()));
+        }
+        crate::support::mustache::lookup_dotted(inputs, name).cloned()
     };
     crate::support::mustache::render(template, &context)
 }

@@ -22,6 +22,7 @@ use crate::support::mapping::{self, Compiled, Output};
 use crate::support::params::{self, BodyRead, CompiledInput, InputSpec, Location};
 use crate::support::problem::Problem;
 use crate::support::rewrite::{Rewriter, is_absolute_http_url};
+use crate::support::steps::{self, FailureKind, Orchestration, Outcome, StepFailure};
 use crate::support::upstream::{self, ArgSpec, CallError, CallFn, UpstreamResponse};
 
 /// One exposed REST operation.
@@ -36,8 +37,10 @@ pub struct RouteSpec<S: 'static> {
     pub inputs: &'static [InputSpec],
     /// How each consumed input gets its value.
     pub arguments: &'static [ArgSpec],
-    /// The call of the consumed operation; `None` in mock mode.
+    /// The call of the consumed operation; `None` in mock mode and for orchestrations.
     pub call: Option<CallFn<S>>,
+    /// Orchestrated `steps` (instead of one call).
+    pub steps: Option<&'static Orchestration<S>>,
     /// Whether every input reaches the call (a declared request, whose templates may read any).
     pub all_inputs: bool,
     /// What the operation answers.
@@ -64,6 +67,7 @@ struct Route<S: 'static> {
     spec: &'static RouteSpec<S>,
     inputs: Vec<CompiledInput>,
     output: Compiled,
+    steps: Option<steps::Compiled<S>>,
 }
 
 /// Builds the router for `routes`, with `/healthz`, `/readyz`, `/openapi.json`, and
@@ -80,6 +84,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(
             spec,
             inputs: spec.inputs.iter().map(CompiledInput::new).collect(),
             output: spec.output.compile(),
+            steps: spec.steps.map(Orchestration::compile),
         });
         let filter = match spec.method {
             "GET" => MethodFilter::GET,
@@ -323,6 +328,16 @@ async fn respond<S: Clone + Send + Sync + 'static>(
             })?;
         read_body(route, &bytes, &mut inputs)?;
     }
+    if let Some(orchestration) = &route.steps {
+        return match steps::run(orchestration, &ctx.upstream, &inputs, &ctx.variables).await {
+            Ok(Outcome::Mapped(mut value)) => {
+                ctx.rewriter.rewrite_json(&mut value, &public_base);
+                Ok(json_response(StatusCode::OK, &value))
+            }
+            Ok(Outcome::Last(response)) => Ok(pass_through(ctx, response, &public_base)),
+            Err(failure) => Err(step_problem(ctx, failure, &public_base)),
+        };
+    }
     let Some(call) = route.spec.call else {
         let Compiled::Mock(parameters) = &route.output else {
             return Err(Problem::upstream_unreachable());
@@ -349,6 +364,64 @@ async fn respond<S: Clone + Send + Sync + 'static>(
         return mapped(ctx, parameters, &inputs, response, &public_base);
     }
     Ok(pass_through(ctx, response, &public_base))
+}
+
+/// A failed orchestration step as a problem naming the step: its upstream's client errors keep
+/// their status, server errors are `502`; the upstream's answer (URLs rewritten, secrets
+/// removed) goes along as `upstream`.
+fn step_problem(ctx: &RestContext<impl Sized>, failure: StepFailure, public_base: &str) -> Problem {
+    let StepFailure {
+        step,
+        operation,
+        kind,
+    } = failure;
+    let problem = match kind {
+        FailureKind::Call(CallError::InvalidArgument { name, message }) => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid request parameter",
+            format!("step `{step}` (`{operation}`): `{name}`: {message}"),
+        ),
+        FailureKind::Call(CallError::Unreachable) => Problem::new(
+            StatusCode::BAD_GATEWAY,
+            "Bad Gateway",
+            format!("step `{step}`: the upstream API (`{operation}`) could not be reached"),
+        ),
+        FailureKind::Call(CallError::Timeout) => Problem::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "Gateway Timeout",
+            format!("step `{step}`: the upstream API (`{operation}`) did not answer in time"),
+        ),
+        FailureKind::Status(response) => {
+            let status = if response.status.is_client_error() {
+                response.status
+            } else {
+                StatusCode::BAD_GATEWAY
+            };
+            let title = status.canonical_reason().unwrap_or("Upstream error");
+            let detail = format!(
+                "step `{step}`: `{operation}` answered HTTP {}",
+                response.status.as_u16()
+            );
+            let upstream = match serde_json::from_slice::<Value>(&response.body) {
+                Ok(mut value) => {
+                    ctx.rewriter.rewrite_json(&mut value, public_base);
+                    value
+                }
+                Err(_) => {
+                    let text = String::from_utf8_lossy(&response.body);
+                    Value::String(
+                        ctx.rewriter
+                            .rewrite_text(&text, public_base)
+                            .unwrap_or_else(|| text.into_owned()),
+                    )
+                }
+            };
+            Problem::new(status, title, detail)
+                .with("upstreamStatus", Value::from(response.status.as_u16()))
+                .with("upstream", upstream)
+        }
+    };
+    problem.with("step", Value::String(step.to_owned()))
 }
 
 /// The path variables of `template` in the request `path`, each decoded strictly: a `%` not

@@ -274,13 +274,8 @@ impl Scope<'_> {
             if let Some(found) = variables.get(name) {
                 return Some(Value::String(found.clone()));
             }
-            // A dotted name into an object parameter.
-            let (head, rest) = name.split_once('.')?;
-            let mut current = params.get(head)?;
-            for part in rest.split('.') {
-                current = current.as_object()?.get(part)?;
-            }
-            Some(current.clone())
+            // A dotted name into an object parameter (a step's output).
+            mustache::lookup_dotted(params, name).cloned()
         };
         mustache::render(template, &lookup)
     }

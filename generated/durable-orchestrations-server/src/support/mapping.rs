@@ -71,18 +71,95 @@ fn is_indefinite(path: &str) -> bool {
 /// The nodes `path` selects in `root`: one value, `null` when nothing, an array for
 /// indefinite paths.
 pub fn select(path: &str, root: &Value) -> Value {
+    select_found(path, root).unwrap_or(Value::Null)
+}
+
+/// Like [`select`], but `None` when a definite path selects nothing (a present `null` is
+/// `Some(Value::Null)`).
+pub fn select_found(path: &str, root: &Value) -> Option<Value> {
     let path = path.trim();
     if path == "$" || path == "$." {
-        return root.clone();
+        return Some(root.clone());
     }
-    let Ok(compiled) = JsonPath::parse(path) else {
-        return Value::Null;
-    };
+    let compiled = parse(path)?;
     let nodes = compiled.query(root).all();
     if is_indefinite(path) {
-        return Value::Array(nodes.into_iter().cloned().collect());
+        return Some(Value::Array(nodes.into_iter().cloned().collect()));
     }
-    nodes.first().map(|it| (*it).clone()).unwrap_or(Value::Null)
+    nodes.first().map(|it| (*it).clone())
+}
+
+/// `path` as RFC 9535 JSONPath. Names that RFC 9535 does not allow in dot notation but Jayway
+/// (the engine's JSONPath) does, such as `$.imo-number` or `$.user details`, are read in
+/// bracket notation.
+fn parse(path: &str) -> Option<JsonPath> {
+    JsonPath::parse(path)
+        .ok()
+        .or_else(|| JsonPath::parse(&bracketed(path)?).ok())
+}
+
+/// Dot-notation segments rewritten as `['name']` where the name is not an RFC 9535 shorthand.
+fn bracketed(path: &str) -> Option<String> {
+    let rest = path.strip_prefix('$')?;
+    let mut out = String::with_capacity(path.len() + 8);
+    out.push('$');
+    let bytes = rest.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'.' => {
+                let descendant = bytes.get(at + 1) == Some(&b'.');
+                let start = at + if descendant { 2 } else { 1 };
+                let end = rest[start..]
+                    .find(['.', '['])
+                    .map_or(rest.len(), |it| start + it);
+                let name = &rest[start..end];
+                let shorthand = name == "*"
+                    || (!name.is_empty()
+                        && !name.starts_with(|c: char| c.is_ascii_digit())
+                        && name
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii()));
+                if descendant {
+                    out.push_str("..");
+                }
+                if shorthand {
+                    if !descendant {
+                        out.push('.');
+                    }
+                    out.push_str(name);
+                } else if !name.is_empty() {
+                    out.push_str("['");
+                    out.push_str(&name.replace('\\', "\\\\").replace('\'', "\\'"));
+                    out.push_str("']");
+                }
+                at = end;
+            }
+            b'[' => {
+                // Copy the bracket as written, quotes respected.
+                let mut quote: Option<u8> = None;
+                let start = at;
+                while at < bytes.len() {
+                    let c = bytes[at];
+                    match quote {
+                        Some(_) if c == b'\\' => at += 1,
+                        Some(q) if c == q => quote = None,
+                        Some(_) => {}
+                        None if c == b'\'' || c == b'"' => quote = Some(c),
+                        None if c == b']' => {
+                            at += 1;
+                            break;
+                        }
+                        None => {}
+                    }
+                    at += 1;
+                }
+                out.push_str(&rest[start..at.min(rest.len())]);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// Projects `root` through one output parameter. `inputs` render Mustache `value`s.
@@ -275,6 +352,18 @@ mod tests {
         assert_eq!(select("$.n[1]", &root), json!(2));
         assert_eq!(select("$.missing", &root), Value::Null);
         assert_eq!(select("$['items'][0]['name']", &root), json!("a"));
+    }
+
+    #[test]
+    fn names_jayway_allows_in_dot_notation_are_read() {
+        let root =
+            json!({"imo-number": "IMO-1", "user details": {"e-mail": "a@b"}, "l": [{"x-y": 1}]});
+        assert_eq!(select("$.imo-number", &root), json!("IMO-1"));
+        assert_eq!(select("$.user details.e-mail", &root), json!("a@b"));
+        assert_eq!(select("$.l[0].x-y", &root), json!(1));
+        assert_eq!(select("$..x-y", &root), json!([1]));
+        assert_eq!(select_found("$.absent", &root), None);
+        assert_eq!(select_found("$.n", &json!({"n": null})), Some(Value::Null));
     }
 
     #[test]

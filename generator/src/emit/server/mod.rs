@@ -58,6 +58,7 @@ const SUPPORT: &[(&str, &str)] = &[
         "rewrite.rs",
         include_str!("../../../support/server/rewrite.rs"),
     ),
+    ("steps.rs", include_str!("../../../support/server/steps.rs")),
     (
         "upstream.rs",
         include_str!("../../../support/server/upstream.rs"),

@@ -15,7 +15,8 @@ use crate::emit::server::ServerConfig;
 use crate::load::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::api::{Api, ApiKeyLocation, BodyKind, Operation, ParamLocation, SecurityKind};
 use crate::model::capability::{
-    CapabilityModel, ConsumedOperation, Input, KeyPlacement, Location, OutboundAuth, ValueSource,
+    Call, CapabilityModel, ConsumedOperation, Input, KeyPlacement, Location, Orchestration,
+    OutboundAuth, StepKind, ValueSource,
 };
 
 /// How one used consumed operation is called.
@@ -67,21 +68,30 @@ impl Calls {
     }
 }
 
+/// The consumed operations an orchestration's call steps send.
+fn step_calls(steps: Option<&Orchestration>) -> impl Iterator<Item = &Call> {
+    steps
+        .into_iter()
+        .flat_map(|it| &it.steps)
+        .filter_map(|step| match &step.kind {
+            StepKind::Call { call, .. } => Some(call),
+            StepKind::Lookup { .. } => None,
+        })
+}
+
 /// Decides how every consumed operation an exposed item calls is sent: through the generated
 /// client when the capability consumes one API and the operation is joined with its OpenAPI
 /// document, as declared otherwise.
 pub fn plan(model: &CapabilityModel, api: Option<&Api>) -> Calls {
     let mut functions = BTreeMap::new();
-    let used = model
-        .rest
-        .iter()
-        .flat_map(|it| it.operations.iter().filter_map(|op| op.call.as_ref()))
-        .chain(
-            model
-                .mcp
-                .iter()
-                .flat_map(|it| it.tools.iter().filter_map(|tool| tool.call.as_ref())),
-        );
+    let rest = model.rest.iter().flat_map(|it| &it.operations);
+    let tools = model.mcp.iter().flat_map(|it| &it.tools);
+    let used = rest
+        .clone()
+        .filter_map(|op| op.call.as_ref())
+        .chain(tools.clone().filter_map(|tool| tool.call.as_ref()))
+        .chain(rest.flat_map(|op| step_calls(op.steps.as_ref())))
+        .chain(tools.flat_map(|tool| step_calls(tool.steps.as_ref())));
     let client = api.filter(|_| model.consumes.len() == 1);
     for call in used {
         if functions.contains_key(&(call.api, call.index)) {

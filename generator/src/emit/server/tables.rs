@@ -9,7 +9,8 @@ use quote::{format_ident, quote};
 
 use crate::emit::server::operations::Calls;
 use crate::model::capability::{
-    Argument, Call, CapabilityModel, Input, Location, Origin, OutputShape, ValueSource,
+    Argument, Call, CapabilityModel, Input, Location, Orchestration, Origin, OutputShape, StepKind,
+    ValueSource,
 };
 
 fn arguments(arguments: &[Argument]) -> Vec<TokenStream> {
@@ -39,7 +40,10 @@ fn arguments(arguments: &[Argument]) -> Vec<TokenStream> {
 
 fn output(shape: &OutputShape) -> TokenStream {
     match shape {
-        OutputShape::Passthrough => quote! { crate::support::mapping::Output::Passthrough },
+        // An orchestration builds its own answer.
+        OutputShape::Passthrough | OutputShape::Orchestrated { .. } => {
+            quote! { crate::support::mapping::Output::Passthrough }
+        }
         OutputShape::Mapped { parameters, .. } => {
             let text = serde_json::Value::Array(parameters.clone()).to_string();
             quote! { crate::support::mapping::Output::Mapped(#text) }
@@ -62,6 +66,77 @@ fn call(calls: &Calls, call: Option<&Call>) -> Option<TokenStream> {
     };
     let function = format_ident!("{}", calls.function(call.api, call.index)?);
     Some(quote! { Some(crate::operations::#function) })
+}
+
+/// The `steps` field: `None`, or the orchestration as static data.
+fn steps(
+    calls: &Calls,
+    model: &CapabilityModel,
+    steps: Option<&Orchestration>,
+) -> Option<TokenStream> {
+    let Some(orchestration) = steps else {
+        return Some(quote! { None });
+    };
+    let mut tokens = Vec::with_capacity(orchestration.steps.len());
+    for step in &orchestration.steps {
+        let name = &step.name;
+        let after = step
+            .after
+            .iter()
+            .map(|it| proc_macro2::Literal::usize_unsuffixed(*it));
+        let kind = match &step.kind {
+            StepKind::Call {
+                call,
+                arguments: with,
+                outputs,
+            } => {
+                let function = format_ident!("{}", calls.function(call.api, call.index)?);
+                let operation =
+                    format!("{}.{}", model.consumes[call.api].namespace, call.operation);
+                let with = arguments(with);
+                let outputs = serde_json::Value::Array(outputs.clone()).to_string();
+                quote! {
+                    crate::support::steps::StepKind::Call {
+                        operation: #operation,
+                        call: crate::operations::#function,
+                        with: &[#(#with),*],
+                        outputs: #outputs,
+                    }
+                }
+            }
+            StepKind::Lookup {
+                index,
+                matching,
+                value,
+                fields,
+            } => {
+                let index = proc_macro2::Literal::usize_unsuffixed(*index);
+                quote! {
+                    crate::support::steps::StepKind::Lookup {
+                        index: #index,
+                        matching: #matching,
+                        value: #value,
+                        fields: &[#(#fields),*],
+                    }
+                }
+            }
+        };
+        tokens.push(quote! {
+            crate::support::steps::StepSpec { name: #name, after: &[#(#after),*], kind: #kind }
+        });
+    }
+    let mappings = orchestration.mappings.iter().map(|it| {
+        let (target, value) = (&it.target, &it.value);
+        quote! { crate::support::steps::Mapping { target: #target, value: #value } }
+    });
+    let outputs = serde_json::Value::Array(orchestration.outputs.clone()).to_string();
+    Some(quote! {
+        Some(&crate::support::steps::Orchestration {
+            steps: &[#(#tokens),*],
+            mappings: &[#(#mappings),*],
+            outputs: #outputs,
+        })
+    })
 }
 
 fn input(input: &Input) -> TokenStream {
@@ -94,6 +169,9 @@ pub fn routes(model: &CapabilityModel, calls: &Calls) -> TokenStream {
         let Some(call_fn) = call(calls, op.call.as_ref()) else {
             continue;
         };
+        let Some(steps) = steps(calls, model, op.steps.as_ref()) else {
+            continue;
+        };
         let (name, method, path) = (&op.name, &op.method, &op.path);
         let all_inputs = all_inputs(calls, op.call.as_ref());
         let inputs = op.inputs.iter().map(input);
@@ -107,6 +185,7 @@ pub fn routes(model: &CapabilityModel, calls: &Calls) -> TokenStream {
                 inputs: &[#(#inputs),*],
                 arguments: &[#(#args),*],
                 call: #call_fn,
+                steps: #steps,
                 all_inputs: #all_inputs,
                 output: #output,
             }
@@ -179,6 +258,7 @@ pub fn tools(model: &CapabilityModel, calls: &Calls) -> TokenStream {
         .flat_map(|it| it.tools.iter())
         .filter_map(|tool| {
             let call = call(calls, tool.call.as_ref())?;
+            let steps = steps(calls, model, tool.steps.as_ref())?;
             let all_inputs = all_inputs(calls, tool.call.as_ref());
             let name = &tool.name;
             let args = arguments(&tool.arguments);
@@ -190,6 +270,7 @@ pub fn tools(model: &CapabilityModel, calls: &Calls) -> TokenStream {
                     name: #name,
                     arguments: &[#(#args),*],
                     call: #call,
+                    steps: #steps,
                     all_inputs: #all_inputs,
                     output: #output,
                     wrap_result: #wrap,

@@ -1,5 +1,5 @@
 //! Constructs capgen parses but does not generate code for: skill and control adapters (C201);
-//! orchestration `steps`, `forward`, MCP resources and prompts (C202); outbound `oauth2`
+//! `script` steps, `forward`, MCP resources and prompts (C202); outbound `oauth2`
 //! authentication (C203). Each is a warning at the construct: the rest of the capability is
 //! still generated.
 
@@ -14,17 +14,8 @@ pub fn check(file: &Arc<SourceFile>, capability: &Capability, diags: &mut Diagno
     let mut out = Out { file, diags };
     for (a, aggregate) in capability.aggregates().iter().enumerate() {
         for (f, function) in aggregate.functions.iter().enumerate() {
-            if !function.steps.is_empty() {
-                let pointer = format!("/capability/aggregates/{a}/functions/{f}/steps");
-                out.construct(
-                    &pointer,
-                    true,
-                    &format!(
-                        "orchestration `steps` of the function `{}.{}` are not generated, nor the tools and operations that `ref` it",
-                        aggregate.namespace, function.name
-                    ),
-                );
-            }
+            let owner = format!("/capability/aggregates/{a}/functions/{f}");
+            out.scripts(&owner, &function.steps);
         }
     }
     for (pointer, consumes) in capability.all_consumes() {
@@ -58,14 +49,14 @@ pub fn check(file: &Arc<SourceFile>, capability: &Capability, diags: &mut Diagno
                     for (o, operation) in resource.operations.iter().enumerate() {
                         let op_pointer =
                             pointer_join(&pointer_join(&resource_pointer, "operations"), o);
-                        out.orchestration(&op_pointer, &operation.steps);
+                        out.scripts(&op_pointer, &operation.steps);
                     }
                 }
             }
             Exposes::Mcp(mcp) => {
                 for (t, tool) in mcp.tools.iter().enumerate() {
                     let tool_pointer = pointer_join(&pointer_join(&pointer, "tools"), t);
-                    out.orchestration(&tool_pointer, &tool.steps);
+                    out.scripts(&tool_pointer, &tool.steps);
                 }
                 if !mcp.resources.is_empty() {
                     out.construct(
@@ -117,17 +108,19 @@ impl Out<'_> {
         });
     }
 
-    fn orchestration(&mut self, owner: &str, steps: &[OperationStep]) {
-        if !steps.is_empty() {
-            let names: Vec<&str> = steps.iter().map(OperationStep::name).collect();
-            self.construct(
-                &pointer_join(owner, "steps"),
-                true,
-                &format!(
-                    "orchestration `steps` ({}) are not generated",
-                    names.join(", ")
-                ),
-            );
+    /// `script` steps are not generated: the item that holds them is left out.
+    fn scripts(&mut self, owner: &str, steps: &[OperationStep]) {
+        for (index, step) in steps.iter().enumerate() {
+            if let OperationStep::Script(script) = step {
+                self.construct(
+                    &pointer_join(&pointer_join(owner, "steps"), index),
+                    false,
+                    &format!(
+                        "`script` step `{}` is not generated; the operation or tool (and what `ref`s it) is left out",
+                        script.name
+                    ),
+                );
+            }
         }
     }
 

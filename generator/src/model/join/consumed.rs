@@ -15,7 +15,7 @@ use crate::model::capability::{
 };
 use crate::model::join::schema::{self, Found};
 use crate::model::join::{
-    Ctx, auth, bound_value, normalize_template, template_key, template_variables,
+    Ctx, auth, bound_value, normalize_template, output, template_key, template_variables,
 };
 
 pub fn consumed_apis(ctx: &mut Ctx<'_>) -> Vec<ConsumedApi> {
@@ -160,6 +160,11 @@ fn consumed_api(
             request,
             format: raw_format(op.output_raw_format),
             selector: op.output_schema.clone(),
+            outputs: op
+                .output_parameters
+                .iter()
+                .map(output::step_projection)
+                .collect(),
             pointer: op_pointer,
         });
     }

@@ -8,19 +8,20 @@ use serde_json::{Map, Value, json};
 
 use crate::load::capability::model::{
     AggregateFunction, ExposesMcp, ExposesRest, McpTool, McpToolHints, McpToolInputParameter,
-    OutputParameter, ParamLocation, ParamType, WithValue,
+    OperationStep, OutputParameter, ParamLocation, ParamType, StepMapping, WithValue,
 };
 use crate::load::diagnostics::{Code, Diagnostic, pointer_join};
 use crate::model::capability::{
     Annotations, Argument, Call, ConsumedApi, Input, Location, McpAdapter, Origin, OutputShape,
     RestAdapter, RestOperation, Tool, ValueSource,
 };
+use crate::model::join::steps::{self, Owner};
 use crate::model::join::{
     Ctx, auth, bound_value, normalize_template, output, schema, template_key, template_variables,
 };
 
 /// Finds the consumed operation a `call` names.
-fn resolve_call(
+pub(super) fn resolve_call(
     ctx: &mut Ctx<'_>,
     consumes: &[ConsumedApi],
     call: &str,
@@ -247,13 +248,21 @@ pub fn rest_adapter(
                     call: op.call.as_deref(),
                     with: &op.with,
                     outputs: &op.output_parameters,
-                    orchestrated: !op.steps.is_empty(),
+                    steps: &op.steps,
+                    mappings: &op.mappings,
+                    namespace: &adapter.namespace,
+                    pointer: &op_pointer,
                 },
             );
             let Some(item) = item else {
                 continue;
             };
+            let orchestrated = match orchestrate(ctx, consumes, &item) {
+                Some(None) => continue,
+                other => other.flatten(),
+            };
             let call = match item.call {
+                _ if orchestrated.is_some() => None,
                 Some(call_text) => {
                     let at = if op.call.is_some() {
                         format!("{op_pointer}/call")
@@ -398,7 +407,10 @@ pub fn rest_adapter(
                 );
             }
             inputs.sort_by_key(|it| it.location);
-            let output = output::shape(item.outputs, item.mock);
+            let (steps, output) = match orchestrated {
+                Some((steps, shape)) => (Some(steps), shape),
+                None => (None, output::shape(item.outputs, item.mock)),
+            };
             check_mapped_format(ctx, consumes, call.as_ref(), &output, &op_pointer);
             let consumed_description = call
                 .as_ref()
@@ -416,6 +428,7 @@ pub fn rest_adapter(
                     .or_else(|| item.description.clone())
                     .or(consumed_description),
                 call,
+                steps,
                 inputs,
                 arguments,
                 output,
@@ -502,7 +515,11 @@ struct Item<'c> {
     call: Option<&'c str>,
     with: &'c IndexMap<String, WithValue>,
     outputs: &'c [OutputParameter],
-    orchestrated: bool,
+    steps: &'c [OperationStep],
+    mappings: &'c [StepMapping],
+    /// The exposing adapter's namespace (`<namespace>.x` in its steps names an input).
+    namespace: &'c str,
+    pointer: &'c str,
 }
 
 /// What an exposed operation or tool does once its `ref` is resolved: its own fields win, the
@@ -511,6 +528,8 @@ struct Resolved<'c> {
     call: Option<&'c str>,
     with: &'c IndexMap<String, WithValue>,
     outputs: &'c [OutputParameter],
+    /// Orchestrated steps (the item's own, or its function's) and where they are written.
+    steps: Option<OwnSteps<'c>>,
     /// No `call` and output `value`s: the outputs are the answer.
     mock: bool,
     function_inputs: &'c [McpToolInputParameter],
@@ -518,27 +537,59 @@ struct Resolved<'c> {
     function: Option<&'c AggregateFunction>,
 }
 
-/// Resolves `ref`; `None` for orchestrated items (steps are reported by the loader, C202) and
-/// for unknown refs (C205, reported by the loader).
+struct OwnSteps<'c> {
+    owner: Owner<'c>,
+    steps: &'c [OperationStep],
+    mappings: &'c [StepMapping],
+}
+
+/// Resolves `ref`; `None` for unknown refs (C205, reported by the loader).
 fn resolve_item<'c>(ctx: &Ctx<'c>, item: Item<'c>) -> Option<Resolved<'c>> {
     let function = item.reference.and_then(|reference| {
         let (namespace, name) = reference.split_once('.')?;
         ctx.cap
             .aggregates()
             .iter()
-            .find(|it| it.namespace == namespace)?
-            .functions
-            .iter()
-            .find(|it| it.name == name)
+            .enumerate()
+            .find(|(_, it)| it.namespace == namespace)
+            .and_then(|(a, aggregate)| {
+                let (f, function) = aggregate
+                    .functions
+                    .iter()
+                    .enumerate()
+                    .find(|(_, it)| it.name == name)?;
+                Some((a, f, aggregate.namespace.as_str(), function))
+            })
     });
     if item.reference.is_some() && function.is_none() {
         return None;
     }
-    let orchestrated = item.orchestrated || function.is_some_and(|it| !it.steps.is_empty());
-    let call = item.call.or(function.and_then(|it| it.call.as_deref()));
-    if orchestrated && call.is_none() {
-        return None;
-    }
+    let steps = if !item.steps.is_empty() {
+        Some(OwnSteps {
+            owner: Owner {
+                pointer: item.pointer.to_owned(),
+                namespace: item.namespace,
+            },
+            steps: item.steps,
+            mappings: item.mappings,
+        })
+    } else {
+        function
+            .filter(|(_, _, _, it)| !it.steps.is_empty() && item.call.is_none())
+            .map(|(a, f, namespace, it)| OwnSteps {
+                owner: Owner {
+                    pointer: format!("/capability/aggregates/{a}/functions/{f}"),
+                    namespace,
+                },
+                steps: &it.steps,
+                mappings: &it.mappings,
+            })
+    };
+    let function = function.map(|(_, _, _, it)| it);
+    let call = match steps {
+        Some(_) => None,
+        None => item.call.or(function.and_then(|it| it.call.as_deref())),
+    };
     let with = if item.with.is_empty() {
         function.map(|it| &it.with).unwrap_or(item.with)
     } else {
@@ -551,11 +602,13 @@ fn resolve_item<'c>(ctx: &Ctx<'c>, item: Item<'c>) -> Option<Resolved<'c>> {
     } else {
         item.outputs
     };
-    let mock = call.is_none() && !outputs.is_empty() && outputs.iter().all(has_value);
+    let mock =
+        steps.is_none() && call.is_none() && !outputs.is_empty() && outputs.iter().all(has_value);
     Some(Resolved {
         call,
         with,
         outputs,
+        steps,
         mock,
         function_inputs: function
             .map(|it| it.input_parameters.as_slice())
@@ -563,6 +616,34 @@ fn resolve_item<'c>(ctx: &Ctx<'c>, item: Item<'c>) -> Option<Resolved<'c>> {
         description: function.and_then(|it| it.description.clone()),
         function,
     })
+}
+
+/// The orchestration of a resolved item, with its output shape; `None` for items without
+/// steps, `Some(None)` for steps that cannot be generated.
+fn orchestrate(
+    ctx: &mut Ctx<'_>,
+    consumes: &[ConsumedApi],
+    item: &Resolved<'_>,
+) -> Option<Option<(crate::model::capability::Orchestration, OutputShape)>> {
+    let own = item.steps.as_ref()?;
+    let orchestration = steps::orchestration(
+        ctx,
+        consumes,
+        &own.owner,
+        own.steps,
+        own.mappings,
+        item.outputs,
+    );
+    Some(orchestration.map(|orchestration| {
+        let shape = if orchestration.mappings.is_empty() {
+            OutputShape::Passthrough
+        } else {
+            OutputShape::Orchestrated {
+                schema: output::orchestrated_schema(item.outputs),
+            }
+        };
+        (orchestration, shape)
+    }))
 }
 
 /// Output mappings need the upstream body as JSON: an `outputRawFormat` capgen cannot convert
@@ -638,7 +719,7 @@ pub fn mcp_adapter(
     let mut tools = Vec::new();
     for (ti, tool) in adapter.tools.iter().enumerate() {
         let tool_pointer = format!("{pointer}/tools/{ti}");
-        if let Some(built) = mcp_tool(ctx, consumes, tool, &tool_pointer) {
+        if let Some(built) = mcp_tool(ctx, consumes, tool, &adapter.namespace, &tool_pointer) {
             tools.push(built);
         }
     }
@@ -715,6 +796,7 @@ fn mcp_tool(
     ctx: &mut Ctx<'_>,
     consumes: &[ConsumedApi],
     tool: &McpTool,
+    namespace: &str,
     pointer: &str,
 ) -> Option<Tool> {
     let item = resolve_item(
@@ -724,9 +806,16 @@ fn mcp_tool(
             call: tool.call.as_deref(),
             with: &tool.with,
             outputs: &tool.output_parameters,
-            orchestrated: !tool.steps.is_empty(),
+            steps: &tool.steps,
+            mappings: &tool.mappings,
+            namespace,
+            pointer,
         },
     )?;
+    let orchestrated = match orchestrate(ctx, consumes, &item) {
+        Some(None) => return None,
+        other => other.flatten(),
+    };
     let name = tool
         .name
         .clone()
@@ -748,6 +837,7 @@ fn mcp_tool(
         );
     }
     let call = match item.call {
+        _ if orchestrated.is_some() => None,
         Some(call_text) => {
             let at = if tool.call.is_some() {
                 format!("{pointer}/call")
@@ -851,7 +941,10 @@ fn mcp_tool(
         };
         ctx.report(Diagnostic::note(Code::InferredInput, message), at);
     }
-    let output = output::shape(item.outputs, item.mock);
+    let (steps, output) = match orchestrated {
+        Some((steps, shape)) => (Some(steps), shape),
+        None => (None, output::shape(item.outputs, item.mock)),
+    };
     let result_headers = consumed_op
         .as_ref()
         .map(success_headers)
@@ -864,7 +957,8 @@ fn mcp_tool(
             }
             | OutputShape::Mock {
                 schema: declared, ..
-            },
+            }
+            | OutputShape::Orchestrated { schema: declared },
             _,
         ) => {
             if output::is_object_root(declared) {
@@ -911,6 +1005,7 @@ fn mcp_tool(
             open_world_hint: hints.open_world_or_default(),
         },
         call,
+        steps,
         inputs,
         arguments,
         output,

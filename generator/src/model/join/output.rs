@@ -45,8 +45,72 @@ pub fn shape(params: &[OutputParameter], mock: bool) -> OutputShape {
     }
 }
 
+/// A consumed operation's output parameter as a step projection reads it: a `value` that is a
+/// JSONPath (the alpha2 consumed form, `value: $.imo_number`) is its `mapping`, as the
+/// engine's deserializer reads it.
+pub fn step_projection(param: &OutputParameter) -> Value {
+    let mut json = to_json(param);
+    if let Value::Object(object) = &mut json
+        && !object.contains_key("mapping")
+        && let Some(Value::String(value)) = object.get("value")
+        && value.starts_with('$')
+    {
+        let value = Value::String(value.clone());
+        object.shift_remove("value");
+        object.insert("mapping".to_owned(), value);
+    }
+    json
+}
+
+/// The schema of an orchestration's answer: an object with the declared outputs as nullable
+/// properties (the runtime sets each, `null` when no mapping fills it, and keeps mapped names
+/// that are not declared).
+pub fn orchestrated_schema(params: &[OutputParameter]) -> Value {
+    let properties: Map<String, Value> = params
+        .iter()
+        .filter_map(|it| Some((it.name.clone()?, orchestrated_property(it))))
+        .collect();
+    if properties.is_empty() {
+        return json!({"type": "object"});
+    }
+    json!({"type": "object", "properties": properties})
+}
+
+fn orchestrated_property(param: &OutputParameter) -> Value {
+    match param.ty {
+        ParamType::Object => match &param.properties {
+            Some(properties) if !properties.is_empty() => {
+                let members: Map<String, Value> = properties
+                    .iter()
+                    .map(|(name, it)| (name.clone(), orchestrated_property(it)))
+                    .collect();
+                json!({"type": ["object", "null"], "properties": members})
+            }
+            _ => json!({"type": ["object", "null"]}),
+        },
+        ParamType::Array => {
+            let items = match &param.items {
+                Some(OutputItems::One(item)) => orchestrated_property(item),
+                Some(OutputItems::Many(items)) if items.iter().all(|it| it.name.is_some()) => {
+                    let members: Map<String, Value> = items
+                        .iter()
+                        .filter_map(|it| Some((it.name.clone()?, orchestrated_property(it))))
+                        .collect();
+                    json!({"type": ["object", "null"], "properties": members})
+                }
+                Some(OutputItems::Many(items)) if items.len() == 1 => {
+                    orchestrated_property(&items[0])
+                }
+                _ => json!({}),
+            };
+            json!({"type": ["array", "null"], "items": items})
+        }
+        ty => json!({"type": [scalar_type(ty), "null"]}),
+    }
+}
+
 /// The parameter as the runtime reads it: its JSON form without absent (`null`) fields.
-fn to_json(param: &OutputParameter) -> Value {
+pub fn to_json(param: &OutputParameter) -> Value {
     strip_nulls(serde_json::to_value(param).unwrap_or(Value::Null))
 }
 

@@ -26,5 +26,7 @@ pub mod problem;
 pub mod rest;
 #[path = "../../../../generator/support/server/rewrite.rs"]
 pub mod rewrite;
+#[path = "../../../../generator/support/server/steps.rs"]
+pub mod steps;
 #[path = "../../../../generator/support/server/upstream.rs"]
 pub mod upstream;
