@@ -1,6 +1,6 @@
 //! `cargo xtask sandbox`: the local sandbox. Starts the Durable Functions test double and both
 //! generated servers against it, so the REST and MCP adapters can be tried with no cloud
-//! account. Stops everything on Ctrl-C.
+//! account. Stops everything on Ctrl-C, SIGTERM, or when one of them exits.
 
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -29,6 +29,7 @@ pub fn run(root: &std::path::Path) -> ExitCode {
         "durable-functions-fake",
         "durable-orchestrations-server",
         "durable-entities-server",
+        "durable-workflows-server",
     ];
     let mut build = Command::new(cargo);
     build.current_dir(root).arg("build");
@@ -56,7 +57,7 @@ pub fn run(root: &std::path::Path) -> ExitCode {
             .spawn()
     };
     let mut processes = Processes(Vec::new());
-    let plan: [(&str, &[&str]); 3] = [
+    let plan: [(&str, &[&str]); 4] = [
         (
             "durable-functions-fake",
             &["--addr", "127.0.0.1:7071", "--key", &key],
@@ -83,6 +84,17 @@ pub fn run(root: &std::path::Path) -> ExitCode {
                 "127.0.0.1:9091",
             ],
         ),
+        (
+            "durable-workflows-server",
+            &[
+                "--upstream-url",
+                "http://127.0.0.1:7071",
+                "--rest-addr",
+                "127.0.0.1:8082",
+                "--mcp-addr",
+                "127.0.0.1:9092",
+            ],
+        ),
     ];
     for (name, args) in plan {
         match spawn(name, args) {
@@ -101,18 +113,43 @@ pub fn run(root: &std::path::Path) -> ExitCode {
   orchestrations MCP                         http://127.0.0.1:9090/mcp
   entities REST                              http://127.0.0.1:8081/v1/runtime/webhooks/durabletask/entities/counter
   entities MCP                               http://127.0.0.1:9091/mcp
+  workflows REST (orchestrated steps)        http://127.0.0.1:8082/v1/workflows/Echo (POST)
+  workflows MCP                              http://127.0.0.1:9092/mcp
 
 try:
   curl -X POST http://127.0.0.1:8080/v1/runtime/webhooks/durabletask/orchestrators/Echo -H 'content-type: application/json' -d '{{\"hello\":\"world\"}}'
 "
     );
-    loop {
-        for child in &mut processes.0 {
-            if let Ok(Some(status)) = child.try_wait() {
-                eprintln!("a sandbox process exited ({status}); stopping");
-                return ExitCode::from(1);
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        eprintln!("error: cannot wait for signals");
+        return ExitCode::from(1);
+    };
+    // `processes` is dropped on every return below, which stops the children: a SIGTERM to this
+    // process alone (not to its group, as Ctrl-C is) must not leave them running.
+    runtime.block_on(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut terminate), Ok(mut interrupt)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            eprintln!("error: cannot wait for signals");
+            return ExitCode::from(1);
+        };
+        loop {
+            tokio::select! {
+                _ = terminate.recv() => return ExitCode::SUCCESS,
+                _ = interrupt.recv() => return ExitCode::SUCCESS,
+                () = tokio::time::sleep(Duration::from_millis(500)) => {}
+            }
+            for child in &mut processes.0 {
+                if let Ok(Some(status)) = child.try_wait() {
+                    eprintln!("a sandbox process exited ({status}); stopping");
+                    return ExitCode::from(1);
+                }
             }
         }
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    })
 }

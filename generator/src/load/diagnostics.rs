@@ -65,6 +65,8 @@ codes! {
     ManifestShape = "S005",
     /// The document root is not a mapping.
     NotAMapping = "S004",
+    /// A document that is not UTF-8 text.
+    NotUtf8 = "S006",
     /// The document is not OpenAPI 3.0 or 3.1 (e.g. Swagger 2.0 or no `openapi` field).
     OpenApiVersion = "O001",
     /// The document does not have the shape of an OpenAPI document.
@@ -97,6 +99,8 @@ codes! {
     CapabilityVersion = "C001",
     /// The capability does not have the expected shape (wrong type, missing field).
     CapabilityShape = "C002",
+    /// A consumed `baseUri` that is not an absolute `http://` or `https://` URL.
+    BaseUriScheme = "C005",
     /// A field the schema does not define.
     UnknownField = "C003",
     /// `--strict`: the document violates the official JSON Schema.

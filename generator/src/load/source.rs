@@ -51,10 +51,35 @@ pub struct SourceFile {
 impl SourceFile {
     /// Reads a file. The format comes from the extension; unknown extensions are sniffed.
     pub fn read(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
-        let text = std::fs::read_to_string(path).map_err(|err| {
+        let bytes = std::fs::read(path).map_err(|err| {
             Diagnostic::error(Code::Io, format!("cannot read `{}`: {err}", path.display()))
         })?;
-        Ok(SourceFile::from_text(path, text))
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(SourceFile::from_text(path, text)),
+            Err(err) => {
+                let at = err.utf8_error().valid_up_to();
+                let bytes = err.into_bytes();
+                // Where the first bad byte is: its line, and its column in characters.
+                let before = String::from_utf8_lossy(&bytes[..at]);
+                let line = before.matches('\n').count() + 1;
+                let col = before
+                    .rsplit('\n')
+                    .next()
+                    .map_or(0, |it| it.chars().count())
+                    + 1;
+                let file =
+                    SourceFile::from_text(path, String::from_utf8_lossy(&bytes).into_owned());
+                Err(Diagnostic::error(
+                    Code::NotUtf8,
+                    format!(
+                        "`{}` is not UTF-8 text: byte {at} is not valid UTF-8",
+                        path.display()
+                    ),
+                )
+                .at_span(&file, Span::new(line, col, 1))
+                .with_help("save the document as UTF-8"))
+            }
+        }
     }
 
     pub fn from_text(path: &Path, text: String) -> Arc<SourceFile> {

@@ -112,6 +112,23 @@ impl Out<'_> {
                  official schema expects a concrete host",
             );
         }
+        let scheme = http
+            .base_uri
+            .split_once("://")
+            .map(|it| it.0.to_ascii_lowercase());
+        if !matches!(scheme.as_deref(), Some("http" | "https")) {
+            let message = match scheme {
+                Some(scheme) => format!(
+                    "`baseUri` uses `{scheme}://`; a consumed API is reached over `http://` or `https://`"
+                ),
+                None => "`baseUri` is not an absolute URL (`https://host/base`)".to_owned(),
+            };
+            self.diags.push(
+                Diagnostic::error(Code::BaseUriScheme, message)
+                    .at(self.file, &base_uri_pointer)
+                    .with_help("the official schema requires `^https?://…`"),
+            );
+        }
         if http.base_uri.ends_with('/') {
             self.warn(
                 Code::TrailingSlashBaseUri,

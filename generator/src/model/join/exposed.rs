@@ -144,12 +144,15 @@ fn declared_schema(
 
 /// Binds every consumed input of `call` for one exposed item. `lookup` finds or creates the
 /// exposed input for a name (returning its exposed name); it is called with the consumed input.
+/// `declared` lists the inputs the item declares (path variables included), when it declares
+/// any: a `with` value naming another one is then an error, not a new inferred input.
 fn bind_arguments(
     ctx: &mut Ctx<'_>,
     consumes: &[ConsumedApi],
     call: &Call,
     with: &IndexMap<String, WithValue>,
     pointer: &str,
+    declared: Option<&[String]>,
     exposed: &mut dyn FnMut(&mut Ctx<'_>, Option<&str>, &Input) -> String,
 ) -> Vec<Argument> {
     let operation = &consumes[call.api].operations[call.index];
@@ -202,7 +205,26 @@ fn bind_arguments(
             continue;
         };
         let source = match with_source(ctx, value) {
-            ValueSource::Input(name) => ValueSource::Input(exposed(ctx, Some(&name), consumed)),
+            ValueSource::Input(name) => {
+                if let Some(declared) = declared
+                    && !declared.iter().any(|it| it.eq_ignore_ascii_case(&name))
+                {
+                    let message = format!(
+                        "`with` value `{}` names `{name}`, which is not an input of this operation",
+                        match value {
+                            WithValue::String(text) => text.as_str(),
+                            WithValue::Number(_) => "",
+                        }
+                    );
+                    ctx.report(
+                        Diagnostic::error(Code::UnknownWithInput, message)
+                            .with_help(format!("declared inputs: {}", declared.join(", "))),
+                        at,
+                    );
+                    continue;
+                }
+                ValueSource::Input(exposed(ctx, Some(&name), consumed))
+            }
             other => other,
         };
         arguments.push(Argument {
@@ -314,6 +336,20 @@ pub fn rest_adapter(
                 }
             }
             let path_vars = template_variables(&path);
+            // Inputs the operation declares (its own, its resource's, its function's, the path's);
+            // an operation that declares none has them inferred (seed dialect).
+            let declares_inputs = !resource.input_parameters.is_empty()
+                || !op.input_parameters.is_empty()
+                || !item.function_inputs.is_empty();
+            let declared_names: Option<Vec<String>> = declares_inputs.then(|| {
+                let mut names: Vec<String> = inputs.iter().map(|it| it.name.clone()).collect();
+                for var in &path_vars {
+                    if !names.contains(var) {
+                        names.push(var.clone());
+                    }
+                }
+                names
+            });
             let mut inferred = Vec::new();
             let mut exposed = |ctx: &mut Ctx<'_>,
                                wanted: Option<&str>,
@@ -363,9 +399,15 @@ pub fn rest_adapter(
                 wanted.to_owned()
             };
             let arguments = match &call {
-                Some(call) => {
-                    bind_arguments(ctx, consumes, call, item.with, &op_pointer, &mut exposed)
-                }
+                Some(call) => bind_arguments(
+                    ctx,
+                    consumes,
+                    call,
+                    item.with,
+                    &op_pointer,
+                    declared_names.as_deref(),
+                    &mut exposed,
+                ),
                 None => Vec::new(),
             };
             for var in &path_vars {
@@ -905,8 +947,18 @@ fn mcp_tool(
         }
         wanted
     };
+    let declared_names: Option<Vec<String>> =
+        (!declared.is_empty()).then(|| declared.iter().map(|(_, it)| it.name.clone()).collect());
     let arguments = match &call {
-        Some(call) => bind_arguments(ctx, consumes, call, item.with, pointer, &mut exposed),
+        Some(call) => bind_arguments(
+            ctx,
+            consumes,
+            call,
+            item.with,
+            pointer,
+            declared_names.as_deref(),
+            &mut exposed,
+        ),
         None => Vec::new(),
     };
     for (idx, param) in &declared {
