@@ -689,11 +689,18 @@ impl<'a> Lowerer<'a> {
         let list_pointer = pointer_join(pointer, "allOf");
         let own =
             schema.get("properties").is_some() || schema.get("additionalProperties").is_some();
+        // The types the referenced parts already have: a part saying only `type: string` next to
+        // a `$ref` to a string enum (3.1 `$ref` with siblings) restates it.
+        let referenced: Vec<&'a Value> = items
+            .iter()
+            .filter(|it| it.get("$ref").is_some())
+            .map(|it| self.resolve(it))
+            .collect();
         let structural: Vec<(String, &'a Value)> = items
             .iter()
             .enumerate()
             .map(|(idx, item)| (pointer_join(&list_pointer, idx), item))
-            .filter(|(_, item)| !is_annotation_only(item))
+            .filter(|(_, item)| !is_annotation_only(item) && !restates(item, &referenced, &[]))
             .collect();
         if !own && structural.is_empty() {
             // Only annotations in the parts: the schema's own keywords decide.
@@ -708,7 +715,9 @@ impl<'a> Lowerer<'a> {
                 self.typed(schema, pointer, hint, slot)
             };
         }
-        if !own && structural.len() == 1 && !has_structure_besides_all_of(schema) {
+        let plain_parent =
+            !has_structure_besides_all_of(schema) || restates(schema, &referenced, &["allOf"]);
+        if !own && structural.len() == 1 && plain_parent {
             let (part_pointer, part) = &structural[0];
             return self.single(part, part_pointer, hint, slot);
         }
@@ -882,22 +891,51 @@ fn additional_of(schema: &Value) -> Option<Option<()>> {
 }
 
 /// A schema that only documents (`description`, `title`, …) and constrains nothing structural.
+/// Keywords that give a schema structure (the rest annotate it).
+const STRUCTURAL_KEYWORDS: &[&str] = &[
+    "$ref",
+    "type",
+    "properties",
+    "additionalProperties",
+    "items",
+    "allOf",
+    "oneOf",
+    "anyOf",
+    "enum",
+    "format",
+];
+
 fn is_annotation_only(schema: &Value) -> bool {
-    const STRUCTURAL: &[&str] = &[
-        "$ref",
-        "type",
-        "properties",
-        "additionalProperties",
-        "items",
-        "allOf",
-        "oneOf",
-        "anyOf",
-        "enum",
-        "format",
-    ];
     schema
         .as_object()
-        .is_some_and(|it| !it.keys().any(|k| STRUCTURAL.contains(&k.as_str())))
+        .is_some_and(|it| !it.keys().any(|k| is_structural(k)))
+}
+
+/// Whether an `allOf` part (or, with `ignore: ["allOf"]`, the schema holding it) adds nothing
+/// but the `type` (and `format`) one of the `referenced` schemas already has.
+fn restates(part: &Value, referenced: &[&Value], ignore: &[&str]) -> bool {
+    let Some(object) = part.as_object() else {
+        return false;
+    };
+    if object.get("$ref").is_some() || object.get("type").is_none() {
+        return false;
+    }
+    let plain = object.keys().all(|key| {
+        matches!(key.as_str(), "type" | "format")
+            || ignore.contains(&key.as_str())
+            || !is_structural(key)
+    });
+    plain
+        && referenced.iter().any(|target| {
+            target.get("type") == object.get("type")
+                && object
+                    .get("format")
+                    .is_none_or(|format| target.get("format") == Some(format))
+        })
+}
+
+fn is_structural(key: &str) -> bool {
+    STRUCTURAL_KEYWORDS.contains(&key)
 }
 
 /// Whether an `allOf` schema has its own structure (a type other than object, an enum, …) that a

@@ -245,6 +245,37 @@ fn single_ref_all_of_with_description_is_the_referenced_type() {
 }
 
 #[test]
+fn a_ref_with_a_sibling_type_it_already_has_is_the_referenced_type() {
+    let (space, diags) = lower(
+        "3.1.0",
+        r#"
+    Query:
+      type: object
+      properties:
+        order:
+          $ref: '#/components/schemas/Order'
+          type: string
+          description: Sort order.
+        count:
+          $ref: '#/components/schemas/Order'
+          type: integer
+    Order: {type: string, enum: [asc, desc]}
+"#,
+    );
+    let fields = field_types(&space, "Query");
+    assert_eq!(fields[0].1, "types::Order");
+    // A sibling type that contradicts the reference cannot be merged (and says so).
+    assert_eq!(fields[1].1, "::serde_json::Value");
+    assert_eq!(
+        diags
+            .iter()
+            .filter(|it| it.message.contains("cannot be merged"))
+            .count(),
+        1
+    );
+}
+
+#[test]
 fn recursive_types_are_boxed_only_where_needed() {
     let (space, _) = lower(
         "3.0.3",
