@@ -89,6 +89,9 @@ codes! {
     OpenApiInconsistent = "O204",
     /// Two operations share an `operationId` (the specification requires them unique).
     DuplicateOperationId = "O205",
+    /// A `$ref` where OpenAPI does not allow one (an operation, a description), resolved as
+    /// bundlers do.
+    ForeignRef = "O206",
     /// An overlay document is malformed.
     OverlayShape = "V001",
     /// An overlay `target` is not a valid JSONPath expression.

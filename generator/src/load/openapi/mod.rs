@@ -6,6 +6,7 @@
 //!       -> typed model (a schema it cannot read degrades to "any JSON value", with a warning)
 //! ```
 
+mod inline;
 pub mod normalize;
 pub mod overlay;
 pub mod refs;
@@ -114,12 +115,14 @@ pub fn load_file(
     }
     let version = check_version(&file, &raw, diags)?;
     let is_31 = version.starts_with("3.1");
-    let webhooks = document_forms(&file, &mut raw, is_31, diags);
-
     let mut bundle_diags = Diagnostics::new();
+    let mut origins = Origins::default();
+    inline::foreign_refs(&file, &mut raw, &mut origins, &mut bundle_diags);
+    let webhooks = document_forms(&file, &origins, &mut raw, is_31, diags);
+
     let mut findings = Vec::new();
     let origins = {
-        let mut bundler = Bundler::new(file.clone(), &raw, &mut bundle_diags);
+        let mut bundler = Bundler::new(file.clone(), &raw, origins, &mut bundle_diags);
         bundler.run(&mut raw, &mut |node, pointer, _origins| {
             normalize::schema(node, pointer, is_31, &mut findings);
         });
@@ -194,6 +197,7 @@ fn check_version(file: &Arc<SourceFile>, raw: &Value, diags: &mut Diagnostics) -
 /// Document-level 3.1 forms: optional `paths`, `webhooks`, `jsonSchemaDialect`, info fields.
 fn document_forms(
     file: &Arc<SourceFile>,
+    origins: &Origins,
     raw: &mut Value,
     is_31: bool,
     diags: &mut Diagnostics,
@@ -230,7 +234,7 @@ fn document_forms(
             .at(file, "/jsonSchemaDialect"),
         );
     }
-    operation_forms(file, root, is_31, diags);
+    operation_forms(file, origins, root, is_31, diags);
     if let Some(Value::Object(schemes)) = root
         .get_mut("components")
         .and_then(|it| it.get_mut("securitySchemes"))
@@ -274,9 +278,11 @@ fn document_forms(
 }
 
 /// Operation-level forms: `responses` is optional in 3.1 (and often missing in 3.0 drafts);
-/// `callbacks` are set aside, since capgen generates nothing for them.
+/// `callbacks` are set aside, since capgen generates nothing for them. Diagnostics point where
+/// each operation was written (`origins`: operations copied in from other files).
 fn operation_forms(
     file: &Arc<SourceFile>,
+    origins: &Origins,
     root: &mut serde_json::Map<String, Value>,
     is_31: bool,
     diags: &mut Diagnostics,
@@ -314,12 +320,15 @@ fn operation_forms(
                 match ids.get(id) {
                     // The specification: "The id MUST be unique among all operations".
                     Some(first) => diags.push(
-                        Diagnostic::error(
-                            Code::DuplicateOperationId,
-                            format!("operationId `{id}` is used twice (first at {first})"),
-                        )
-                        .at(file, format!("{pointer}/operationId"))
-                        .with_help("operationIds name the client's methods; make each unique"),
+                        origins.at(
+                            file,
+                            Diagnostic::error(
+                                Code::DuplicateOperationId,
+                                format!("operationId `{id}` is used twice (first at {first})"),
+                            )
+                            .with_help("operationIds name the client's methods; make each unique"),
+                            &format!("{pointer}/operationId"),
+                        ),
                     ),
                     None => {
                         ids.insert(id.clone(), pointer.clone());
@@ -329,20 +338,17 @@ fn operation_forms(
             if !operation.contains_key("responses") {
                 operation.insert("responses".to_owned(), Value::Object(Default::default()));
                 if !is_31 {
-                    diags.push(
-                        Diagnostic::warning(
-                            Code::OpenApiInconsistent,
-                            "OpenAPI 3.0 requires `responses`; the operation is read as having none",
-                        )
-                        .at(file, pointer.clone()),
+                    let diagnostic = Diagnostic::warning(
+                        Code::OpenApiInconsistent,
+                        "OpenAPI 3.0 requires `responses`; the operation is read as having none",
                     );
+                    diags.push(origins.at(file, diagnostic, &pointer));
                 }
             }
             if operation.shift_remove("callbacks").is_some() {
-                diags.push(
-                    Diagnostic::warning(Code::Unsupported, "callbacks are not generated; ignored")
-                        .at_key(file, format!("{pointer}/callbacks")),
-                );
+                let diagnostic =
+                    Diagnostic::warning(Code::Unsupported, "callbacks are not generated; ignored");
+                diags.push(origins.at_key(file, diagnostic, &format!("{pointer}/callbacks")));
             }
         }
     }

@@ -55,13 +55,24 @@ impl Origins {
         diagnostic.at(&file, original)
     }
 
-    fn record(&mut self, prefix: String, file: Arc<SourceFile>, original: String) {
+    /// A diagnostic located at the key of the member at `pointer` of the bundled document.
+    pub fn at_key(
+        &self,
+        main: &Arc<SourceFile>,
+        diagnostic: Diagnostic,
+        pointer: &str,
+    ) -> Diagnostic {
+        let (file, original) = self.resolve(main, pointer);
+        diagnostic.at_key(&file, original)
+    }
+
+    pub(crate) fn record(&mut self, prefix: String, file: Arc<SourceFile>, original: String) {
         self.entries.push((prefix, file, original));
     }
 }
 
 /// Splits a reference into its file part and its decoded JSON pointer.
-fn split_ref(reference: &str) -> (&str, String) {
+pub(crate) fn split_ref(reference: &str) -> (&str, String) {
     let (file, fragment) = match reference.split_once('#') {
         Some((file, fragment)) => (file, fragment),
         None => (reference, ""),
@@ -72,7 +83,7 @@ fn split_ref(reference: &str) -> (&str, String) {
     (file, decoded)
 }
 
-fn is_network(reference: &str) -> bool {
+pub(crate) fn is_network(reference: &str) -> bool {
     let lower = reference.to_ascii_lowercase();
     lower.starts_with("http://")
         || lower.starts_with("https://")
@@ -127,7 +138,14 @@ pub struct Bundler<'a> {
 }
 
 impl<'a> Bundler<'a> {
-    pub fn new(main: Arc<SourceFile>, doc: &Value, diags: &'a mut Diagnostics) -> Bundler<'a> {
+    /// A bundler for `doc`, whose content at some pointers was already copied in from other
+    /// files (`origins`).
+    pub fn new(
+        main: Arc<SourceFile>,
+        doc: &Value,
+        origins: Origins,
+        diags: &'a mut Diagnostics,
+    ) -> Bundler<'a> {
         let mut names = HashSet::new();
         if let Some(components) = doc.get("components").and_then(Value::as_object) {
             for (section, entries) in components {
@@ -141,7 +159,7 @@ impl<'a> Bundler<'a> {
             externals: HashMap::new(),
             memo: HashMap::new(),
             names,
-            origins: Origins::default(),
+            origins,
             diags,
             processed: HashSet::new(),
         }
@@ -456,7 +474,7 @@ fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
-fn resolve_relative(base: &Path, relative: &str) -> PathBuf {
+pub(crate) fn resolve_relative(base: &Path, relative: &str) -> PathBuf {
     let decoded = percent_encoding::percent_decode_str(relative)
         .decode_utf8_lossy()
         .into_owned();

@@ -136,6 +136,55 @@ fn relative_file_refs_resolve() {
 }
 
 #[test]
+fn operations_and_texts_that_are_refs_are_resolved_as_bundlers_do() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("ops")).expect("mkdir");
+    write(dir.path(), "pets.md", "# Pets\nEvery pet.\n");
+    write(
+        dir.path(),
+        "schemas.yaml",
+        "Pet: {type: object, properties: {id: {type: string}}}\n",
+    );
+    // Written relative to its own file, and without `responses` (located there).
+    write(
+        dir.path(),
+        "ops/list-pets.yaml",
+        "operationId: listPets\ndescription: {$ref: ../pets.md}\nparameters:\n  - {name: q, in: query, schema: {$ref: '../schemas.yaml#/Pet'}}\n",
+    );
+    let main = write(
+        dir.path(),
+        "api.yaml",
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\ntags:\n  - {name: pets, description: {$ref: ./pets.md}}\npaths:\n  /pets:\n    get:\n      $ref: ./ops/list-pets.yaml\n",
+    );
+    let mut diags = Diagnostics::new();
+    let doc = load(&main, &[], &mut diags).expect("loads");
+    assert!(!diags.has_errors(), "{diags:?}");
+    assert_eq!(
+        doc.raw.pointer("/tags/0/description"),
+        Some(&serde_json::json!("# Pets\nEvery pet.\n"))
+    );
+    let operation = doc.raw.pointer("/paths/~1pets/get").expect("inlined");
+    assert_eq!(operation["operationId"], "listPets");
+    assert_eq!(operation["description"], "# Pets\nEvery pet.\n");
+    assert_eq!(
+        operation.pointer("/parameters/0/schema/$ref"),
+        Some(&serde_json::json!("#/components/schemas/Pet"))
+    );
+    let notes = diags
+        .iter()
+        .filter(|it| it.code == Code::ForeignRef)
+        .count();
+    assert_eq!(notes, 3, "{diags:?}");
+    let missing = diags
+        .iter()
+        .find(|it| it.code == Code::OpenApiInconsistent)
+        .expect("no responses");
+    let (file, span) = missing.position().expect("located");
+    assert!(file.ends_with("list-pets.yaml"), "{file}");
+    assert_eq!(span.line, 1);
+}
+
+#[test]
 fn webhooks_are_kept_aside_with_a_warning() {
     let text = format!(
         "{HEAD}webhooks:\n  newPet:\n    post:\n      responses: {{'200': {{description: ok}}}}\n"
