@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Seeds fuzz/corpus/<target>/ from ../shared/corpus, the bad-input catalogue and specs/.
+"""Seeds fuzz/corpus/<target>/ from ../shared/corpus, the bad-input catalogue and specs/ (and
+`server_request` from a few requests written here).
 
 Usage: python3 fuzz/seed.py [SHARED_CORPUS]   (default: ../shared/corpus next to the repository)
 
@@ -149,5 +150,20 @@ for api, cap, overlay in pairs:
     if small_api is not None and len(small_api + tail) <= MAX_PAIR:
         add("pipeline", small_api + tail)
 
-for target in ["openapi_yaml", "openapi_json", "capability", "pipeline"]:
+# server_request: a method line, a request target, header lines, an empty line, the body.
+REQUESTS = [
+    "GET\n/v1/items/abc?limit=5&tags=a,b\nx-flag: true\n\n",
+    "GET\n/v1/Items/a%20b%C3%A9/\n\n",
+    "GET\n/v1/items/abc%ZZ\n\n",
+    "GET\n/v1/items/abc?limit=0&other=1\n\n",
+    "POST\n/v1/items/i-1/raiseEvent/Go\ncontent-type: application/json\n\n{\"n\": 1.5}",
+    "POST\n/v1/items/i-1/raiseevent/Go\n\n[1, 2]",
+    "GET\n/v1/mock/Nina\n\n",
+    "DELETE\n/v1/mock/x\n\n",
+    "GET\n/nowhere\n\n",
+]
+for request in REQUESTS:
+    add("server_request", request.encode())
+
+for target in ["openapi_yaml", "openapi_json", "capability", "pipeline", "server_request"]:
     print(target, len(list((FUZZ / "corpus" / target).iterdir())))

@@ -5,6 +5,7 @@
 //! JSON pointer to a line and column (the position-aware second pass) and prints the snippet.
 
 pub mod mutate;
+pub mod server;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
