@@ -358,3 +358,93 @@ def test_function_steps_read_inputs_by_the_aggregate_namespace(logs):
     assert sent.path == "/voyages/VOY-2026-042"
     assert not result.is_error, text(result)
     assert result.structured_content == {"voyage-id": "VOY-2026-042"}
+
+
+# --- MCP resources and prompts ------------------------------------------------------------------------
+
+
+def resources_and_prompts(url: str):
+    async def body(client):
+        capabilities = client.server_capabilities
+        return {
+            "capabilities": capabilities,
+            "resources": await client.list_resources(),
+            "templates": await client.list_resource_templates(),
+            "fixed": await client.read_resource("data://databases/pre-release/schema"),
+            "templated": await client.read_resource("data://users/42/profile"),
+            "prompts": await client.list_prompts(),
+            "outreach": await client.get_prompt(
+                "participant-outreach", {"participant_name": "Alice", "product_name": "Naftiko"}
+            ),
+            "summary": await client.get_prompt("summary-prompt", {"data": "item1, item2, item3", "format": "bullet-points"}),
+            "optional": await client.get_prompt("summary-prompt", {"data": "x"}),
+        }
+
+    return mcp_session(url, body)
+
+
+def test_resources_and_prompts(logs):
+    """exposes.mcp.ResourcesPromptsIntegrationTest (mcp-resources-prompts): `initialize` advertises
+    resources and prompts; `resources/list` has the fixed-URI resource, templates are listed apart;
+    reading calls the consumed operation (the template's variable reaches `with`); prompts render
+    their messages with the arguments, an optional one left out keeps its placeholder."""
+    query = lambda request: Answer(body=json.dumps({"results": [{"id": request.path}]}))
+    routes = {("POST", "/v1/databases/test-db-id-123/query"): query, ("POST", "/v1/databases/42/query"): query}
+    with MockUpstream(routes) as upstream:
+        with run_server("conformance-mcp-mcp-resources-prompts", [f"{upstream.url}/v1"], rest=False, log_dir=logs) as server:
+            got = resources_and_prompts(server.mcp_url)
+            paths = [request.path for request in upstream.requests]
+    assert got["capabilities"].resources is not None and got["capabilities"].prompts is not None
+    listed = [(it.uri, it.name, it.title, it.mime_type) for it in got["resources"].resources]
+    assert listed == [("data://databases/pre-release/schema", "database-schema", "Database Schema", "application/json")]
+    templates = [(it.uri_template, it.name, it.title) for it in got["templates"].resource_templates]
+    assert templates == [("data://users/{userId}/profile", "user-profile", "User Profile")]
+    fixed = got["fixed"].contents
+    assert len(fixed) == 1 and fixed[0].uri == "data://databases/pre-release/schema"
+    assert json.loads(fixed[0].text) == {"results": [{"id": "/v1/databases/test-db-id-123/query"}]}
+    assert json.loads(got["templated"].contents[0].text)["results"][0]["id"] == "/v1/databases/42/query"
+    assert paths == ["/v1/databases/test-db-id-123/query", "/v1/databases/42/query"]
+    prompts = {it.name: it for it in got["prompts"].prompts}
+    assert set(prompts) == {"participant-outreach", "summary-prompt"}
+    outreach = prompts["participant-outreach"]
+    assert outreach.title == "Participant Outreach"
+    assert [(a.name, a.required) for a in outreach.arguments] == [("participant_name", True), ("product_name", True)]
+    messages = got["outreach"].messages
+    assert len(messages) == 1 and messages[0].role == "user"
+    assert messages[0].content.text == (
+        "Draft a personalized outreach email to Alice about the upcoming Naftiko pre-release. Be professional but friendly."
+    )
+    summary = [(m.role, m.content.text) for m in got["summary"].messages]
+    assert summary == [
+        ("user", "Summarize the following data in bullet-points format:\n\nitem1, item2, item3"),
+        ("assistant", "I'll summarize the data for you."),
+        ("user", "Please focus on the key insights."),
+    ]
+    assert "{{format}}" in got["optional"].messages[0].content.text
+
+
+def test_unknown_resources_and_prompts_are_errors(logs):
+    """ResourcesPromptsIntegrationTest / PromptHandlerTest negative cases: an unknown resource or
+    prompt is -32602 (what the 2026-07-28 era the client negotiates asks for; 2025-11-25 clients get
+    -32002). capgen differs on purpose: a missing required prompt argument is -32602 (MCP asks for
+    it; the engine leaves `{{x}}` in the text)."""
+    from mcp.shared.exceptions import MCPError
+
+    async def body(client):
+        errors = {}
+        for name, call in {
+            "resource": client.read_resource("data://does-not-exist"),
+            "prompt": client.get_prompt("does-not-exist", {}),
+            "missing": client.get_prompt("participant-outreach", {"product_name": "Naftiko"}),
+        }.items():
+            try:
+                await call
+                errors[name] = None
+            except MCPError as err:
+                errors[name] = err.error.code
+        return errors
+
+    with MockUpstream({}) as upstream:
+        with run_server("conformance-mcp-mcp-resources-prompts", [f"{upstream.url}/v1"], rest=False, log_dir=logs) as server:
+            errors = mcp_session(server.mcp_url, body)
+    assert errors == {"resource": -32602, "prompt": -32602, "missing": -32602}

@@ -116,6 +116,8 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     routes: routes::ROUTES,
     links: routes::LINKS,
     tools: tools::TOOLS,
+    resources: tools::RESOURCES,
+    prompts: tools::PROMPTS,
     tools_json: include_str!("../mcp-tools.json"),
     openapi: include_str!("../openapi.json"),
     secret_params: &[],

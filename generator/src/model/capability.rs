@@ -434,7 +434,62 @@ pub struct McpAdapter {
     pub description: Option<String>,
     pub inbound_auth: Option<OutboundAuth>,
     pub tools: Vec<Tool>,
+    pub resources: Vec<Resource>,
+    pub prompts: Vec<Prompt>,
     pub pointer: String,
+}
+
+/// An MCP resource.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resource {
+    pub name: String,
+    /// From the capability's `label`.
+    pub title: Option<String>,
+    /// A URI, a URI template (`{name}` segments), or the prefix of a directory's file URIs.
+    pub uri: String,
+    pub description: Option<String>,
+    pub mime_type: Option<String>,
+    pub source: ResourceSource,
+    pub pointer: String,
+}
+
+/// Where an MCP resource's content comes from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ResourceSource {
+    /// A consumed operation's answer; the URI template's variables are inputs.
+    Call {
+        call: Call,
+        arguments: Vec<Argument>,
+        output: OutputShape,
+    },
+    /// Orchestrated steps.
+    Steps { orchestration: Orchestration },
+    /// The files of a `file:///` directory.
+    Directory { location: String },
+}
+
+/// An MCP prompt.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prompt {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub arguments: Vec<PromptArgument>,
+    /// `template` messages as (role, content with `{{argument}}` placeholders).
+    pub messages: Vec<(String, String)>,
+    /// A `file:///` prompt file (one user message), instead of `messages`.
+    pub file: Option<String>,
+    pub pointer: String,
+}
+
+/// An argument of an MCP prompt.
+#[derive(Debug, Clone, Serialize)]
+pub struct PromptArgument {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub required: bool,
 }
 
 /// One MCP tool, as listed by `tools/list` and bound to its consumed operation.

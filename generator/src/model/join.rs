@@ -9,6 +9,7 @@
 mod consumed;
 mod exposed;
 mod output;
+mod resources;
 mod schema;
 mod steps;
 

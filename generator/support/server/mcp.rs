@@ -1,5 +1,5 @@
 //! The MCP adapter: an rmcp server whose tool table is the generated `mcp-tools.json`, each
-//! tool bound to a consumed operation. Arguments are validated against the tool's input schema
+//! tool bound to a consumed operation (or steps), with the adapter's resources and prompts. Arguments are validated against the tool's input schema
 //! before anything goes upstream; upstream answers become tool results (structured JSON for
 //! JSON bodies, `isError` for upstream errors), with URLs rewritten and secrets removed.
 
@@ -7,8 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
+    GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -16,6 +18,8 @@ use serde_json::{Map, Value, json};
 
 use crate::support::mapping::{self, Compiled, Output};
 use crate::support::params;
+use crate::support::prompts::{self, PromptSpec};
+use crate::support::resources::{self, ResourceSource, ResourceSpec, Target};
 use crate::support::rewrite::Rewriter;
 use crate::support::steps::{self, FailureKind, Orchestration, Outcome};
 use crate::support::upstream::{self, ArgSpec, CallError, CallFn, UpstreamResponse};
@@ -61,9 +65,21 @@ struct Bound<S: 'static> {
     steps: Option<steps::Compiled<S>>,
 }
 
+/// The resources and prompts of the adapter.
+pub struct Extras<S: 'static> {
+    /// MCP resources.
+    pub resources: &'static [ResourceSpec<S>],
+    /// MCP prompts.
+    pub prompts: &'static [PromptSpec],
+}
+
 struct Inner<S: 'static> {
     tools: Vec<Tool>,
     by_name: HashMap<String, Bound<S>>,
+    resources: &'static [ResourceSpec<S>],
+    /// Per resource: its output parameters and its orchestration, parsed once.
+    resource_outputs: Vec<(Compiled, Option<steps::Compiled<S>>)>,
+    prompts: &'static [PromptSpec],
     upstream: S,
     rewriter: Rewriter,
     variables: Arc<BTreeMap<String, String>>,
@@ -89,6 +105,7 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
     pub fn new(
         tools_json: &str,
         specs: &'static [ToolSpec<S>],
+        extras: Extras<S>,
         upstream: S,
         rewriter: Rewriter,
         variables: Arc<BTreeMap<String, String>>,
@@ -122,10 +139,24 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
             by_name.insert(tool.name.to_string(), bound);
             tools.push(tool);
         }
+        let resource_outputs = extras
+            .resources
+            .iter()
+            .map(|spec| match &spec.source {
+                ResourceSource::Call { output, .. } => (output.compile(), None),
+                ResourceSource::Steps(orchestration) => {
+                    (Compiled::Passthrough, Some(orchestration.compile()))
+                }
+                ResourceSource::Directory(_) => (Compiled::Passthrough, None),
+            })
+            .collect();
         Ok(McpServer {
             inner: Arc::new(Inner {
                 tools,
                 by_name,
+                resources: extras.resources,
+                resource_outputs,
+                prompts: extras.prompts,
                 upstream,
                 rewriter,
                 variables,
@@ -195,6 +226,92 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
             Ok(response) => self.answer(bound, &arguments, response),
             Err(err) => error_text(call_error_text(err)),
         })
+    }
+
+    /// Reads the resource at `index` (a call or steps resource) with the URI's variables.
+    async fn read_answer(
+        &self,
+        uri: &str,
+        index: usize,
+        inputs: Map<String, Value>,
+    ) -> Result<ReadResourceResult, ErrorData> {
+        let inner = &self.inner;
+        let spec = &inner.resources[index];
+        let (output, orchestration) = &inner.resource_outputs[index];
+        let base = &inner.settings.public_base;
+        let failed =
+            |what: String| ErrorData::internal_error(format!("resource `{uri}`: {what}"), None);
+        let response = match (&spec.source, orchestration) {
+            (
+                ResourceSource::Call {
+                    call,
+                    arguments,
+                    all_inputs,
+                    ..
+                },
+                _,
+            ) => {
+                let args = upstream::arguments(arguments, &inputs, &inner.variables, *all_inputs);
+                call(inner.upstream.clone(), args)
+                    .await
+                    .map_err(|err| failed(call_error_text(err)))?
+            }
+            (ResourceSource::Steps(_), Some(compiled)) => {
+                match steps::run(compiled, &inner.upstream, &inputs, &inner.variables).await {
+                    Ok(Outcome::Mapped(mut value)) => {
+                        inner.rewriter.rewrite_json(&mut value, base);
+                        return self.answer_content(spec, uri, value.to_string());
+                    }
+                    Ok(Outcome::Last(response)) => response,
+                    Err(failure) => {
+                        let what = match failure.kind {
+                            FailureKind::Call(err) => call_error_text(err),
+                            FailureKind::Status(response) => self.upstream_error_text(&response),
+                        };
+                        return Err(failed(format!("step `{}` failed. {what}", failure.step)));
+                    }
+                }
+            }
+            _ => return Err(failed("no content".to_owned())),
+        };
+        if !response.status.is_success() {
+            return Err(failed(self.upstream_error_text(&response)));
+        }
+        let text = match output {
+            Compiled::Mapped(parameters) => {
+                let document = if response.body.is_empty() {
+                    Value::Null
+                } else {
+                    response.to_json().map_err(|err| {
+                        failed(format!(
+                            "the upstream answer could not be read: {}",
+                            inner.rewriter.rewrite_text(&err, base).unwrap_or(err)
+                        ))
+                    })?
+                };
+                let mut value = mapping::project_first(parameters, &document, &inputs);
+                inner.rewriter.rewrite_json(&mut value, base);
+                value.to_string()
+            }
+            _ => match serde_json::from_slice::<Value>(&response.body) {
+                Ok(mut value) => {
+                    inner.rewriter.rewrite_json(&mut value, base);
+                    value.to_string()
+                }
+                Err(_) => text_of(&inner.rewriter, &response.body, base),
+            },
+        };
+        self.answer_content(spec, uri, text)
+    }
+
+    fn answer_content(
+        &self,
+        spec: &ResourceSpec<S>,
+        uri: &str,
+        text: String,
+    ) -> Result<ReadResourceResult, ErrorData> {
+        let mime_type = spec.mime_type.unwrap_or("application/json");
+        resources::text_result(json!({ "uri": uri, "mimeType": mime_type, "text": text }))
     }
 
     /// An upstream error answer as text: URLs rewritten, secrets removed.
@@ -327,12 +444,22 @@ fn structured<S>(spec: &ToolSpec<S>, value: Value) -> CallToolResult {
 
 impl<S: Clone + Send + Sync + 'static> ServerHandler for McpServer<S> {
     fn get_info(&self) -> ServerConfig {
-        let settings = &self.inner.settings;
-        let config = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(
-                settings.name.clone(),
-                settings.version.clone(),
-            ));
+        let inner = &self.inner;
+        let settings = &inner.settings;
+        // Resources and prompts are advertised only when the adapter declares some.
+        let mut capabilities = json!({ "tools": {} });
+        if !inner.resources.is_empty() {
+            capabilities["resources"] = json!({});
+        }
+        if !inner.prompts.is_empty() {
+            capabilities["prompts"] = json!({});
+        }
+        let capabilities: ServerCapabilities =
+            serde_json::from_value(capabilities).unwrap_or_default();
+        let config = ServerConfig::new(capabilities).with_server_info(Implementation::new(
+            settings.name.clone(),
+            settings.version.clone(),
+        ));
         match &settings.instructions {
             Some(instructions) => config.with_instructions(instructions.clone()),
             None => config,
@@ -349,6 +476,64 @@ impl<S: Clone + Send + Sync + 'static> ServerHandler for McpServer<S> {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult::with_all_items(self.inner.tools.clone()))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(resources::list(self.inner.resources))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(resources::templates(self.inner.resources))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let uri = request.uri.as_str();
+        let result = match resources::resolve(self.inner.resources, uri)? {
+            Target::File { path, mime_type } => resources::read_file(uri, &path, &mime_type)?,
+            Target::Answer { spec, inputs } => {
+                let index = self
+                    .inner
+                    .resources
+                    .iter()
+                    .position(|it| std::ptr::eq(it, spec))
+                    .unwrap_or_default();
+                self.read_answer(uri, index, inputs).await?
+            }
+        };
+        Ok(result.into())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(prompts::list(self.inner.prompts))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        prompts::get(
+            self.inner.prompts,
+            &request.name,
+            request.arguments.as_ref(),
+        )
+        .map(Into::into)
     }
 
     async fn call_tool(

@@ -18,6 +18,8 @@ pub mod mcp;
 pub mod mustache;
 pub mod params;
 pub mod problem;
+pub mod prompts;
+pub mod resources;
 pub mod rest;
 pub mod rewrite;
 pub mod steps;

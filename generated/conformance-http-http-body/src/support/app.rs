@@ -237,6 +237,10 @@ pub struct ServerSpec<S: 'static> {
     pub links: &'static [crate::support::rewrite::RouteLink],
     /// The MCP tool bindings.
     pub tools: &'static [crate::support::mcp::ToolSpec<S>],
+    /// The MCP resources.
+    pub resources: &'static [crate::support::resources::ResourceSpec<S>],
+    /// The MCP prompts.
+    pub prompts: &'static [crate::support::prompts::PromptSpec],
     /// `mcp-tools.json`.
     pub tools_json: &'static str,
     /// `openapi.json`.
@@ -307,6 +311,10 @@ pub async fn run<S: Clone + Send + Sync + 'static>(
     let mcp = match McpServer::new(
         spec.tools_json,
         spec.tools,
+        crate::support::mcp::Extras {
+            resources: spec.resources,
+            prompts: spec.prompts,
+        },
         upstream.clone(),
         rewriter.clone(),
         variables.clone(),

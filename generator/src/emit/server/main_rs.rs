@@ -374,6 +374,8 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
             routes: routes::ROUTES,
             links: routes::LINKS,
             tools: tools::TOOLS,
+            resources: tools::RESOURCES,
+            prompts: tools::PROMPTS,
             tools_json: include_str!("../mcp-tools.json"),
             openapi: #openapi,
             secret_params: &[#(#secret_params),*],

@@ -60,6 +60,14 @@ const SUPPORT: &[(&str, &str)] = &[
     ),
     ("steps.rs", include_str!("../../../support/server/steps.rs")),
     (
+        "prompts.rs",
+        include_str!("../../../support/server/prompts.rs"),
+    ),
+    (
+        "resources.rs",
+        include_str!("../../../support/server/resources.rs"),
+    ),
+    (
         "upstream.rs",
         include_str!("../../../support/server/upstream.rs"),
     ),
@@ -98,6 +106,8 @@ struct ReadmeContext<'a> {
     rest: Vec<serde_json::Value>,
     mcp: Vec<serde_json::Value>,
     tools: Vec<serde_json::Value>,
+    resources: Vec<serde_json::Value>,
+    prompts: Vec<serde_json::Value>,
     secrets: Vec<serde_json::Value>,
     upstreams: Vec<serde_json::Value>,
 }
@@ -124,6 +134,36 @@ fn features(model: &CapabilityModel, calls: &operations::Calls) -> Vec<&'static 
             matches!(output, crate::model::capability::OutputShape::Mapped { .. })
         })
         .filter_map(|(call, _)| call.as_ref())
+        // Orchestration steps read every answer in its format.
+        .chain(
+            model
+                .rest
+                .iter()
+                .flat_map(|it| it.operations.iter().map(|op| op.steps.as_ref()))
+                .chain(
+                    model
+                        .mcp
+                        .iter()
+                        .flat_map(|it| it.tools.iter().map(|tool| tool.steps.as_ref())),
+                )
+                .flat_map(operations::step_calls),
+        )
+        .chain(
+            model
+                .mcp
+                .iter()
+                .flat_map(|it| &it.resources)
+                .flat_map(|resource| {
+                    use crate::model::capability::ResourceSource;
+                    match &resource.source {
+                        ResourceSource::Call { call, .. } => vec![call],
+                        ResourceSource::Steps { orchestration } => {
+                            operations::step_calls(Some(orchestration)).collect()
+                        }
+                        ResourceSource::Directory { .. } => Vec::new(),
+                    }
+                }),
+        )
         .map(|call| model.consumes[call.api].operations[call.index].format)
         .collect();
     let bind_files = model
@@ -283,6 +323,26 @@ fn readme_context<'a>(
             .iter()
             .flat_map(|it| it.tools.iter())
             .map(|tool| json!({"name": tool.name, "title": tool.title}))
+            .collect(),
+        resources: model
+            .mcp
+            .iter()
+            .flat_map(|it| it.resources.iter())
+            .map(|it| {
+                use crate::model::capability::ResourceSource;
+                let kind = match &it.source {
+                    ResourceSource::Directory { location } => format!("the files of `{location}`"),
+                    ResourceSource::Call { call, .. } => format!("`{}.{}`", call.namespace, call.operation),
+                    ResourceSource::Steps { .. } => "orchestrated steps".to_owned(),
+                };
+                json!({"uri": it.uri, "name": it.name, "kind": kind})
+            })
+            .collect(),
+        prompts: model
+            .mcp
+            .iter()
+            .flat_map(|it| it.prompts.iter())
+            .map(|it| json!({"name": it.name, "description": it.description}))
             .collect(),
         secrets: model
             .variables

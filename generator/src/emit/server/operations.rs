@@ -16,7 +16,7 @@ use crate::load::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::api::{Api, ApiKeyLocation, BodyKind, Operation, ParamLocation, SecurityKind};
 use crate::model::capability::{
     Call, CapabilityModel, ConsumedOperation, Input, KeyPlacement, Location, Orchestration,
-    OutboundAuth, StepKind, ValueSource,
+    OutboundAuth, ResourceSource, StepKind, ValueSource,
 };
 
 /// How one used consumed operation is called.
@@ -69,7 +69,7 @@ impl Calls {
 }
 
 /// The consumed operations an orchestration's call steps send.
-fn step_calls(steps: Option<&Orchestration>) -> impl Iterator<Item = &Call> {
+pub fn step_calls(steps: Option<&Orchestration>) -> impl Iterator<Item = &Call> {
     steps
         .into_iter()
         .flat_map(|it| &it.steps)
@@ -86,12 +86,19 @@ pub fn plan(model: &CapabilityModel, api: Option<&Api>) -> Calls {
     let mut functions = BTreeMap::new();
     let rest = model.rest.iter().flat_map(|it| &it.operations);
     let tools = model.mcp.iter().flat_map(|it| &it.tools);
+    let resources = model.mcp.iter().flat_map(|it| &it.resources);
+    let resource_calls = resources.flat_map(|resource| match &resource.source {
+        ResourceSource::Call { call, .. } => vec![call],
+        ResourceSource::Steps { orchestration } => step_calls(Some(orchestration)).collect(),
+        ResourceSource::Directory { .. } => Vec::new(),
+    });
     let used = rest
         .clone()
         .filter_map(|op| op.call.as_ref())
         .chain(tools.clone().filter_map(|tool| tool.call.as_ref()))
         .chain(rest.flat_map(|op| step_calls(op.steps.as_ref())))
-        .chain(tools.flat_map(|tool| step_calls(tool.steps.as_ref())));
+        .chain(tools.flat_map(|tool| step_calls(tool.steps.as_ref())))
+        .chain(resource_calls);
     let client = api.filter(|_| model.consumes.len() == 1);
     for call in used {
         if functions.contains_key(&(call.api, call.index)) {

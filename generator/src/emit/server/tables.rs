@@ -9,8 +9,8 @@ use quote::{format_ident, quote};
 
 use crate::emit::server::operations::Calls;
 use crate::model::capability::{
-    Argument, Call, CapabilityModel, Input, Location, Orchestration, Origin, OutputShape, StepKind,
-    ValueSource,
+    Argument, Call, CapabilityModel, Input, Location, Orchestration, Origin, OutputShape, Prompt,
+    Resource, ResourceSource, StepKind, ValueSource,
 };
 
 fn arguments(arguments: &[Argument]) -> Vec<TokenStream> {
@@ -77,6 +77,16 @@ fn steps(
     let Some(orchestration) = steps else {
         return Some(quote! { None });
     };
+    let orchestration = orchestration_ref(calls, model, orchestration)?;
+    Some(quote! { Some(#orchestration) })
+}
+
+/// `&Orchestration { … }` for the runtime.
+fn orchestration_ref(
+    calls: &Calls,
+    model: &CapabilityModel,
+    orchestration: &Orchestration,
+) -> Option<TokenStream> {
     let mut tokens = Vec::with_capacity(orchestration.steps.len());
     for step in &orchestration.steps {
         let name = &step.name;
@@ -131,11 +141,11 @@ fn steps(
     });
     let outputs = serde_json::Value::Array(orchestration.outputs.clone()).to_string();
     Some(quote! {
-        Some(&crate::support::steps::Orchestration {
+        &crate::support::steps::Orchestration {
             steps: &[#(#tokens),*],
             mappings: &[#(#mappings),*],
             outputs: #outputs,
-        })
+        }
     })
 }
 
@@ -279,13 +289,124 @@ pub fn tools(model: &CapabilityModel, calls: &Calls) -> TokenStream {
             })
         })
         .collect();
+    let resources: Vec<TokenStream> = model
+        .mcp
+        .iter()
+        .flat_map(|it| it.resources.iter())
+        .filter_map(|resource| resource_spec(model, calls, resource))
+        .collect();
+    let prompts: Vec<TokenStream> = model
+        .mcp
+        .iter()
+        .flat_map(|it| it.prompts.iter())
+        .map(prompt_spec)
+        .collect();
     quote! {
-        //! The MCP tool bindings: each tool of `mcp-tools.json` and the consumed operation it calls.
+        //! The MCP bindings: each tool of `mcp-tools.json` and the consumed operation it calls, the
+        //! resources and the prompts.
 
         use crate::operations::Upstream;
         use crate::support::mcp::ToolSpec;
+        use crate::support::prompts::PromptSpec;
+        use crate::support::resources::ResourceSpec;
 
         /// One entry per tool, in `tools/list` order.
         pub static TOOLS: &[ToolSpec<Upstream>] = &[#(#tools),*];
+
+        /// The resources, in declaration order (the first whose URI matches is read).
+        pub static RESOURCES: &[ResourceSpec<Upstream>] = &[#(#resources),*];
+
+        /// The prompts.
+        pub static PROMPTS: &[PromptSpec] = &[#(#prompts),*];
+    }
+}
+
+fn option(text: Option<&String>) -> TokenStream {
+    match text {
+        Some(text) => quote! { Some(#text) },
+        None => quote! { None },
+    }
+}
+
+fn resource_spec(
+    model: &CapabilityModel,
+    calls: &Calls,
+    resource: &Resource,
+) -> Option<TokenStream> {
+    let (name, uri) = (&resource.name, &resource.uri);
+    let title = option(resource.title.as_ref());
+    let description = option(resource.description.as_ref());
+    let mime_type = option(resource.mime_type.as_ref());
+    let source = match &resource.source {
+        ResourceSource::Directory { location } => {
+            quote! { crate::support::resources::ResourceSource::Directory(#location) }
+        }
+        ResourceSource::Call {
+            call: target,
+            arguments: args,
+            output: shape,
+        } => {
+            let function = format_ident!("{}", calls.function(target.api, target.index)?);
+            let args = arguments(args);
+            let all_inputs = all_inputs(calls, Some(target));
+            let output = output(shape);
+            quote! {
+                crate::support::resources::ResourceSource::Call {
+                    call: crate::operations::#function,
+                    arguments: &[#(#args),*],
+                    all_inputs: #all_inputs,
+                    output: #output,
+                }
+            }
+        }
+        ResourceSource::Steps { orchestration } => {
+            let orchestration = orchestration_ref(calls, model, orchestration)?;
+            quote! { crate::support::resources::ResourceSource::Steps(#orchestration) }
+        }
+    };
+    Some(quote! {
+        crate::support::resources::ResourceSpec {
+            name: #name,
+            title: #title,
+            uri: #uri,
+            description: #description,
+            mime_type: #mime_type,
+            source: #source,
+        }
+    })
+}
+
+fn prompt_spec(prompt: &Prompt) -> TokenStream {
+    let name = &prompt.name;
+    let title = option(prompt.title.as_ref());
+    let description = option(prompt.description.as_ref());
+    let file = option(prompt.file.as_ref());
+    let arguments = prompt.arguments.iter().map(|it| {
+        let name = &it.name;
+        let title = option(it.title.as_ref());
+        let description = option(it.description.as_ref());
+        let required = it.required;
+        quote! {
+            crate::support::prompts::PromptArgument {
+                name: #name,
+                title: #title,
+                description: #description,
+                required: #required,
+            }
+        }
+    });
+    let messages = prompt
+        .messages
+        .iter()
+        .map(|(role, content)| quote! { (#role, #content) });
+    quote! {
+        crate::support::prompts::PromptSpec {
+            name: #name,
+            title: #title,
+            description: #description,
+            arguments: &[#(#arguments),*],
+            messages: &[#(#messages),*],
+            file: #file,
+        }
     }
 }

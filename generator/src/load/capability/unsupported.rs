@@ -1,5 +1,5 @@
 //! Constructs capgen parses but does not generate code for: skill and control adapters (C201);
-//! `script` steps, `forward`, MCP resources and prompts (C202); outbound `oauth2`
+//! `script` steps and `forward` (C202); outbound `oauth2`
 //! authentication (C203). Each is a warning at the construct: the rest of the capability is
 //! still generated.
 
@@ -58,19 +58,9 @@ pub fn check(file: &Arc<SourceFile>, capability: &Capability, diags: &mut Diagno
                     let tool_pointer = pointer_join(&pointer_join(&pointer, "tools"), t);
                     out.scripts(&tool_pointer, &tool.steps);
                 }
-                if !mcp.resources.is_empty() {
-                    out.construct(
-                        &pointer_join(&pointer, "resources"),
-                        true,
-                        "MCP `resources` are not generated",
-                    );
-                }
-                if !mcp.prompts.is_empty() {
-                    out.construct(
-                        &pointer_join(&pointer, "prompts"),
-                        true,
-                        "MCP `prompts` are not generated",
-                    );
+                for (r, resource) in mcp.resources.iter().enumerate() {
+                    let owner = pointer_join(&pointer_join(&pointer, "resources"), r);
+                    out.scripts(&owner, &resource.steps);
                 }
             }
             Exposes::Skill(_) | Exposes::Control(_) => {

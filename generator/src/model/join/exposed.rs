@@ -776,6 +776,14 @@ pub fn mcp_adapter(
         description: adapter.description.clone(),
         inbound_auth,
         tools,
+        resources: super::resources::resources(
+            ctx,
+            consumes,
+            &adapter.resources,
+            &adapter.namespace,
+            pointer,
+        ),
+        prompts: super::resources::prompts(ctx, &adapter.prompts, pointer),
         pointer: pointer.to_owned(),
     }
 }

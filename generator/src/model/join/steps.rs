@@ -167,7 +167,7 @@ pub fn orchestration(
 /// A step's `with` value: `<namespace>.x` reads the input or step output `x`; numbers are
 /// literal; strings are Mustache over the inputs and step outputs (`{{X}}` of a bind is the
 /// bound variable); text without tags is literal.
-fn with_source(ctx: &mut Ctx<'_>, value: &WithValue, namespace: &str) -> ValueSource {
+pub(super) fn with_source(ctx: &mut Ctx<'_>, value: &WithValue, namespace: &str) -> ValueSource {
     let text = match value {
         WithValue::Number(number) => {
             return ValueSource::Literal(serde_json::Value::Number(number.clone()));

@@ -22,6 +22,10 @@ pub mod mustache;
 pub mod params;
 #[path = "../../../../generator/support/server/problem.rs"]
 pub mod problem;
+#[path = "../../../../generator/support/server/prompts.rs"]
+pub mod prompts;
+#[path = "../../../../generator/support/server/resources.rs"]
+pub mod resources;
 #[path = "../../../../generator/support/server/rest.rs"]
 pub mod rest;
 #[path = "../../../../generator/support/server/rewrite.rs"]
