@@ -115,7 +115,7 @@ static ROUTER: LazyLock<axum::Router> = LazyLock::new(|| {
         body_limit: 64 * 1024,
         case_insensitive_paths: true,
     };
-    router(context, ROUTES, "{}")
+    router(context, ROUTES, &[], "{}")
 });
 
 /// Splits the input into a request; `None` when it cannot be one at all.

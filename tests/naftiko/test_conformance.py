@@ -448,3 +448,34 @@ def test_unknown_resources_and_prompts_are_errors(logs):
         with run_server("conformance-mcp-mcp-resources-prompts", [f"{upstream.url}/v1"], rest=False, log_dir=logs) as server:
             errors = mcp_session(server.mcp_url, body)
     assert errors == {"resource": -32602, "prompt": -32602, "missing": -32602}
+
+
+# --- REST forward -----------------------------------------------------------------------------------
+
+
+def test_forward_passes_requests_on_with_the_api_parameters(logs):
+    """consumes.http.ForwardValueFieldTest / exposes.rest.ForwardHeaderIntegrationTest
+    (http-forward-value): every path under `/forward/` goes to the consumed API's base URL with the
+    same method and body, and the API's own `inputParameters` headers; the caller's headers are not
+    passed on (no `trustedHeaders` here). capgen differs on purpose: the query string is passed on
+    too (the engine drops it), and the upstream's headers come back (URLs rewritten)."""
+    def echo(request):
+        return Answer(201, json.dumps({"path": request.path, "body": request.body.decode()}),
+                      headers={"x-upstream": "yes"})
+
+    with MockUpstream({("GET", "/v1/users/1"): echo, ("POST", "/v1/users"): echo}) as upstream:
+        with run_server("conformance-http-http-forward-value", [f"{upstream.url}/v1"], mcp=False, log_dir=logs) as server:
+            got = http("GET", f"{server.rest_url}/forward/users/1?fields=name&x=%2F", headers={"x-caller": "no"})
+            posted = http("POST", f"{server.rest_url}/forward/users", b'{"name": "Ada"}', {"content-type": "application/json"})
+            outside = http("GET", f"{server.rest_url}/elsewhere/users")
+        first, second = upstream.requests
+    assert got.status == 201, got.body
+    assert got.json() == {"path": "/v1/users/1", "body": ""}
+    assert got.headers["x-upstream"] == "yes"
+    assert first.method == "GET" and first.query == {"fields": ["name"], "x": ["/"]}
+    assert first.headers["x-api-version"] == "2026-03-03"
+    assert first.headers["x-api-key"] == "secret-key-123"
+    assert "x-caller" not in first.headers
+    assert posted.status == 201 and second.method == "POST"
+    assert second.body == b'{"name": "Ada"}' and second.headers["content-type"] == "application/json"
+    assert outside.status == 404 and outside.content_type == "application/problem+json"

@@ -41,11 +41,22 @@ def digest_protected(request):
     return Answer(200, json.dumps({"secret": "behind digest", "other": 1}))
 
 
+def forwarded_echo(request):
+    """The keyed API answering a forwarded request with its own address and the key in it."""
+    host = request.headers.get("host", "")
+    link = f"http://{host}/api/deep/down/here?api_key={request.query.get('api_key', [''])[0]}"
+    return Answer(200, json.dumps({"self": link, "trace": request.headers.get("x-trace")}),
+                  headers={"location": link})
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     work = tmp_path_factory.mktemp("features")
     (work / "features-secrets.json").write_text(json.dumps(FILE_SECRETS))
-    keyed = MockUpstream({("GET", "/api/things/gadgets"): Answer(body='{"things": []}')})
+    keyed = MockUpstream({
+        ("GET", "/api/things/gadgets"): Answer(body='{"things": []}'),
+        ("GET", "/api/deep/down/here"): forwarded_echo,
+    })
     basic = MockUpstream({
         ("POST", "/form"): Answer(body="{}"),
         ("PUT", "/form"): Answer(body="{}"),
@@ -214,3 +225,30 @@ def test_routes_accept_a_trailing_slash_but_not_other_cases(stack):
     server, _, _, _ = stack
     assert http("GET", f"{server.rest_url}/things/gadgets/?q=x").status == 200
     assert http("GET", f"{server.rest_url}/Things/gadgets?q=x").status == 404
+
+
+def test_forward_adds_the_key_passes_trusted_headers_and_scrubs_the_answer(stack):
+    server, keyed, _, _ = stack
+    reply = http("GET", f"{server.rest_url}/proxy/deep/down/here?q=1&api_key=callers-own",
+                 headers={"x-trace": "t-1", "x-other": "no", "authorization": "Bearer caller"})
+    assert reply.status == 200, reply.body
+    sent = keyed.last()
+    assert sent.path == "/api/deep/down/here"
+    assert sent.query == {"q": ["1"], "api_key": [TOKEN]}
+    assert sent.headers["x-trace"] == "t-1"
+    assert "x-other" not in sent.headers and "authorization" not in sent.headers
+    # The upstream's own address and the key never come back.
+    for text in (reply.body.decode(), reply.headers.get("location", "")):
+        assert keyed.url.split("//")[1] not in text
+        assert TOKEN not in text and urllib.parse.quote(TOKEN, safe="") not in text
+    assert reply.json()["trace"] == "t-1"
+
+
+@pytest.mark.parametrize("path", ["../things/gadgets", "deep/%2e%2e/%2E%2E/things", "./here", "deep/%ZZ", "deep/%C3%28"])
+def test_forward_refuses_paths_that_would_leave_the_base_path(stack, path):
+    server, keyed, _, _ = stack
+    before = len(keyed.requests)
+    reply = http("GET", f"{server.rest_url}/proxy/{path}")
+    assert reply.status == 400, reply.body
+    assert reply.content_type == "application/problem+json"
+    assert len(keyed.requests) == before

@@ -7,6 +7,7 @@ pub static APIS: &[support::declared::ApiSpec] = &[
     support::declared::ApiSpec {
         namespace: "mock-api",
         auth: None,
+        parameters: &[],
     },
 ];
 

@@ -68,6 +68,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     instructions: Some("MCP adapter using aggregate ref in mock mode."),
     routes: routes::ROUTES,
     links: routes::LINKS,
+    forwards: routes::FORWARDS,
     tools: tools::TOOLS,
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,

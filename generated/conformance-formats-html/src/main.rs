@@ -73,6 +73,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     instructions: None,
     routes: routes::ROUTES,
     links: routes::LINKS,
+    forwards: routes::FORWARDS,
     tools: tools::TOOLS,
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,

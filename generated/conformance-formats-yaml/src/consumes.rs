@@ -7,6 +7,13 @@ pub static APIS: &[support::declared::ApiSpec] = &[
     support::declared::ApiSpec {
         namespace: "mock-yaml",
         auth: None,
+        parameters: &[
+            support::declared::ParamSpec {
+                name: "User-Agent",
+                location: support::declared::WireIn::Header,
+                value: Some("Naftiko/1.0.0-2"),
+            },
+        ],
     },
 ];
 

@@ -7,6 +7,13 @@ pub static APIS: &[support::declared::ApiSpec] = &[
     support::declared::ApiSpec {
         namespace: "testns",
         auth: None,
+        parameters: &[
+            support::declared::ParamSpec {
+                name: "X-API-Key",
+                location: support::declared::WireIn::Header,
+                value: Some("ABC123"),
+            },
+        ],
     },
 ];
 

@@ -75,6 +75,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     ),
     routes: routes::ROUTES,
     links: routes::LINKS,
+    forwards: routes::FORWARDS,
     tools: tools::TOOLS,
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,

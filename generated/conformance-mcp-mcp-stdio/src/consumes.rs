@@ -7,6 +7,13 @@ pub static APIS: &[support::declared::ApiSpec] = &[
     support::declared::ApiSpec {
         namespace: "mock-api",
         auth: None,
+        parameters: &[
+            support::declared::ParamSpec {
+                name: "Content-Type",
+                location: support::declared::WireIn::Header,
+                value: Some("application/json"),
+            },
+        ],
     },
 ];
 

@@ -83,6 +83,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     instructions: Some("Durable Functions workflows as MCP tools."),
     routes: routes::ROUTES,
     links: routes::LINKS,
+    forwards: routes::FORWARDS,
     tools: tools::TOOLS,
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,

@@ -2,7 +2,7 @@
 
 //! The REST route table and the links that map upstream URLs onto it.
 use crate::operations::Upstream;
-use crate::support::rest::RouteSpec;
+use crate::support::rest::{ForwardSpec, RouteSpec};
 use crate::support::rewrite::RouteLink;
 /// One entry per exposed REST operation.
 pub static ROUTES: &[RouteSpec<Upstream>] = &[
@@ -195,6 +195,9 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         output: crate::support::mapping::Output::Passthrough,
     },
 ];
+
+/// The resources that `forward` requests to a consumed API.
+pub static FORWARDS: &[ForwardSpec<Upstream>] = &[];
 
 /// Upstream paths that have an exposed route, for rewriting management URLs.
 pub static LINKS: &[RouteLink] = &[

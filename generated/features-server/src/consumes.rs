@@ -11,6 +11,18 @@ pub static APIS: &[support::declared::ApiSpec] = &[
             placement: support::declared::KeyPlacement::Query,
             value: "{{KEYED_TOKEN}}",
         }),
+        parameters: &[
+            support::declared::ParamSpec {
+                name: "FEATURES_REGION",
+                location: support::declared::WireIn::Environment,
+                value: None,
+            },
+            support::declared::ParamSpec {
+                name: "X-Region",
+                location: support::declared::WireIn::Header,
+                value: Some("{{FEATURES_REGION}}"),
+            },
+        ],
     },
     support::declared::ApiSpec {
         namespace: "basic",
@@ -18,6 +30,7 @@ pub static APIS: &[support::declared::ApiSpec] = &[
             username: "{{BASIC_USER}}",
             password: "{{BASIC_PASSWORD}}",
         }),
+        parameters: &[],
     },
     support::declared::ApiSpec {
         namespace: "digest",
@@ -25,6 +38,7 @@ pub static APIS: &[support::declared::ApiSpec] = &[
             username: "{{DIGEST_USER}}",
             password: "{{DIGEST_PASSWORD}}",
         }),
+        parameters: &[],
     },
 ];
 

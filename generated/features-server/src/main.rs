@@ -137,6 +137,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     instructions: Some("The same features as tools."),
     routes: routes::ROUTES,
     links: routes::LINKS,
+    forwards: routes::FORWARDS,
     tools: tools::TOOLS,
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,

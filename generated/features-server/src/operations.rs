@@ -75,3 +75,11 @@ pub fn digest_read_secure(upstream: Upstream, args: Map<String, Value>) -> CallF
         upstream.declared.call(&crate::consumes::DIGEST_READ_SECURE, args).await
     })
 }
+
+/// Requests of `forward` resources, sent to `keyed` as they came.
+pub fn forward_to_keyed(
+    upstream: Upstream,
+    request: support::declared::Forwarded,
+) -> CallFuture {
+    Box::pin(async move { upstream.declared.forward(0, request).await })
+}

@@ -2,7 +2,7 @@
 
 //! The REST route table and the links that map upstream URLs onto it.
 use crate::operations::Upstream;
-use crate::support::rest::RouteSpec;
+use crate::support::rest::{ForwardSpec, RouteSpec};
 use crate::support::rewrite::RouteLink;
 /// One entry per exposed REST operation.
 pub static ROUTES: &[RouteSpec<Upstream>] = &[
@@ -147,6 +147,16 @@ pub static ROUTES: &[RouteSpec<Upstream>] = &[
         output: crate::support::mapping::Output::Mapped(
             "[{\"type\":\"object\",\"properties\":{\"secret\":{\"type\":\"string\",\"mapping\":\"$.secret\"}}}]",
         ),
+    },
+];
+
+/// The resources that `forward` requests to a consumed API.
+pub static FORWARDS: &[ForwardSpec<Upstream>] = &[
+    crate::support::rest::ForwardSpec {
+        prefix: "/proxy",
+        below: true,
+        trusted_headers: &["X-Trace"],
+        send: crate::operations::forward_to_keyed,
     },
 ];
 

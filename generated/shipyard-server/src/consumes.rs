@@ -9,6 +9,13 @@ pub static APIS: &[support::declared::ApiSpec] = &[
         auth: Some(support::declared::AuthSpec::Bearer {
             token: "{{REGISTRY_TOKEN}}",
         }),
+        parameters: &[
+            support::declared::ParamSpec {
+                name: "Registry-Version",
+                location: support::declared::WireIn::Header,
+                value: Some("{{REGISTRY_VERSION}}"),
+            },
+        ],
     },
     support::declared::ApiSpec {
         namespace: "legacy",
@@ -17,6 +24,7 @@ pub static APIS: &[support::declared::ApiSpec] = &[
             placement: support::declared::KeyPlacement::Header,
             value: "{{DOCKYARD_API_KEY}}",
         }),
+        parameters: &[],
     },
 ];
 

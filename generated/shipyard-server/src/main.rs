@@ -115,6 +115,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     instructions: Some("Shipyard MCP tools for fleet management"),
     routes: routes::ROUTES,
     links: routes::LINKS,
+    forwards: routes::FORWARDS,
     tools: tools::TOOLS,
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,

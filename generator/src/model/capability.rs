@@ -54,6 +54,8 @@ pub struct ConsumedApi {
     /// Server variables in the base URI (`appName` in `https://{appName}.azurewebsites.net`).
     pub variables: Vec<String>,
     pub auth: Option<OutboundAuth>,
+    /// The API's own `inputParameters` (its operations have them too, first).
+    pub parameters: Vec<WireParameter>,
     pub operations: Vec<ConsumedOperation>,
     pub pointer: String,
     /// The file that declares this API: the capability, or the shared consumer file it was
@@ -400,6 +402,22 @@ pub struct RestAdapter {
     pub port: u16,
     pub inbound_auth: Option<OutboundAuth>,
     pub operations: Vec<RestOperation>,
+    pub forwards: Vec<Forward>,
+    pub pointer: String,
+}
+
+/// A REST resource that `forward`s requests to a consumed API as they come.
+#[derive(Debug, Clone, Serialize)]
+pub struct Forward {
+    /// The resource path without its trailing `{path}` variable.
+    pub prefix: String,
+    /// Whether the path below `prefix` is forwarded.
+    pub below: bool,
+    /// Index into [`CapabilityModel::consumes`].
+    pub api: usize,
+    pub trusted_headers: Vec<String>,
+    /// The resource's `description`.
+    pub description: Option<String>,
     pub pointer: String,
 }
 

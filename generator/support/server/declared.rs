@@ -26,6 +26,8 @@ pub struct ApiSpec {
     pub namespace: &'static str,
     /// Its credentials.
     pub auth: Option<AuthSpec>,
+    /// Its own `inputParameters` (every operation has them too; a `forward` sends only these).
+    pub parameters: &'static [ParamSpec],
 }
 
 /// Where an API key goes.
@@ -386,53 +388,12 @@ fn build(
             format!("unresolved template parameters in the path `{path}`"),
         ));
     }
-    let mut digest = None;
-    match &api.spec.auth {
-        Some(AuthSpec::ApiKey {
-            name,
-            placement,
-            value,
-        }) => {
-            let value = scope.render(value);
-            match placement {
-                KeyPlacement::Header => insert_header(&mut headers, name, &value)?,
-                KeyPlacement::Query => query.push(((*name).to_owned(), value)),
-                KeyPlacement::Cookie => cookies.push(format!("{name}={value}")),
-            }
-        }
-        Some(AuthSpec::Bearer { token }) => {
-            let token = scope.render(token);
-            insert_header(&mut headers, "authorization", &format!("Bearer {token}"))?;
-        }
-        Some(AuthSpec::Basic { username, password }) => {
-            use base64::Engine as _;
-            let credentials = format!("{}:{}", scope.render(username), scope.render(password));
-            let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
-            insert_header(&mut headers, "authorization", &format!("Basic {encoded}"))?;
-        }
-        Some(AuthSpec::Digest { username, password }) => {
-            digest = Some((scope.render(username), scope.render(password)));
-        }
-        None => {}
-    }
+    let digest = credentials(api, &scope, &mut headers, &mut query, &mut cookies)?;
     if !cookies.is_empty() {
         insert_header(&mut headers, "cookie", &cookies.join("; "))?;
     }
     let mut url = join(&api.base, &path);
-    if !query.is_empty() {
-        let encoded: Vec<String> = query
-            .iter()
-            .map(|(name, value)| {
-                format!(
-                    "{}={}",
-                    percent_encoding::utf8_percent_encode(name, QUERY_VALUE),
-                    percent_encoding::utf8_percent_encode(value, QUERY_VALUE)
-                )
-            })
-            .collect();
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&encoded.join("&"));
-    }
+    append_query(&mut url, &query);
     let url = reqwest::Url::parse(&url)
         .map_err(|err| invalid("path", format!("the request URL is not valid: {err}")))?;
     let body = match &op.body {
@@ -486,6 +447,171 @@ fn build(
         body,
         digest,
     })
+}
+
+/// Applies the API's credentials: headers, query parameters and cookies added, or (digest)
+/// the user and password to answer the upstream's challenge with.
+fn credentials(
+    api: &Api,
+    scope: &Scope<'_>,
+    headers: &mut HeaderMap,
+    query: &mut Vec<(String, String)>,
+    cookies: &mut Vec<String>,
+) -> Result<Option<(String, String)>, CallError> {
+    match &api.spec.auth {
+        Some(AuthSpec::ApiKey {
+            name,
+            placement,
+            value,
+        }) => {
+            let value = scope.render(value);
+            match placement {
+                KeyPlacement::Header => insert_header(headers, name, &value)?,
+                KeyPlacement::Query => query.push(((*name).to_owned(), value)),
+                KeyPlacement::Cookie => cookies.push(format!("{name}={value}")),
+            }
+        }
+        Some(AuthSpec::Bearer { token }) => {
+            let token = scope.render(token);
+            insert_header(headers, "authorization", &format!("Bearer {token}"))?;
+        }
+        Some(AuthSpec::Basic { username, password }) => {
+            use base64::Engine as _;
+            let credentials = format!("{}:{}", scope.render(username), scope.render(password));
+            let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+            insert_header(headers, "authorization", &format!("Basic {encoded}"))?;
+        }
+        Some(AuthSpec::Digest { username, password }) => {
+            return Ok(Some((scope.render(username), scope.render(password))));
+        }
+        None => {}
+    }
+    Ok(None)
+}
+
+/// Appends percent-encoded query parameters to `url`.
+fn append_query(url: &mut String, query: &[(String, String)]) {
+    if query.is_empty() {
+        return;
+    }
+    let encoded: Vec<String> = query
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "{}={}",
+                percent_encoding::utf8_percent_encode(name, QUERY_VALUE),
+                percent_encoding::utf8_percent_encode(value, QUERY_VALUE)
+            )
+        })
+        .collect();
+    url.push(if url.contains('?') { '&' } else { '?' });
+    url.push_str(&encoded.join("&"));
+}
+
+/// A request to pass on to a consumed API as it came (a REST `forward`).
+#[derive(Debug)]
+pub struct Forwarded {
+    /// The method, as received.
+    pub method: axum::http::Method,
+    /// The path below the forwarding resource, as received (still percent-encoded).
+    pub path: String,
+    /// The query string, as received.
+    pub query: Option<String>,
+    /// The trusted headers of the request (every other header is dropped).
+    pub headers: HeaderMap,
+    /// The body, as received.
+    pub body: bytes::Bytes,
+    /// The body's media type (it goes with the body, trusted header or not).
+    pub content_type: Option<String>,
+}
+
+impl Declared {
+    /// Sends `request` to the consumed API at `api`: its base URL and the path below the
+    /// forwarding resource, with the API's own parameters (headers and query values of its
+    /// `inputParameters`, rendered over the bound variables) and credentials.
+    pub async fn forward(
+        &self,
+        api: usize,
+        request: Forwarded,
+    ) -> Result<UpstreamResponse, CallError> {
+        let Some(api) = self.apis.get(api) else {
+            return Err(CallError::Unreachable);
+        };
+        let empty = Map::new();
+        let scope = Scope {
+            params: &empty,
+            variables: &self.variables,
+        };
+        let mut headers = request.headers;
+        let mut query: Vec<(String, String)> = Vec::new();
+        let mut cookies: Vec<String> = Vec::new();
+        for spec in api.spec.parameters {
+            // Only fixed values: a forwarded request has no call parameters to read.
+            let Some(template) = spec.value else {
+                continue;
+            };
+            let value = scope.render(template);
+            if value.is_empty() || value.contains("{{") {
+                continue;
+            }
+            match spec.location {
+                WireIn::Query => query.push((spec.name.to_owned(), value)),
+                WireIn::Header => insert_header(&mut headers, spec.name, &value)?,
+                WireIn::Cookie => cookies.push(format!("{}={value}", spec.name)),
+                WireIn::Path | WireIn::Body | WireIn::Environment => {}
+            }
+        }
+        let digest = credentials(api, &scope, &mut headers, &mut query, &mut cookies)?;
+        if !cookies.is_empty() {
+            insert_header(&mut headers, "cookie", &cookies.join("; "))?;
+        }
+        let mut url = join(&api.base, &request.path);
+        if let Some(received) = request.query.as_deref() {
+            // The caller's own values of the parameters this server sets (an API key in the
+            // query) are dropped: the upstream would see two and might read the caller's.
+            let ours = |pair: &&str| {
+                let name = pair.split_once('=').map_or(*pair, |(name, _)| name);
+                let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+                query.iter().any(|(set, _)| *set == name)
+            };
+            let kept: Vec<&str> = received
+                .split('&')
+                .filter(|pair| !pair.is_empty())
+                .filter(|pair| !ours(pair))
+                .collect();
+            if !kept.is_empty() {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str(&kept.join("&"));
+            }
+        }
+        append_query(&mut url, &query);
+        let url = reqwest::Url::parse(&url)
+            .map_err(|err| invalid("path", format!("the request URL is not valid: {err}")))?;
+        let method =
+            reqwest::Method::from_bytes(request.method.as_str().as_bytes()).map_err(|_| {
+                invalid(
+                    "method",
+                    format!("unknown HTTP method `{}`", request.method),
+                )
+            })?;
+        let media_type = request
+            .content_type
+            .unwrap_or_else(|| "application/octet-stream".to_owned());
+        let body = (!request.body.is_empty())
+            .then(|| PreparedBody::Bytes(media_type, request.body.to_vec()));
+        let prepared = Prepared {
+            method,
+            url,
+            headers,
+            body,
+            digest,
+        };
+        let response = send(api, prepared).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(transport_error)?;
+        Ok(UpstreamResponse::json(status, headers, body))
+    }
 }
 
 #[cfg(feature = "multipart")]

@@ -47,6 +47,23 @@ pub struct RouteSpec<S: 'static> {
     pub output: Output,
 }
 
+/// A `forward` resource: requests at (or, with `below`, under) `prefix` go to a consumed API as
+/// they came, with only the trusted headers, and come back as a plain call's answer does (URLs
+/// rewritten, secrets removed).
+pub struct ForwardSpec<S: 'static> {
+    /// The resource's path without its trailing `{path}` variable (`/notion`).
+    pub prefix: &'static str,
+    /// Whether the path below `prefix` is forwarded (the resource path ends with `{path}`).
+    pub below: bool,
+    /// Request headers passed on (case-insensitive); every other one is dropped.
+    pub trusted_headers: &'static [&'static str],
+    /// The generated call into the consumed API.
+    pub send: ForwardFn<S>,
+}
+
+/// The generated call of a `forward`.
+pub type ForwardFn<S> = fn(S, crate::support::declared::Forwarded) -> upstream::CallFuture;
+
 /// Everything a request handler needs.
 pub struct RestContext<S: 'static> {
     /// The upstream (the generated client and its configuration).
@@ -75,6 +92,7 @@ struct Route<S: 'static> {
 pub fn router<S: Clone + Send + Sync + 'static>(
     context: RestContext<S>,
     routes: &'static [RouteSpec<S>],
+    forwards: &'static [ForwardSpec<S>],
     openapi: &'static str,
 ) -> Router {
     let context = Arc::new(context);
@@ -110,6 +128,19 @@ pub fn router<S: Clone + Send + Sync + 'static>(
             Problem::method_not_allowed(method.as_str(), request.uri().path())
         });
         app = app.route(path, methods);
+    }
+    for spec in forwards {
+        let ctx = context.clone();
+        let handler = move |request: Request| {
+            let ctx = ctx.clone();
+            async move { forward(&ctx, spec, request).await }
+        };
+        let pattern = if spec.below {
+            format!("{}/{{*path}}", spec.prefix.trim_end_matches('/'))
+        } else {
+            spec.prefix.to_owned()
+        };
+        app = app.route(&pattern, axum::routing::any(handler));
     }
     let app = app
         .route(
@@ -364,6 +395,109 @@ async fn respond<S: Clone + Send + Sync + 'static>(
         return mapped(ctx, parameters, &inputs, response, &public_base);
     }
     Ok(pass_through(ctx, response, &public_base))
+}
+
+async fn forward<S: Clone + Send + Sync + 'static>(
+    ctx: &RestContext<S>,
+    spec: &'static ForwardSpec<S>,
+    request: Request,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let response = match forward_request(ctx, spec, request).await {
+        Ok(response) => response,
+        Err(problem) => problem.into_response(),
+    };
+    tracing::info!(
+        method = %method,
+        route = %spec.prefix,
+        operation = "forward",
+        status = response.status().as_u16(),
+        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
+    response
+}
+
+async fn forward_request<S: Clone + Send + Sync + 'static>(
+    ctx: &RestContext<S>,
+    spec: &'static ForwardSpec<S>,
+    request: Request,
+) -> Result<Response, Problem> {
+    let (parts, body) = request.into_parts();
+    if let Some(problem) = crate::support::app::head_problem(&parts.uri, &parts.headers) {
+        return Err(problem);
+    }
+    if let Some(auth) = &ctx.auth
+        && !auth.allows(&parts.headers, parts.uri.query())
+    {
+        return Err(Problem::unauthorized());
+    }
+    let public_base = public_base(&parts.headers);
+    let path = parts
+        .uri
+        .path()
+        .strip_prefix(spec.prefix.trim_end_matches('/'))
+        .unwrap_or_default()
+        .trim_start_matches('/')
+        .to_owned();
+    forwardable_path(&path)?;
+    let mut headers = HeaderMap::new();
+    for name in spec.trusted_headers {
+        for value in parts.headers.get_all(*name) {
+            if let Ok(header) = axum::http::HeaderName::from_bytes(name.as_bytes()) {
+                headers.append(header, value.clone());
+            }
+        }
+    }
+    let body = axum::body::to_bytes(body, ctx.body_limit)
+        .await
+        .map_err(|_| {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Payload Too Large",
+                format!("the request body exceeds {} bytes", ctx.body_limit),
+            )
+        })?;
+    let forwarded = crate::support::declared::Forwarded {
+        method: parts.method.clone(),
+        path,
+        query: parts.uri.query().map(str::to_owned),
+        headers,
+        body,
+        content_type: parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|it| it.to_str().ok())
+            .map(str::to_owned),
+    };
+    let response = (spec.send)(ctx.upstream.clone(), forwarded)
+        .await
+        .map_err(|err| match err {
+            CallError::InvalidArgument { name, message } => {
+                Problem::invalid_parameter(&name, format!("`{name}`: {message}"))
+            }
+            CallError::Unreachable => Problem::upstream_unreachable(),
+            CallError::Timeout => Problem::upstream_timeout(),
+        })?;
+    Ok(pass_through(ctx, response, &public_base))
+}
+
+/// Refuses a forwarded path that is not one the upstream would read as written: malformed
+/// percent-encoding, text that is not UTF-8, and dot segments (plain or encoded) or backslashes,
+/// which URL parsing would resolve and so climb out of the consumed API's base path. An encoded
+/// slash stays encoded: it cannot climb.
+fn forwardable_path(path: &str) -> Result<(), Problem> {
+    for raw in path.split('/') {
+        let segment = decode_segment("path", raw)?;
+        if segment == "." || segment == ".." || raw.contains('\\') {
+            return Err(Problem::invalid_parameter(
+                "path",
+                format!("`path` may not hold the segment `{raw}`"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A failed orchestration step as a problem naming the step: its upstream's client errors keep
@@ -701,6 +835,25 @@ mod tests {
             "variables keep their case"
         );
         assert_eq!(canonical_path(path, TEMPLATES, false), None);
+    }
+
+    #[test]
+    fn forwarded_paths_cannot_climb_out_of_the_base_path() {
+        for fine in ["", "users/1", "a%2Fb/c", "v1.2/x..y/.hidden"] {
+            assert!(forwardable_path(fine).is_ok(), "{fine}");
+        }
+        for refused in [
+            "..",
+            "a/../b",
+            "a/%2e%2E/b",
+            "./a",
+            "a/%2e",
+            "a\\..",
+            "a%ZZ",
+            "%C3%28",
+        ] {
+            assert!(forwardable_path(refused).is_err(), "{refused}");
+        }
     }
 
     #[test]

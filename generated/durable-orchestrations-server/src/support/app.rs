@@ -233,6 +233,8 @@ pub struct ServerSpec<S: 'static> {
     pub instructions: Option<&'static str>,
     /// The REST routes.
     pub routes: &'static [crate::support::rest::RouteSpec<S>],
+    /// The REST `forward` resources.
+    pub forwards: &'static [crate::support::rest::ForwardSpec<S>],
     /// How upstream URLs map onto the REST routes.
     pub links: &'static [crate::support::rewrite::RouteLink],
     /// The MCP tool bindings.
@@ -350,8 +352,9 @@ pub async fn run<S: Clone + Send + Sync + 'static>(
             body_limit: options.body_limit,
             case_insensitive_paths: spec.case_insensitive_paths,
         };
-        let router = crate::support::rest::router(context, spec.routes, spec.openapi)
-            .layer(axum::extract::DefaultBodyLimit::max(options.body_limit));
+        let router =
+            crate::support::rest::router(context, spec.routes, spec.forwards, spec.openapi)
+                .layer(axum::extract::DefaultBodyLimit::max(options.body_limit));
         tasks.spawn(serve("rest", addr, router, token.clone(), options.limits));
     }
     if let Some(addr) = options.mcp_addr {

@@ -8,7 +8,8 @@ use quote::{format_ident, quote};
 
 use crate::emit::server::operations::Calls;
 use crate::model::capability::{
-    CapabilityModel, DeclaredBody, KeyPlacement, OutboundAuth, RawFormat, ValueSource, WireLocation,
+    CapabilityModel, DeclaredBody, KeyPlacement, OutboundAuth, RawFormat, ValueSource,
+    WireLocation, WireParameter,
 };
 
 /// The name of the static describing consumed operation `index` of API `api`.
@@ -127,12 +128,30 @@ fn body(body: Option<&DeclaredBody>) -> TokenStream {
     quote! { Some(support::declared::BodySpec::#spec) }
 }
 
+fn parameter(param: &WireParameter) -> TokenStream {
+    let name = &param.name;
+    let location = format_ident!(
+        "{}",
+        match param.location {
+            WireLocation::Query => "Query",
+            WireLocation::Header => "Header",
+            WireLocation::Path => "Path",
+            WireLocation::Cookie => "Cookie",
+            WireLocation::Body => "Body",
+            WireLocation::Environment => "Environment",
+        }
+    );
+    let value = option_str(param.value.as_deref());
+    quote! { support::declared::ParamSpec { name: #name, location: support::declared::WireIn::#location, value: #value } }
+}
+
 /// `src/consumes.rs`.
 pub fn tokens(model: &CapabilityModel, calls: &Calls) -> TokenStream {
     let apis = model.consumes.iter().map(|api| {
         let namespace = &api.namespace;
         let auth = auth(api.auth.as_ref());
-        quote! { support::declared::ApiSpec { namespace: #namespace, auth: #auth } }
+        let parameters = api.parameters.iter().map(parameter);
+        quote! { support::declared::ApiSpec { namespace: #namespace, auth: #auth, parameters: &[#(#parameters),*] } }
     });
     let operations = calls.declared().map(|(api, index)| {
         let op = &model.consumes[api].operations[index];
@@ -142,22 +161,7 @@ pub fn tokens(model: &CapabilityModel, calls: &Calls) -> TokenStream {
             model.consumes[api].namespace, op.name, op.method, op.request.path
         );
         let (op_name, method, path) = (&op.name, &op.method, &op.request.path);
-        let parameters = op.request.parameters.iter().map(|param| {
-            let name = &param.name;
-            let location = format_ident!(
-                "{}",
-                match param.location {
-                    WireLocation::Query => "Query",
-                    WireLocation::Header => "Header",
-                    WireLocation::Path => "Path",
-                    WireLocation::Cookie => "Cookie",
-                    WireLocation::Body => "Body",
-                    WireLocation::Environment => "Environment",
-                }
-            );
-            let value = option_str(param.value.as_deref());
-            quote! { support::declared::ParamSpec { name: #name, location: support::declared::WireIn::#location, value: #value } }
-        });
+        let parameters = op.request.parameters.iter().map(parameter);
         let body = body(op.request.body.as_ref());
         let format = format(op.format);
         let selector = option_str(op.selector.as_deref());

@@ -373,6 +373,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
             instructions: #instructions,
             routes: routes::ROUTES,
             links: routes::LINKS,
+            forwards: routes::FORWARDS,
             tools: tools::TOOLS,
             resources: tools::RESOURCES,
             prompts: tools::PROMPTS,

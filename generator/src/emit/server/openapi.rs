@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use crate::model::capability::{
-    CapabilityModel, Input, Location, Origin, RestAdapter, RestOperation,
+    CapabilityModel, Forward, Input, Location, Origin, RestAdapter, RestOperation,
 };
 
 /// The file name inside the server crate.
@@ -239,6 +239,77 @@ fn top_level_field(path: &str) -> Option<&str> {
     (!inner.contains('\'')).then_some(inner)
 }
 
+/// The path item of a `forward` resource: every method, the rest of the path as one parameter
+/// (OpenAPI has no way to say it may hold slashes, so the description does), the upstream's
+/// answer passed through.
+fn forward_item(
+    model: &CapabilityModel,
+    adapter: &RestAdapter,
+    forward: &Forward,
+) -> (String, Value) {
+    let namespace = &model.consumes[forward.api].namespace;
+    let path = if forward.below {
+        format!("{}/{{path}}", forward.prefix.trim_end_matches('/'))
+    } else {
+        forward.prefix.clone()
+    };
+    let below = if forward.below {
+        " and every path below it"
+    } else {
+        ""
+    };
+    let trusted = if forward.trusted_headers.is_empty() {
+        "no header of the caller".to_owned()
+    } else {
+        format!(
+            "only the caller's headers {}",
+            forward.trusted_headers.join(", ")
+        )
+    };
+    let description = format!(
+        "{}Forwarded to the `{namespace}` API as it comes ({}{below}): same method, query string and body, {trusted}.",
+        forward
+            .description
+            .as_deref()
+            .map(|it| format!("{it}\n\n"))
+            .unwrap_or_default(),
+        forward.prefix,
+    );
+    let mut item = Map::new();
+    for method in ["get", "put", "post", "delete", "patch"] {
+        let mut op = json!({
+            "operationId": format!("forward-{}-{method}", namespace),
+            "summary": format!("{} {path} (forwarded to `{namespace}`)", method.to_uppercase()),
+            "description": description,
+            "tags": [adapter.namespace],
+            "responses": {
+                "200": {"description": "The upstream's answer, passed through (any status)"},
+                "400": problem_response("A path segment with malformed percent-encoding or a dot segment"),
+                "413": problem_response("Request body too large"),
+                "502": problem_response("The upstream API could not be reached"),
+                "504": problem_response("The upstream API did not answer in time"),
+            },
+        });
+        if forward.below {
+            op["parameters"] = json!([{
+                "name": "path",
+                "in": "path",
+                "required": true,
+                "description": "The rest of the path, slashes included",
+                "schema": {"type": "string"},
+            }]);
+        }
+        if matches!(method, "put" | "post" | "patch") {
+            op["requestBody"] = json!({"required": false, "content": {"*/*": {"schema": {}}}});
+        }
+        if adapter.inbound_auth.is_some() {
+            op["responses"]["401"] = problem_response("Missing or invalid credentials");
+        }
+        item.insert(method.to_owned(), op);
+    }
+    (path, Value::Object(item))
+}
+
 /// The OpenAPI document of the capability's REST adapters.
 pub fn document(
     model: &CapabilityModel,
@@ -273,6 +344,10 @@ pub fn document(
             let entry = paths.entry(op.path.clone()).or_insert_with(|| json!({}));
             entry[op.method.to_lowercase()] = operation(&mut components, model, adapter, op);
         }
+        for forward in &adapter.forwards {
+            let (path, item) = forward_item(model, adapter, forward);
+            paths.insert(path, item);
+        }
     }
     let title = model
         .label
@@ -285,6 +360,11 @@ pub fn document(
     } else {
         "\n\nA trailing slash is accepted. A query parameter an operation does not list is answered 400."
     });
+    if model.rest.iter().any(|it| !it.forwards.is_empty()) {
+        description.push_str(
+            " Forwarded paths match their prefix as written and pass any query parameter on.",
+        );
+    }
     json!({
         "openapi": "3.1.0",
         "info": {

@@ -30,6 +30,8 @@ enum Via {
 /// Which generated function calls each used consumed operation, and how.
 pub struct Calls {
     functions: BTreeMap<(usize, usize), (String, Via)>,
+    /// The consumed APIs (by index) that `forward` resources send to, with their function.
+    forwards: BTreeMap<usize, String>,
 }
 
 impl Calls {
@@ -45,11 +47,18 @@ impl Calls {
             .any(|(_, via)| matches!(via, Via::Client(_)))
     }
 
-    /// Whether some operation is sent as declared.
+    /// Whether some operation (or a `forward`) is sent as declared.
     pub fn uses_declared(&self) -> bool {
-        self.functions
-            .values()
-            .any(|(_, via)| matches!(via, Via::Declared))
+        !self.forwards.is_empty()
+            || self
+                .functions
+                .values()
+                .any(|(_, via)| matches!(via, Via::Declared))
+    }
+
+    /// The function that forwards requests to consumed API `api`.
+    pub fn forward_function(&self, api: usize) -> Option<&str> {
+        self.forwards.get(&api).map(String::as_str)
     }
 
     /// Whether consumed operation `index` of API `api` is sent as declared.
@@ -128,7 +137,20 @@ pub fn plan(model: &CapabilityModel, api: Option<&Api>) -> Calls {
         let name = crate::model::names::field_name(&name);
         functions.insert((call.api, call.index), (name, via));
     }
-    Calls { functions }
+    let forwards = model
+        .rest
+        .iter()
+        .flat_map(|it| &it.forwards)
+        .map(|forward| {
+            let namespace = model.consumes[forward.api].namespace.to_snake_case();
+            let name = crate::model::names::field_name(&format!("forward_to_{namespace}"));
+            (forward.api, name)
+        })
+        .collect();
+    Calls {
+        functions,
+        forwards,
+    }
 }
 
 /// The consumed input that feeds API parameter `wire` at `location`.
@@ -320,6 +342,20 @@ pub fn tokens(
             _ => functions.push(declared_function(model, *api_idx, *index, name)),
         }
     }
+    for (api_idx, name) in &calls.forwards {
+        let function = format_ident!("{name}");
+        let api_index = proc_macro2::Literal::usize_unsuffixed(*api_idx);
+        let doc = format!(
+            " Requests of `forward` resources, sent to `{}` as they came.",
+            model.consumes[*api_idx].namespace
+        );
+        functions.push(quote! {
+            #[doc = #doc]
+            pub fn #function(upstream: Upstream, request: support::declared::Forwarded) -> CallFuture {
+                Box::pin(async move { upstream.declared.forward(#api_index, request).await })
+            }
+        });
+    }
     let client = match (calls.uses_client(), api, &config.client_crate) {
         (true, Some(api), Some(crate_name)) => {
             Some((api, format_ident!("{}", crate_name.to_snake_case())))
@@ -396,11 +432,14 @@ pub fn tokens(
             use serde_json::{Map, Value};
             use crate::support::upstream::{CallError, CallFuture, UpstreamResponse};
         }
-    } else if declared {
+    } else if calls.declared().next().is_some() {
         quote! {
             use serde_json::{Map, Value};
             use crate::support::upstream::CallFuture;
         }
+    } else if declared {
+        // Only `forward`s.
+        quote! { use crate::support::upstream::CallFuture; }
     } else {
         TokenStream::new()
     };

@@ -245,15 +245,36 @@ pub fn routes(model: &CapabilityModel, calls: &Calls) -> TokenStream {
             }
         });
     }
+    let forwards: Vec<TokenStream> = model
+        .rest
+        .iter()
+        .flat_map(|it| &it.forwards)
+        .filter_map(|forward| {
+            let function = format_ident!("{}", calls.forward_function(forward.api)?);
+            let (prefix, below) = (&forward.prefix, forward.below);
+            let trusted = &forward.trusted_headers;
+            Some(quote! {
+                crate::support::rest::ForwardSpec {
+                    prefix: #prefix,
+                    below: #below,
+                    trusted_headers: &[#(#trusted),*],
+                    send: crate::operations::#function,
+                }
+            })
+        })
+        .collect();
     quote! {
         //! The REST route table and the links that map upstream URLs onto it.
 
         use crate::operations::Upstream;
-        use crate::support::rest::RouteSpec;
+        use crate::support::rest::{ForwardSpec, RouteSpec};
         use crate::support::rewrite::RouteLink;
 
         /// One entry per exposed REST operation.
         pub static ROUTES: &[RouteSpec<Upstream>] = &[#(#routes),*];
+
+        /// The resources that `forward` requests to a consumed API.
+        pub static FORWARDS: &[ForwardSpec<Upstream>] = &[#(#forwards),*];
 
         /// Upstream paths that have an exposed route, for rewriting management URLs.
         pub static LINKS: &[RouteLink] = &[#(#links),*];

@@ -1,5 +1,5 @@
 //! Constructs capgen parses but does not generate code for: skill and control adapters (C201);
-//! `script` steps and `forward` (C202); outbound `oauth2`
+//! `script` steps (C202); outbound `oauth2`
 //! authentication (C203). Each is a warning at the construct: the rest of the capability is
 //! still generated.
 
@@ -39,13 +39,6 @@ pub fn check(file: &Arc<SourceFile>, capability: &Capability, diags: &mut Diagno
             Exposes::Rest(rest) => {
                 for (r, resource) in rest.resources.iter().enumerate() {
                     let resource_pointer = pointer_join(&pointer_join(&pointer, "resources"), r);
-                    if resource.forward.is_some() {
-                        out.construct(
-                            &pointer_join(&resource_pointer, "forward"),
-                            true,
-                            &format!("`forward` (resource `{}`) is not generated", resource.path),
-                        );
-                    }
                     for (o, operation) in resource.operations.iter().enumerate() {
                         let op_pointer =
                             pointer_join(&pointer_join(&resource_pointer, "operations"), o);

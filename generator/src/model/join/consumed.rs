@@ -174,6 +174,15 @@ fn consumed_api(
         base_uri: normalize_template(&http.base_uri),
         variables,
         auth,
+        parameters: http
+            .input_parameters
+            .iter()
+            .map(|param| WireParameter {
+                name: param.name.clone(),
+                location: wire_location(param.location),
+                value: param.value.clone(),
+            })
+            .collect(),
         operations,
         pointer: pointer.to_owned(),
         file: ctx.file.display_path().to_owned(),

@@ -12,8 +12,8 @@ use crate::load::capability::model::{
 };
 use crate::load::diagnostics::{Code, Diagnostic, pointer_join};
 use crate::model::capability::{
-    Annotations, Argument, Call, ConsumedApi, Input, Location, McpAdapter, Origin, OutputShape,
-    RestAdapter, RestOperation, Tool, ValueSource,
+    Annotations, Argument, Call, ConsumedApi, Forward, Input, Location, McpAdapter, Origin,
+    OutputShape, RestAdapter, RestOperation, Tool, ValueSource,
 };
 use crate::model::join::steps::{self, Owner};
 use crate::model::join::{
@@ -478,14 +478,100 @@ pub fn rest_adapter(
             });
         }
     }
+    let forwards = adapter
+        .resources
+        .iter()
+        .enumerate()
+        .filter_map(|(ri, resource)| {
+            let config = resource.forward.as_ref()?;
+            forward(
+                ctx,
+                consumes,
+                resource,
+                config,
+                &format!("{pointer}/resources/{ri}"),
+            )
+        })
+        .collect();
     RestAdapter {
         namespace: adapter.namespace.clone(),
         address: adapter.address.clone(),
         port: adapter.port,
         inbound_auth,
         operations,
+        forwards,
         pointer: pointer.to_owned(),
     }
+}
+
+/// A resource's `forward`: its path must be a prefix, optionally followed by one `{path}`
+/// variable (the rest of the request path, slashes included).
+fn forward(
+    ctx: &mut Ctx<'_>,
+    consumes: &[ConsumedApi],
+    resource: &crate::load::capability::model::ExposedResource,
+    config: &crate::load::capability::model::ForwardConfig,
+    pointer: &str,
+) -> Option<Forward> {
+    let at = format!("{pointer}/forward/targetNamespace");
+    let Some(api) = consumes
+        .iter()
+        .position(|it| it.namespace == config.target_namespace)
+    else {
+        let known: Vec<&str> = consumes.iter().map(|it| it.namespace.as_str()).collect();
+        let message = format!(
+            "`forward` names no consumed namespace `{}`",
+            config.target_namespace
+        );
+        ctx.report(
+            Diagnostic::error(Code::UnknownCall, message)
+                .with_help(format!("consumed namespaces: {}", known.join(", "))),
+            at,
+        );
+        return None;
+    };
+    if !resource.operations.is_empty() {
+        let message = format!(
+            "`{}` has operations and a `forward`: the operations are served, the forward is not",
+            resource.path
+        );
+        ctx.report_key(
+            Diagnostic::warning(Code::UnsupportedConstruct, message),
+            format!("{pointer}/forward"),
+        );
+        return None;
+    }
+    let path = normalize_template(&resource.path);
+    let variables = template_variables(&path);
+    let (prefix, below) = match variables.as_slice() {
+        [] => (path.clone(), false),
+        [last] if path.ends_with(&format!("/{{{last}}}")) => {
+            (path[..path.len() - last.len() - 3].to_owned(), true)
+        }
+        _ => {
+            let message = format!(
+                "a `forward` path is a prefix with at most one trailing variable (`/notion/{{path}}`); `{}` is not",
+                resource.path
+            );
+            ctx.report(
+                Diagnostic::error(Code::UnsupportedConstruct, message),
+                format!("{pointer}/path"),
+            );
+            return None;
+        }
+    };
+    Some(Forward {
+        prefix: if prefix.is_empty() {
+            "/".to_owned()
+        } else {
+            prefix
+        },
+        below,
+        api,
+        trusted_headers: config.trusted_headers.clone(),
+        description: resource.description.clone(),
+        pointer: pointer.to_owned(),
+    })
 }
 
 /// The JSONPath of a top-level field.

@@ -232,3 +232,32 @@ fn operation_missing_from_openapi_is_a_warning() {
     let _ = join(&file, &cap, &[], Some(&doc), &mut diags);
     assert!(diags.iter().any(|it| it.code == Code::NoOpenApiMatch));
 }
+
+#[test]
+fn forward_takes_the_prefix_below_its_path_variable() {
+    let joined = run(
+        "    - type: rest\n      namespace: rest\n      port: 8080\n      resources:\n        - path: /proxy/{{path}}\n          forward: {targetNamespace: api, trustedHeaders: [X-Trace]}\n",
+    );
+    assert!(!joined.diags.has_errors(), "{:?}", joined.diags);
+    let forward = &joined.model.rest[0].forwards[0];
+    assert_eq!((forward.prefix.as_str(), forward.below), ("/proxy", true));
+    assert_eq!(forward.trusted_headers, vec!["X-Trace".to_owned()]);
+}
+
+#[test]
+fn forward_to_an_unknown_namespace_is_an_error() {
+    let joined = run(
+        "    - type: rest\n      namespace: rest\n      port: 8080\n      resources:\n        - path: /proxy/{{path}}\n          forward: {targetNamespace: nope}\n",
+    );
+    assert_eq!(joined.codes().iter().filter(|it| it.0 == "J001").count(), 1);
+    assert!(joined.model.rest[0].forwards.is_empty());
+}
+
+#[test]
+fn forward_with_a_variable_inside_its_path_is_refused() {
+    let joined = run(
+        "    - type: rest\n      namespace: rest\n      port: 8080\n      resources:\n        - path: /proxy/{{a}}/x/{{b}}\n          forward: {targetNamespace: api}\n",
+    );
+    assert!(joined.diags.has_errors());
+    assert!(joined.model.rest[0].forwards.is_empty());
+}
