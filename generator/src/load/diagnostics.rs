@@ -126,7 +126,8 @@ codes! {
     ConsumedOutputPassthrough = "C108",
     /// An adapter type capgen parses but does not generate (skill, control).
     UnsupportedAdapter = "C201",
-    /// A construct capgen parses but does not generate (aggregates, steps, ref, forward, resources, prompts).
+    /// A construct capgen parses but does not generate (Python and Groovy `script` steps, a
+    /// `forward` beside operations).
     UnsupportedConstruct = "C202",
     /// An authentication type capgen cannot apply in this position.
     UnsupportedAuth = "C203",
@@ -162,6 +163,8 @@ codes! {
     DuplicateName = "J007",
     /// A step `index` or a `mappings` value names no earlier step.
     UnknownStep = "J008",
+    /// A `script` step capgen cannot run as written (language, location, file paths).
+    ScriptStep = "J009",
     /// A consumed operation has no matching OpenAPI operation.
     NoOpenApiMatch = "J101",
     /// An OpenAPI operation no capability uses.

@@ -383,6 +383,22 @@ pub enum StepKind {
         value: String,
         fields: Vec<String>,
     },
+    /// Runs a JavaScript file over the inputs, the earlier step outputs and its `with` values.
+    Script {
+        /// The scripts directory (`file:///…`).
+        location: String,
+        /// The main script, relative to `location`.
+        file: String,
+        /// Scripts evaluated before it, in order, relative to `location`.
+        dependencies: Vec<String>,
+        arguments: Vec<Argument>,
+        /// Milliseconds a run may take.
+        timeout_ms: u64,
+        /// How many statements a run may execute.
+        statement_limit: u64,
+        /// `management.scripting.enabled`, when the capability sets it.
+        enabled: Option<bool>,
+    },
 }
 
 /// A `mappings` entry.

@@ -525,6 +525,11 @@ fn step_problem(ctx: &RestContext<impl Sized>, failure: StepFailure, public_base
             "Gateway Timeout",
             format!("step `{step}`: the upstream API (`{operation}`) did not answer in time"),
         ),
+        FailureKind::Script(message) => Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Script failed",
+            format!("step `{step}` (`{operation}`): {message}"),
+        ),
         FailureKind::Status(response) => {
             let status = if response.status.is_client_error() {
                 response.status

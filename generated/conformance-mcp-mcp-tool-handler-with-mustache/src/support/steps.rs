@@ -2,7 +2,8 @@
 
 //! Orchestrated `steps`, as the Naftiko engine runs them: `call` steps send a consumed
 //! operation (their output is the upstream JSON, projected by that operation's
-//! `outputParameters`), `lookup` steps pick entries of an earlier step's output, and `mappings`
+//! `outputParameters`), `lookup` steps pick entries of an earlier step's output, `script` steps
+//! run JavaScript over everything before them (`scripts`), and `mappings`
 //! build the answer from the step outputs (`targetName` in dot notation, `value` a JSONPath
 //! `$.<step>.<path>`).
 //!
@@ -27,6 +28,7 @@ use serde_json::{Map, Value};
 
 use crate::support::mapping;
 use crate::support::mustache;
+use crate::support::scripts::{self, ScriptSpec};
 use crate::support::upstream::{self, ArgSpec, CallError, CallFn, CallFuture, UpstreamResponse};
 
 /// The orchestration of an exposed operation, tool or aggregate function.
@@ -83,6 +85,8 @@ pub enum StepKind<S: 'static> {
         /// The fields copied from a matching entry.
         fields: &'static [&'static str],
     },
+    /// Runs a script over the inputs and every earlier step output.
+    Script(&'static ScriptSpec),
 }
 
 /// An orchestration with its JSON parsed once.
@@ -103,7 +107,7 @@ impl<S: 'static> Orchestration<S> {
                 .iter()
                 .map(|step| match &step.kind {
                     StepKind::Call { outputs, .. } => parse(outputs),
-                    StepKind::Lookup { .. } => Vec::new(),
+                    StepKind::Lookup { .. } | StepKind::Script(_) => Vec::new(),
                 })
                 .collect(),
             outputs: parse(self.outputs),
@@ -138,6 +142,8 @@ pub enum FailureKind {
     Call(CallError),
     /// The upstream answered with an error status.
     Status(UpstreamResponse),
+    /// A script could not be read or failed (why, in words).
+    Script(String),
 }
 
 /// Runs the orchestration over the exposed `inputs`.
@@ -176,10 +182,29 @@ pub async fn run<S: Clone + Send + Sync + 'static>(
                     .and_then(|data| lookup(data, matching, wanted, fields));
                 state.finished[index] = true;
             }
+            StepKind::Script(script) => {
+                // Its `after` lists every earlier step, so their outputs are all in.
+                let scope = scope(steps, &state.outputs, inputs);
+                let context = upstream::arguments(script.with, &scope, variables, true);
+                state.outputs[index] =
+                    run_script(script, context)
+                        .await
+                        .map_err(|message| StepFailure {
+                            step: step.name,
+                            operation: script.file,
+                            kind: FailureKind::Script(message),
+                        })?;
+                state.finished[index] = true;
+            }
         }
     }
     state.settle(compiled).await?;
     if compiled.spec.mappings.is_empty() {
+        // A script at the end shaped the answer: it is the answer.
+        if let Some(StepKind::Script(_)) = steps.last().map(|it| &it.kind) {
+            let output = state.outputs.last_mut().and_then(Option::take);
+            return Ok(Outcome::Mapped(output.unwrap_or(Value::Null)));
+        }
         return match state.last {
             Some((_, response)) => Ok(Outcome::Last(response)),
             None => Ok(Outcome::Mapped(Value::Object(Map::new()))),
@@ -214,7 +239,7 @@ impl State {
             let step = &compiled.spec.steps[index];
             let operation = match &step.kind {
                 StepKind::Call { operation, .. } => *operation,
-                StepKind::Lookup { .. } => "",
+                StepKind::Lookup { .. } | StepKind::Script(_) => "",
             };
             let fail = |kind| StepFailure {
                 step: step.name,
@@ -233,6 +258,21 @@ impl State {
         }
         Ok(())
     }
+}
+
+/// Reads and runs a script on the blocking pool: its output, `None` when it assigns no
+/// `result`.
+async fn run_script(
+    script: &'static ScriptSpec,
+    context: Map<String, Value>,
+) -> Result<Option<Value>, String> {
+    scripts::permitted(script)?;
+    tokio::task::spawn_blocking(move || {
+        let sources = scripts::sources(script)?;
+        scripts::run(script, &sources, &Value::Object(context))
+    })
+    .await
+    .map_err(|_| "the script run was cancelled".to_owned())?
 }
 
 /// The exposed inputs, then each finished step's output under its name (later ones shadow).

@@ -205,6 +205,7 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
                         let what = match failure.kind {
                             FailureKind::Call(err) => call_error_text(err),
                             FailureKind::Status(response) => self.upstream_error_text(&response),
+                            FailureKind::Script(message) => message,
                         };
                         error_text(format!("Step `{step}` (`{operation}`) failed. {what}"))
                     }
@@ -269,6 +270,7 @@ impl<S: Clone + Send + Sync + 'static> McpServer<S> {
                         let what = match failure.kind {
                             FailureKind::Call(err) => call_error_text(err),
                             FailureKind::Status(response) => self.upstream_error_text(&response),
+                            FailureKind::Script(message) => message,
                         };
                         return Err(failed(format!("step `{}` failed. {what}", failure.step)));
                     }

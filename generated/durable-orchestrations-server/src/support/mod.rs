@@ -22,5 +22,6 @@ pub mod prompts;
 pub mod resources;
 pub mod rest;
 pub mod rewrite;
+pub mod scripts;
 pub mod steps;
 pub mod upstream;

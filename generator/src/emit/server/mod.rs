@@ -58,6 +58,10 @@ const SUPPORT: &[(&str, &str)] = &[
         "rewrite.rs",
         include_str!("../../../support/server/rewrite.rs"),
     ),
+    (
+        "scripts.rs",
+        include_str!("../../../support/server/scripts.rs"),
+    ),
     ("steps.rs", include_str!("../../../support/server/steps.rs")),
     (
         "prompts.rs",
@@ -201,7 +205,39 @@ fn features(model: &CapabilityModel, calls: &operations::Calls) -> Vec<&'static 
     {
         res.push("multipart");
     }
+    if orchestrations(model)
+        .flat_map(|it| &it.steps)
+        .any(|step| matches!(step.kind, crate::model::capability::StepKind::Script { .. }))
+    {
+        res.push("scripts");
+    }
     res
+}
+
+/// Every orchestration of the capability: REST operations, MCP tools and resources.
+fn orchestrations(
+    model: &CapabilityModel,
+) -> impl Iterator<Item = &crate::model::capability::Orchestration> {
+    use crate::model::capability::ResourceSource;
+    let operations = model
+        .rest
+        .iter()
+        .flat_map(|it| &it.operations)
+        .filter_map(|op| op.steps.as_ref());
+    let tools = model
+        .mcp
+        .iter()
+        .flat_map(|it| &it.tools)
+        .filter_map(|tool| tool.steps.as_ref());
+    let resources = model
+        .mcp
+        .iter()
+        .flat_map(|it| &it.resources)
+        .filter_map(|resource| match &resource.source {
+            ResourceSource::Steps { orchestration } => Some(orchestration),
+            _ => None,
+        });
+    operations.chain(tools).chain(resources)
 }
 
 /// Emits the server crate for `model` (files relative to the crate directory). `api` is the

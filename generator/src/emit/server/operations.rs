@@ -84,7 +84,7 @@ pub fn step_calls(steps: Option<&Orchestration>) -> impl Iterator<Item = &Call> 
         .flat_map(|it| &it.steps)
         .filter_map(|step| match &step.kind {
             StepKind::Call { call, .. } => Some(call),
-            StepKind::Lookup { .. } => None,
+            StepKind::Lookup { .. } | StepKind::Script { .. } => None,
         })
 }
 

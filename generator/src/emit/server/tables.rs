@@ -130,6 +130,32 @@ fn orchestration_ref(
                     }
                 }
             }
+            StepKind::Script {
+                location,
+                file,
+                dependencies,
+                arguments: with,
+                timeout_ms,
+                statement_limit,
+                enabled,
+            } => {
+                let with = arguments(with);
+                let enabled = match enabled {
+                    Some(it) => quote! { Some(#it) },
+                    None => quote! { None },
+                };
+                quote! {
+                    crate::support::steps::StepKind::Script(&crate::support::scripts::ScriptSpec {
+                        location: #location,
+                        file: #file,
+                        dependencies: &[#(#dependencies),*],
+                        with: &[#(#with),*],
+                        timeout_ms: #timeout_ms,
+                        statement_limit: #statement_limit,
+                        enabled: #enabled,
+                    })
+                }
+            }
         };
         tokens.push(quote! {
             crate::support::steps::StepSpec { name: #name, after: &[#(#after),*], kind: #kind }

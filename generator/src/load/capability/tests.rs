@@ -716,20 +716,6 @@ fn c201_skill_and_control_adapters() {
 }
 
 #[test]
-fn c202_script_steps_are_not_generated() {
-    let text = BASE.replace(
-        "      call: api.get-item\n",
-        "      steps:\n      - type: call\n        name: one\n        call: api.get-item\n      - type: script\n        name: two\n        language: python\n        location: file:///s\n        file: a.py\n",
-    ) + "  aggregates:\n  - label: A\n    namespace: agg\n    functions:\n    - name: f\n      description: F\n      call: api.get-item\n";
-    let (_, diags) = load_ok(&text);
-    let found = with_code(&diags, Code::UnsupportedConstruct);
-    let messages: Vec<&str> = found.iter().map(|it| it.message.as_str()).collect();
-    // Call steps and functions that `call` are generated; script steps are not.
-    assert_eq!(found.len(), 1, "{messages:?}");
-    assert!(messages[0].starts_with("`script` step `two` is not generated"));
-}
-
-#[test]
 fn imported_consumes_are_read_not_reported() {
     let text = BASE.replace(
         "  consumes:\n",

@@ -1,13 +1,16 @@
 //! Orchestrated `steps` of an exposed operation, a tool or an aggregate function: each `call`
-//! step bound to its consumed operation, each `lookup` to the step it searches, and for every
-//! step the earlier steps it reads (so the runtime may run independent steps concurrently).
+//! step bound to its consumed operation, each `lookup` to the step it searches, each `script`
+//! to its files, and for every step the earlier steps it reads (so the runtime may run
+//! independent steps concurrently).
 
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 
 use crate::load::capability::interpret::template_names;
-use crate::load::capability::model::{OperationStep, OutputParameter, StepMapping, WithValue};
+use crate::load::capability::model::{
+    OperationStep, OutputParameter, ScriptStep, StepMapping, WithValue,
+};
 use crate::load::diagnostics::{Code, Diagnostic};
 use crate::model::capability::{
     Argument, ConsumedApi, Orchestration, OutputMapping, Step, StepKind, ValueSource,
@@ -23,8 +26,8 @@ pub struct Owner<'a> {
     pub namespace: &'a str,
 }
 
-/// Binds `steps` and `mappings`; `None` when a step cannot be generated (a `script` step,
-/// reported by the loader) or is in error (reported here).
+/// Binds `steps` and `mappings`; `None` when a step cannot be generated (a `script` step in a
+/// language capgen does not run) or is in error (both reported here).
 pub fn orchestration(
     ctx: &mut Ctx<'_>,
     consumes: &[ConsumedApi],
@@ -39,7 +42,28 @@ pub fn orchestration(
         let pointer = format!("{}/steps/{index}", owner.pointer);
         let earlier = |name: &str| bound.iter().rposition(|it| it.name == name);
         let (kind, reads) = match step {
-            OperationStep::Script(_) => return None,
+            OperationStep::Script(script) => {
+                let arguments = script
+                    .with
+                    .iter()
+                    .map(|(key, value)| Argument {
+                        consumed: key.clone(),
+                        source: with_source(ctx, value, owner.namespace),
+                    })
+                    .collect();
+                match script_step(ctx, script, &pointer, arguments) {
+                    Ok(kind) => {
+                        // The script sees every earlier output: it waits for all of them.
+                        let reads = bound.iter().map(|it| it.name.clone()).collect();
+                        (kind, reads)
+                    }
+                    Err(ScriptProblem::LeftOut) => return None,
+                    Err(ScriptProblem::Invalid) => {
+                        ok = false;
+                        continue;
+                    }
+                }
+            }
             OperationStep::Call(call_step) => {
                 let Some(call) = exposed::resolve_call(
                     ctx,
@@ -164,6 +188,130 @@ pub fn orchestration(
     })
 }
 
+/// The engine's defaults when `management.scripting` sets no limit.
+const DEFAULT_SCRIPT_TIMEOUT_MS: u64 = 60_000;
+const DEFAULT_STATEMENT_LIMIT: u64 = 100_000;
+
+/// Why a `script` step is not bound.
+enum ScriptProblem {
+    /// It cannot run here (a language capgen does not run, no language or location): the item
+    /// holding it is left out, with a warning.
+    LeftOut,
+    /// It is written wrong (reported as an error).
+    Invalid,
+}
+
+/// A `script` step, its language and location defaulted from the control adapter's
+/// `management.scripting` as the engine does.
+fn script_step(
+    ctx: &mut Ctx<'_>,
+    script: &ScriptStep,
+    pointer: &str,
+    arguments: Vec<Argument>,
+) -> Result<StepKind, ScriptProblem> {
+    let settings = ctx.cap.scripting().map(|(_, it)| it).unwrap_or_default();
+    let name = &script.name;
+    let Some(language) = script
+        .language
+        .clone()
+        .or_else(|| settings.default_language.clone())
+    else {
+        let message = format!("script step `{name}` has no `language`; it is left out");
+        ctx.report(
+            Diagnostic::warning(Code::ScriptStep, message).with_help(
+                "set `language: javascript` on the step or `management.scripting.defaultLanguage` on a control adapter",
+            ),
+            pointer.to_owned(),
+        );
+        return Err(ScriptProblem::LeftOut);
+    };
+    let at_language = if script.language.is_some() {
+        format!("{pointer}/language")
+    } else {
+        pointer.to_owned()
+    };
+    if !settings.allowed_languages.is_empty() && !settings.allowed_languages.contains(&language) {
+        let message = format!(
+            "script step `{name}` uses `{language}`, which `management.scripting.allowedLanguages` does not allow; it is left out"
+        );
+        ctx.report(Diagnostic::warning(Code::ScriptStep, message), at_language);
+        return Err(ScriptProblem::LeftOut);
+    }
+    if language != "javascript" && language != "js" {
+        let message = format!(
+            "`{language}` script steps are not supported: capgen runs JavaScript only; the operation or tool holding `{name}` (and what `ref`s it) is left out"
+        );
+        ctx.report(
+            Diagnostic::warning(Code::UnsupportedConstruct, message)
+                .with_help("rewrite the script in JavaScript (`language: javascript`)"),
+            at_language,
+        );
+        return Err(ScriptProblem::LeftOut);
+    }
+    let Some(location) = script
+        .location
+        .clone()
+        .or_else(|| settings.default_location.clone())
+    else {
+        let message = format!("script step `{name}` has no `location`; it is left out");
+        ctx.report(
+            Diagnostic::warning(Code::ScriptStep, message).with_help(
+                "set `location: file:///…` on the step or `management.scripting.defaultLocation` on a control adapter",
+            ),
+            pointer.to_owned(),
+        );
+        return Err(ScriptProblem::LeftOut);
+    };
+    let mut valid = true;
+    if !location.starts_with("file:///") {
+        let message = format!("script location `{location}` is not a `file:///` directory");
+        ctx.report(
+            Diagnostic::error(Code::ScriptStep, message),
+            format!("{pointer}/location"),
+        );
+        valid = false;
+    }
+    let file = script.file.clone().unwrap_or_default();
+    let mut paths = vec![(file.as_str(), format!("{pointer}/file"))];
+    for (index, dependency) in script.dependencies.iter().enumerate() {
+        paths.push((dependency, format!("{pointer}/dependencies/{index}")));
+    }
+    for (path, at) in paths {
+        if !is_relative_script_path(path) {
+            let message = format!(
+                "script path `{path}` is not a relative path of plain names (`[A-Za-z0-9._-]+` separated by `/`, no `.` or `..`)"
+            );
+            ctx.report(Diagnostic::error(Code::ScriptStep, message), at);
+            valid = false;
+        }
+    }
+    if !valid {
+        return Err(ScriptProblem::Invalid);
+    }
+    Ok(StepKind::Script {
+        location,
+        file,
+        dependencies: script.dependencies.clone(),
+        arguments,
+        timeout_ms: settings.timeout.unwrap_or(DEFAULT_SCRIPT_TIMEOUT_MS),
+        statement_limit: settings.statement_limit.unwrap_or(DEFAULT_STATEMENT_LIMIT),
+        enabled: settings.enabled,
+    })
+}
+
+/// A script path as the schema allows it: plain names separated by `/`.
+fn is_relative_script_path(path: &str) -> bool {
+    !path.is_empty()
+        && path.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != "."
+                && segment != ".."
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        })
+}
+
 /// A step's `with` value: `<namespace>.x` reads the input or step output `x`; numbers are
 /// literal; strings are Mustache over the inputs and step outputs (`{{X}}` of a bind is the
 /// bound variable); text without tags is literal.
@@ -234,6 +382,24 @@ mod tests {
             BTreeSet::from(["fetch-profile".to_owned(), "x".to_owned()])
         );
         assert!(value_reads("literal", "tools").is_empty());
+    }
+
+    #[test]
+    fn script_paths_are_plain_relative_names() {
+        for fine in ["a.js", "lib/array-utils.js", "v1.2/x_y-z.js"] {
+            assert!(is_relative_script_path(fine), "{fine}");
+        }
+        for refused in [
+            "",
+            "/etc/passwd",
+            "../x.js",
+            "a/./b.js",
+            "a//b.js",
+            "a b.js",
+            "a\\b.js",
+        ] {
+            assert!(!is_relative_script_path(refused), "{refused}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::path::Path;
 use super::*;
 use crate::load::capability::{LoadOptions, load_capability};
 use crate::load::openapi::load_file;
-use crate::model::capability::{Location, ValueSource};
+use crate::model::capability::{Location, StepKind, ValueSource};
 
 const OPENAPI: &str = r#"openapi: 3.1.0
 info: {title: t, version: '1'}
@@ -260,4 +260,72 @@ fn forward_with_a_variable_inside_its_path_is_refused() {
     );
     assert!(joined.diags.has_errors());
     assert!(joined.model.rest[0].forwards.is_empty());
+}
+
+const SCRIPT_TOOL: &str = "    - type: mcp\n      namespace: tools\n      port: 9090\n      tools:\n        - name: t\n          description: d\n          steps:\n            - {type: call, name: one, call: api.get-item}\n";
+
+fn script_codes(joined: &Joined) -> Vec<&'static str> {
+    joined
+        .diags
+        .iter()
+        .filter(|it| matches!(it.code.as_str(), "J009" | "C202"))
+        .map(|it| it.code.as_str())
+        .collect()
+}
+
+#[test]
+fn javascript_steps_take_their_defaults_from_the_control_adapter() {
+    let joined = run(&format!(
+        "{SCRIPT_TOOL}            - {{type: script, name: two, file: lib/a.js, with: {{n: 3}}}}\n    - type: control\n      port: 9999\n      management:\n        scripting: {{defaultLocation: 'file:///s', defaultLanguage: javascript, statementLimit: 7}}\n"
+    ));
+    assert!(!joined.diags.has_errors(), "{:?}", joined.diags);
+    let steps = &joined.model.mcp[0].tools[0]
+        .steps
+        .as_ref()
+        .expect("bound")
+        .steps;
+    let StepKind::Script {
+        location,
+        file,
+        statement_limit,
+        timeout_ms,
+        ..
+    } = &steps[1].kind
+    else {
+        panic!("{:?}", steps[1].kind);
+    };
+    assert_eq!(
+        (location.as_str(), file.as_str()),
+        ("file:///s", "lib/a.js")
+    );
+    assert_eq!((*statement_limit, *timeout_ms), (7, 60_000));
+    assert_eq!(
+        steps[1].after,
+        vec![0],
+        "a script waits for every earlier step"
+    );
+}
+
+#[test]
+fn python_steps_leave_their_tool_out() {
+    let joined = run(&format!(
+        "{SCRIPT_TOOL}            - {{type: script, name: two, language: python, location: 'file:///s', file: a.py}}\n"
+    ));
+    assert_eq!(script_codes(&joined), ["C202"]);
+    assert!(!joined.diags.has_errors());
+    assert!(joined.model.mcp[0].tools.is_empty());
+}
+
+#[test]
+fn a_script_without_location_is_left_out_and_a_climbing_path_is_an_error() {
+    let joined = run(&format!(
+        "{SCRIPT_TOOL}            - {{type: script, name: two, language: javascript, file: a.js}}\n"
+    ));
+    assert_eq!(script_codes(&joined), ["J009"]);
+    assert!(!joined.diags.has_errors());
+    let joined = run(&format!(
+        "{SCRIPT_TOOL}            - {{type: script, name: two, language: javascript, location: 'file:///s', file: ../a.js}}\n"
+    ));
+    assert_eq!(script_codes(&joined), ["J009"]);
+    assert!(joined.diags.has_errors());
 }

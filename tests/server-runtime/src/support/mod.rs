@@ -30,6 +30,8 @@ pub mod resources;
 pub mod rest;
 #[path = "../../../../generator/support/server/rewrite.rs"]
 pub mod rewrite;
+#[path = "../../../../generator/support/server/scripts.rs"]
+pub mod scripts;
 #[path = "../../../../generator/support/server/steps.rs"]
 pub mod steps;
 #[path = "../../../../generator/support/server/upstream.rs"]

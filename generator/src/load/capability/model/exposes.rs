@@ -281,3 +281,18 @@ pub struct McpPromptMessage {
     pub role: String,
     pub content: String,
 }
+
+/// A control adapter's `management.scripting`: defaults and limits for `script` steps.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScriptingSettings {
+    /// `false` makes every script step fail (the `NAFTIKO_SCRIPTING` variable decides when unset).
+    pub enabled: Option<bool>,
+    pub default_location: Option<String>,
+    pub default_language: Option<String>,
+    /// Milliseconds per script run.
+    pub timeout: Option<u64>,
+    pub statement_limit: Option<u64>,
+    #[serde(default)]
+    pub allowed_languages: Vec<String>,
+}

@@ -148,6 +148,26 @@ impl Capability {
     }
 
     /// The aggregates of `capability.aggregates` (pointer `/capability/aggregates/<i>`).
+    /// The `management.scripting` settings of the first control adapter that has them, with
+    /// the pointer of that object.
+    pub fn scripting(&self) -> Option<(String, ScriptingSettings)> {
+        self.exposes()
+            .iter()
+            .enumerate()
+            .find_map(|(index, adapter)| {
+                let Exposes::Control(control) = adapter else {
+                    return None;
+                };
+                let value = control.get("management")?.get("scripting")?;
+                let settings = serde_json::from_value(value.clone()).ok()?;
+                let pointer = format!(
+                    "{}/management/scripting",
+                    Capability::exposes_pointer(index)
+                );
+                Some((pointer, settings))
+            })
+    }
+
     pub fn aggregates(&self) -> &[Aggregate] {
         self.capability
             .as_ref()
