@@ -159,6 +159,7 @@ class Running:
     mcp_url: str | None
     popen: subprocess.Popen
     log: Path
+    skill_url: str | None = None
 
     def logs(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -174,10 +175,12 @@ def run_server(
     cwd: Path | None = None,
     rest: bool = True,
     mcp: bool = True,
+    skill: bool = False,
     log_dir: Path,
 ) -> Iterator[Running]:
-    """Starts `crate` with `--upstream-url` (or the given per-API `flags`) and free addresses."""
-    rest_port, mcp_port = free_port(), free_port()
+    """Starts `crate` with `--upstream-url` (or the given per-API `flags`) and free addresses. A
+    crate with a skill catalog serves it only with `skill`."""
+    rest_port, mcp_port, skill_port = free_port(), free_port(), free_port()
     argv = [str(binary(crate))]
     for url in upstreams or []:
         argv += ["--upstream-url", url]
@@ -187,6 +190,10 @@ def run_server(
         argv.append("--no-rest")
     if not mcp:
         argv.append("--no-mcp")
+    if skill:
+        argv += ["--skill-addr", f"127.0.0.1:{skill_port}"]
+    elif (REPO / "generated" / crate / "skills").is_dir():
+        argv.append("--no-skill")
     environment = {k: v for k, v in os.environ.items() if not k.endswith("_URL")}
     environment["RUST_LOG"] = "debug"
     environment.update(env or {})
@@ -200,13 +207,15 @@ def run_server(
         f"http://127.0.0.1:{mcp_port}/mcp" if mcp else None,
         popen,
         log,
+        f"http://127.0.0.1:{skill_port}" if skill else None,
     )
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:
             if popen.poll() is not None:
                 raise AssertionError(f"{crate} exited with {popen.returncode}:\n{running.logs()}")
-            if (not rest or tcp_open(rest_port)) and (not mcp or tcp_open(mcp_port)):
+            up = (not rest or tcp_open(rest_port)) and (not mcp or tcp_open(mcp_port))
+            if up and (not skill or tcp_open(skill_port)):
                 break
             if time.monotonic() > deadline:
                 raise AssertionError(f"{crate} did not start:\n{running.logs()}")

@@ -479,3 +479,46 @@ def test_forward_passes_requests_on_with_the_api_parameters(logs):
     assert posted.status == 201 and second.method == "POST"
     assert second.body == b'{"name": "Ada"}' and second.headers["content-type"] == "application/json"
     assert outside.status == 404 and outside.content_type == "application/problem+json"
+
+
+# --- Skill adapter -----------------------------------------------------------------------------------
+
+
+def test_skill_catalog_as_the_engine_serves_it(logs):
+    """exposes.skill.SkillIntegrationTest (skill-capability.yaml): `GET /skills` lists both skills
+    with a count; the detail of `order-management` has its front matter and two tools, one derived
+    from the REST operation (`invocationRef` with `mode: rest`), one an instruction; a descriptive
+    skill has no tools; unknown skills are 404. The fixture's `location` is an absolute path, which
+    capgen does not read (J010): `contents` lists only the SKILL.md capgen wrote, and the download is
+    a zip of it."""
+    with run_server("conformance-skill", ["http://127.0.0.1:9"], mcp=False, skill=True, log_dir=logs) as server:
+        catalog = http("GET", f"{server.skill_url}/skills")
+        detail = http("GET", f"{server.skill_url}/skills/order-management")
+        descriptive = http("GET", f"{server.skill_url}/skills/onboarding-guide")
+        unknown = http("GET", f"{server.skill_url}/skills/unknown-skill")
+        contents = http("GET", f"{server.skill_url}/skills/order-management/contents")
+        unknown_contents = http("GET", f"{server.skill_url}/skills/unknown-skill/contents")
+        download = http("GET", f"{server.skill_url}/skills/order-management/download")
+    assert catalog.status == 200
+    body = catalog.json()
+    assert body["count"] == 2
+    assert [it["name"] for it in body["skills"]] == ["order-management", "onboarding-guide"]
+    assert detail.status == 200
+    skill = detail.json()
+    assert skill["name"] == "order-management"
+    assert skill["description"] == "Tools for managing orders"
+    assert skill["allowed-tools"] == "list-orders"
+    assert skill["argument-hint"] == "Use for order operations"
+    derived, instruction = skill["tools"]
+    assert derived["name"] == "list-orders" and derived["type"] == "derived"
+    assert derived["invocationRef"]["targetNamespace"] == "orders-rest"
+    assert derived["invocationRef"]["action"] == "list-orders"
+    assert derived["invocationRef"]["mode"] == "rest"
+    assert instruction == {"name": "order-guide", "description": "Guide for working with orders",
+                           "type": "instruction", "instruction": "order-guide.md"}
+    assert descriptive.status == 200 and descriptive.json()["tools"] == []
+    assert unknown.status == 404 and unknown.content_type == "application/problem+json"
+    assert unknown_contents.status == 404
+    assert contents.status == 200
+    assert [(it["name"], it["path"]) for it in contents.json()["files"]] == [("SKILL.md", "SKILL.md")]
+    assert download.status == 200 and download.body[:2] == b"PK"

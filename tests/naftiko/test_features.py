@@ -252,3 +252,36 @@ def test_forward_refuses_paths_that_would_leave_the_base_path(stack, path):
     assert reply.status == 400, reply.body
     assert reply.content_type == "application/problem+json"
     assert len(keyed.requests) == before
+
+
+def test_skill_directories_are_generated_and_served(tmp_path):
+    """The skill adapter: `skills/things/` holds the SKILL.md capgen wrote (front matter, each tool
+    with how to call it) and the files of its `location`; the catalog serves exactly those files,
+    and its download is a zip of the directory."""
+    import io
+    import zipfile
+
+    skill_dir = REPO / "generated" / "features-server" / "skills" / "things"
+    written = {p.relative_to(skill_dir).as_posix(): p.read_bytes() for p in skill_dir.rglob("*") if p.is_file()}
+    assert set(written) == {"SKILL.md", "things-guide.md", "references/kinds.md"}
+    skill_md = written["SKILL.md"].decode()
+    front, body = skill_md.split("\n---\n", 1)
+    assert front.startswith("---\n") and "name: things\n" in front
+    assert 'allowed-tools: "list-things upload"' in front and '  "author": "capgen"' in front
+    assert "`GET /things/{kind}`" in body and "The MCP tool `upload`" in body
+    assert "[things-guide.md](things-guide.md)" in body
+    (tmp_path / "features-secrets.json").write_text(json.dumps(FILE_SECRETS))
+    env = {"FEATURES_KEYED_TOKEN": TOKEN, "FEATURES_REGION": "eu"}
+    nowhere = "http://127.0.0.1:9"
+    flags = ["--keyed-url", nowhere, "--basic-url", nowhere, "--digest-url", nowhere]
+    with run_server("features-server", flags=flags, env=env, cwd=tmp_path, rest=False, mcp=False, skill=True,
+                    log_dir=tmp_path) as server:
+        files = http("GET", f"{server.skill_url}/skills/things/contents").json()["files"]
+        served = {it["path"]: http("GET", f"{server.skill_url}/skills/things/contents/{it['path']}") for it in files}
+        archive = http("GET", f"{server.skill_url}/skills/things/download")
+        missing = http("GET", f"{server.skill_url}/skills/things/contents/nope.md")
+    assert {path: reply.body for path, reply in served.items()} == written
+    assert served["SKILL.md"].content_type.startswith("text/markdown")
+    with zipfile.ZipFile(io.BytesIO(archive.body)) as zipped:
+        assert {name: zipped.read(name) for name in zipped.namelist()} == {f"things/{k}": v for k, v in written.items()}
+    assert missing.status == 404 and missing.content_type == "application/problem+json"

@@ -36,7 +36,7 @@ struct Cli {
     #[arg(long)]
     no_rest: bool,
     /// Address of the MCP adapter (streamable HTTP at `/mcp`).
-    #[arg(long, value_name = "ADDR:PORT", default_value = "localhost:9099")]
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9099")]
     mcp_addr: SocketAddr,
     /// Do not serve the MCP adapter.
     #[arg(long)]
@@ -77,6 +77,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     tools: tools::TOOLS,
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,
+    skills: &[],
     tools_json: include_str!("../mcp-tools.json"),
     openapi: "",
     secret_params: &[],
@@ -146,6 +147,7 @@ async fn run(cli: Cli) -> ExitCode {
     let options = support::app::RunOptions {
         rest_addr: None,
         mcp_addr: (!cli.no_mcp && !cli.stdio).then_some(cli.mcp_addr),
+        skill_addr: None,
         stdio: cli.stdio,
         body_limit: cli.body_limit,
         limits: support::app::ConnectionLimits {
@@ -156,6 +158,7 @@ async fn run(cli: Cli) -> ExitCode {
         public_url: cli.public_url,
         rest_auth: None,
         mcp_auth: None,
+        skill_auth: None,
     };
     support::app::run(&SPEC, upstream, &urls, variables, options).await
 }

@@ -9,6 +9,8 @@ mod operations;
 
 mod routes;
 
+mod skills;
+
 mod support;
 
 mod tools;
@@ -45,17 +47,23 @@ struct Cli {
     #[arg(long = "digest-timeout", value_name = "SECONDS")]
     digest_timeout: Option<u64>,
     /// Address of the REST adapter.
-    #[arg(long, value_name = "ADDR:PORT", default_value = "localhost:8090")]
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8090")]
     rest_addr: SocketAddr,
     /// Do not serve the REST adapter.
     #[arg(long)]
     no_rest: bool,
     /// Address of the MCP adapter (streamable HTTP at `/mcp`).
-    #[arg(long, value_name = "ADDR:PORT", default_value = "localhost:9190")]
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9190")]
     mcp_addr: SocketAddr,
     /// Do not serve the MCP adapter.
     #[arg(long)]
     no_mcp: bool,
+    /// Address of the skill catalog (`GET /skills`).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9191")]
+    skill_addr: SocketAddr,
+    /// Do not serve the skill catalog.
+    #[arg(long)]
+    no_skill: bool,
     /// Serve only the MCP adapter, over stdin/stdout (for desktop agent clients).
     #[arg(long, default_value_t = false, conflicts_with = "no_mcp")]
     stdio: bool,
@@ -141,6 +149,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     tools: tools::TOOLS,
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,
+    skills: skills::SKILLS,
     tools_json: include_str!("../mcp-tools.json"),
     openapi: include_str!("../openapi.json"),
     secret_params: &["api_key"],
@@ -232,6 +241,7 @@ async fn run(cli: Cli) -> ExitCode {
     let options = support::app::RunOptions {
         rest_addr: (!cli.no_rest && !cli.stdio).then_some(cli.rest_addr),
         mcp_addr: (!cli.no_mcp && !cli.stdio).then_some(cli.mcp_addr),
+        skill_addr: (!cli.no_skill && !cli.stdio).then_some(cli.skill_addr),
         stdio: cli.stdio,
         body_limit: cli.body_limit,
         limits: support::app::ConnectionLimits {
@@ -242,6 +252,7 @@ async fn run(cli: Cli) -> ExitCode {
         public_url: cli.public_url,
         rest_auth: None,
         mcp_auth: None,
+        skill_auth: None,
     };
     support::app::run(&SPEC, upstream, &urls, variables, options).await
 }

@@ -9,6 +9,8 @@ mod operations;
 
 mod routes;
 
+mod skills;
+
 mod support;
 
 mod tools;
@@ -50,6 +52,12 @@ struct Cli {
     /// Do not serve the MCP adapter.
     #[arg(long)]
     no_mcp: bool,
+    /// Address of the skill catalog (`GET /skills`).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:3002")]
+    skill_addr: SocketAddr,
+    /// Do not serve the skill catalog.
+    #[arg(long)]
+    no_skill: bool,
     /// Serve only the MCP adapter, over stdin/stdout (for desktop agent clients).
     #[arg(long, default_value_t = false, conflicts_with = "no_mcp")]
     stdio: bool,
@@ -119,6 +127,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     tools: tools::TOOLS,
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,
+    skills: skills::SKILLS,
     tools_json: include_str!("../mcp-tools.json"),
     openapi: include_str!("../openapi.json"),
     secret_params: &[],
@@ -202,6 +211,7 @@ async fn run(cli: Cli) -> ExitCode {
     let options = support::app::RunOptions {
         rest_addr: (!cli.no_rest && !cli.stdio).then_some(cli.rest_addr),
         mcp_addr: (!cli.no_mcp && !cli.stdio).then_some(cli.mcp_addr),
+        skill_addr: (!cli.no_skill && !cli.stdio).then_some(cli.skill_addr),
         stdio: cli.stdio,
         body_limit: cli.body_limit,
         limits: support::app::ConnectionLimits {
@@ -216,6 +226,7 @@ async fn run(cli: Cli) -> ExitCode {
                 variables.values.get("MCP_SERVER_TOKEN").cloned().unwrap_or_default(),
             ),
         ),
+        skill_auth: None,
     };
     support::app::run(&SPEC, upstream, &urls, variables, options).await
 }

@@ -165,6 +165,8 @@ codes! {
     UnknownStep = "J008",
     /// A `script` step capgen cannot run as written (language, location, file paths).
     ScriptStep = "J009",
+    /// A skill or skill tool capgen cannot write as declared (names, `from`, instructions).
+    SkillTool = "J010",
     /// A consumed operation has no matching OpenAPI operation.
     NoOpenApiMatch = "J101",
     /// An OpenAPI operation no capability uses.

@@ -19,6 +19,7 @@ pub struct CapabilityModel {
     pub consumes: Vec<ConsumedApi>,
     pub rest: Vec<RestAdapter>,
     pub mcp: Vec<McpAdapter>,
+    pub skills: Vec<SkillAdapter>,
     /// Every variable of the capability's `binds`, resolved by the generated server at start-up
     /// (a missing one stops it), in declaration order.
     pub variables: Vec<Variable>,
@@ -471,6 +472,77 @@ pub struct McpAdapter {
     pub resources: Vec<Resource>,
     pub prompts: Vec<Prompt>,
     pub pointer: String,
+}
+
+/// An `exposes: skill` adapter: a catalog of Agent Skills, served on its own port and written
+/// out as one skill directory per skill.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkillAdapter {
+    pub namespace: String,
+    pub address: Option<String>,
+    pub port: u16,
+    pub description: Option<String>,
+    pub inbound_auth: Option<OutboundAuth>,
+    pub skills: Vec<Skill>,
+    pub pointer: String,
+}
+
+/// One skill.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skill {
+    /// A kebab-case identifier: the skill directory's name.
+    pub name: String,
+    pub description: String,
+    /// The other front matter fields as written (`license`, `compatibility`, `allowed-tools`,
+    /// `argument-hint`, `user-invocable`, `disable-model-invocation`, `metadata`), in that order.
+    pub front_matter: Vec<(String, Value)>,
+    pub tools: Vec<SkillTool>,
+    /// The text files of the skill's `location` directory, read at generation time (its own
+    /// `SKILL.md` aside: capgen writes that one from the capability).
+    pub files: Vec<SkillFile>,
+}
+
+/// A tool of a skill.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkillTool {
+    pub name: String,
+    pub description: String,
+    pub source: SkillToolSource,
+}
+
+/// Where a skill tool comes from.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum SkillToolSource {
+    /// An operation or tool of a sibling adapter.
+    Derived {
+        namespace: String,
+        action: String,
+        target: SkillTarget,
+    },
+    /// An instruction file, relative to the skill's directory.
+    Instruction { path: String },
+}
+
+/// The sibling item a derived skill tool stands for.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(tag = "mode", rename_all = "lowercase")]
+pub enum SkillTarget {
+    /// `rest[adapter].operations[operation]`; `None` when no operation has the action's name.
+    Rest {
+        adapter: usize,
+        operation: Option<usize>,
+    },
+    /// `mcp[adapter].tools[tool]`; `None` when no tool has the action's name.
+    Mcp { adapter: usize, tool: Option<usize> },
+}
+
+/// A file of a skill directory.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkillFile {
+    /// `/`-separated, relative to the skill directory.
+    pub path: String,
+    pub contents: String,
 }
 
 /// An MCP resource.

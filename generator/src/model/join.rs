@@ -11,6 +11,7 @@ mod exposed;
 mod output;
 mod resources;
 mod schema;
+mod skills;
 mod steps;
 
 use std::collections::BTreeSet;
@@ -79,6 +80,20 @@ pub fn join(
         }
     }
     exposed::check_unique_tools(&mut ctx, &mcp);
+    // Skills describe the REST and MCP adapters, so they come after them.
+    let skills = cap
+        .exposes()
+        .iter()
+        .enumerate()
+        .filter_map(|(idx, adapter)| match adapter {
+            Exposes::Skill(it) => Some((idx, it)),
+            _ => None,
+        })
+        .map(|(idx, it)| {
+            let pointer = Capability::exposes_pointer(idx);
+            skills::skill_adapter(&mut ctx, it, &rest, &mcp, &pointer)
+        })
+        .collect();
     let variables = variables(cap, &consumes, &ctx.secrets);
     let info = cap.info.as_ref();
     CapabilityModel {
@@ -89,6 +104,7 @@ pub fn join(
         consumes,
         rest,
         mcp,
+        skills,
         variables,
     }
 }

@@ -243,6 +243,8 @@ pub struct ServerSpec<S: 'static> {
     pub resources: &'static [crate::support::resources::ResourceSpec<S>],
     /// The MCP prompts.
     pub prompts: &'static [crate::support::prompts::PromptSpec],
+    /// The skill catalog.
+    pub skills: &'static [crate::support::skills::SkillSpec],
     /// `mcp-tools.json`.
     pub tools_json: &'static str,
     /// `openapi.json`.
@@ -259,6 +261,8 @@ pub struct RunOptions {
     pub rest_addr: Option<SocketAddr>,
     /// Where the MCP adapter listens (`None`: not served over HTTP).
     pub mcp_addr: Option<SocketAddr>,
+    /// Where the skill catalog listens (`None`: not served).
+    pub skill_addr: Option<SocketAddr>,
     /// Serve the MCP adapter over stdin/stdout instead of anything else.
     pub stdio: bool,
     /// The largest accepted REST request body.
@@ -275,6 +279,8 @@ pub struct RunOptions {
     pub rest_auth: Option<InboundAuth>,
     /// Inbound authentication of the MCP adapter.
     pub mcp_auth: Option<InboundAuth>,
+    /// Inbound authentication of the skill catalog.
+    pub skill_auth: Option<InboundAuth>,
 }
 
 /// Runs the adapters until SIGINT/SIGTERM (or, with `--stdio`, until stdin closes).
@@ -390,6 +396,11 @@ pub async fn run<S: Clone + Send + Sync + 'static>(
         let router = mcp_router(mcp, settings, &token);
         let router = router.layer(axum::middleware::from_fn(head_limits));
         tasks.spawn(serve("mcp", addr, router, token.clone(), options.limits));
+    }
+    if let Some(addr) = options.skill_addr {
+        let router = crate::support::skills::router(spec.skills, options.skill_auth.clone())
+            .layer(axum::middleware::from_fn(head_limits));
+        tasks.spawn(serve("skill", addr, router, token.clone(), options.limits));
     }
     let mut code = ExitCode::SUCCESS;
     while let Some(result) = tasks.join_next().await {

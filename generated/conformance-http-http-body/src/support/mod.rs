@@ -23,5 +23,6 @@ pub mod resources;
 pub mod rest;
 pub mod rewrite;
 pub mod scripts;
+pub mod skills;
 pub mod steps;
 pub mod upstream;

@@ -57,11 +57,12 @@ fn inbound(auth: Option<&OutboundAuth>) -> TokenStream {
 }
 
 fn default_addr(address: Option<&str>, port: u16) -> String {
-    let host = address.unwrap_or("127.0.0.1");
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
+    // A socket address needs an IP: a host name (`localhost`, the engine's usual value) binds
+    // the loopback interface.
+    match address.map(str::parse::<std::net::IpAddr>) {
+        Some(Ok(std::net::IpAddr::V6(ip))) => format!("[{ip}]:{port}"),
+        Some(Ok(ip)) => format!("{ip}:{port}"),
+        None | Some(Err(_)) => format!("127.0.0.1:{port}"),
     }
 }
 
@@ -273,6 +274,32 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
     } else {
         quote! { None }
     };
+    let skill = model.skills.first();
+    let (skill_fields, skill_addr, skill_table, skills_mod) = match skill {
+        Some(adapter) => {
+            let default = default_addr(adapter.address.as_deref(), adapter.port);
+            (
+                quote! {
+                    /// Address of the skill catalog (`GET /skills`).
+                    #[arg(long, value_name = "ADDR:PORT", default_value = #default)]
+                    skill_addr: SocketAddr,
+                    /// Do not serve the skill catalog.
+                    #[arg(long)]
+                    no_skill: bool,
+                },
+                quote! { (!cli.no_skill && !cli.stdio).then_some(cli.skill_addr) },
+                quote! { skills::SKILLS },
+                quote! { mod skills; },
+            )
+        }
+        None => (
+            TokenStream::new(),
+            quote! { None },
+            quote! { &[] },
+            TokenStream::new(),
+        ),
+    };
+    let skill_auth = inbound(skill.and_then(|it| it.inbound_auth.as_ref()));
     let stdio_default = mcp.is_some_and(|it| it.stdio);
     let rest_auth = inbound(rest.and_then(|it| it.inbound_auth.as_ref()));
     let mcp_auth = inbound(mcp.and_then(|it| it.inbound_auth.as_ref()));
@@ -315,6 +342,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
         #consumes_mod
         mod operations;
         mod routes;
+        #skills_mod
         mod support;
         mod tools;
 
@@ -341,6 +369,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
             /// Do not serve the MCP adapter.
             #[arg(long)]
             no_mcp: bool,
+            #skill_fields
             /// Serve only the MCP adapter, over stdin/stdout (for desktop agent clients).
             #[arg(long, default_value_t = #stdio_default, conflicts_with = "no_mcp")]
             stdio: bool,
@@ -377,6 +406,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
             tools: tools::TOOLS,
             resources: tools::RESOURCES,
             prompts: tools::PROMPTS,
+            skills: #skill_table,
             tools_json: include_str!("../mcp-tools.json"),
             openapi: #openapi,
             secret_params: &[#(#secret_params),*],
@@ -441,6 +471,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
             let options = support::app::RunOptions {
                 rest_addr: #rest_addr,
                 mcp_addr: #mcp_addr,
+                skill_addr: #skill_addr,
                 stdio: cli.stdio,
                 body_limit: cli.body_limit,
                 limits: support::app::ConnectionLimits {
@@ -451,6 +482,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
                 public_url: cli.public_url,
                 rest_auth: #rest_auth,
                 mcp_auth: #mcp_auth,
+                skill_auth: #skill_auth,
             };
             support::app::run(&SPEC, upstream, &urls, variables, options).await
         }
@@ -469,6 +501,14 @@ mod tests {
 
     /// A crash found while fuzzing (`pipeline`): a server variable whose name has no letters
     /// (`{{%}}`) became an empty identifier, and `format_ident!` panicked.
+    #[test]
+    fn default_addresses_are_socket_addresses() {
+        assert_eq!(default_addr(Some("localhost"), 80), "127.0.0.1:80");
+        assert_eq!(default_addr(None, 80), "127.0.0.1:80");
+        assert_eq!(default_addr(Some("0.0.0.0"), 80), "0.0.0.0:80");
+        assert_eq!(default_addr(Some("::1"), 80), "[::1]:80");
+    }
+
     #[test]
     fn server_variables_without_letters_get_a_field_name() {
         let text = "naftiko: 1.0.0-alpha2\ninfo: {label: t, description: d}\ncapability:\n  consumes:\n    - {type: http, namespace: api, baseUri: 'https://example.com/{{%}}', resources: []}\n  exposes: []\n";

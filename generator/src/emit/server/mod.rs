@@ -13,6 +13,7 @@ pub mod consumes;
 mod main_rs;
 pub mod openapi;
 mod operations;
+mod skills;
 mod tables;
 
 use serde::Serialize;
@@ -61,6 +62,10 @@ const SUPPORT: &[(&str, &str)] = &[
     (
         "scripts.rs",
         include_str!("../../../support/server/scripts.rs"),
+    ),
+    (
+        "skills.rs",
+        include_str!("../../../support/server/skills.rs"),
     ),
     ("steps.rs", include_str!("../../../support/server/steps.rs")),
     (
@@ -112,6 +117,7 @@ struct ReadmeContext<'a> {
     tools: Vec<serde_json::Value>,
     resources: Vec<serde_json::Value>,
     prompts: Vec<serde_json::Value>,
+    skills: Vec<serde_json::Value>,
     secrets: Vec<serde_json::Value>,
     upstreams: Vec<serde_json::Value>,
 }
@@ -211,6 +217,9 @@ fn features(model: &CapabilityModel, calls: &operations::Calls) -> Vec<&'static 
     {
         res.push("scripts");
     }
+    if !model.skills.is_empty() {
+        res.push("skills");
+    }
     res
 }
 
@@ -272,6 +281,10 @@ pub fn emit(
             "consumed APIs",
             consumes::tokens(model, &calls),
         ));
+    }
+    if !model.skills.is_empty() {
+        units.push(("src/skills.rs", "skill catalog", skills::table(model)));
+        files.extend(skills::files(model, diags));
     }
     for (path, what, tokens) in units {
         match rust_file(what, tokens) {
@@ -378,6 +391,12 @@ fn readme_context<'a>(
             .mcp
             .iter()
             .flat_map(|it| it.prompts.iter())
+            .map(|it| json!({"name": it.name, "description": it.description}))
+            .collect(),
+        skills: model
+            .skills
+            .iter()
+            .flat_map(|it| it.skills.iter())
             .map(|it| json!({"name": it.name, "description": it.description}))
             .collect(),
         secrets: model

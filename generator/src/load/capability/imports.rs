@@ -27,7 +27,7 @@ pub struct Import {
 }
 
 /// Where `location` points, seen from the importing `file`.
-fn resolve_path(file: &Path, location: &str) -> PathBuf {
+pub(crate) fn resolve_path(file: &Path, location: &str) -> PathBuf {
     if let Some(rest) = location.strip_prefix("file://") {
         let rest = rest.strip_prefix("/./").map_or(rest, |it| it);
         let path = PathBuf::from(rest);

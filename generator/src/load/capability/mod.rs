@@ -25,6 +25,7 @@ pub mod interpret;
 pub mod model;
 mod refs;
 mod shape;
+pub mod skill_files;
 mod strict;
 mod unsupported;
 

@@ -1,4 +1,4 @@
-//! Constructs capgen parses but does not generate code for: skill and control adapters (C201);
+//! Constructs capgen parses but does not generate code for: control adapters (C201);
 //! outbound `oauth2` authentication (C203). Each is a warning at the construct: the rest of the
 //! capability is still generated. (`script` steps capgen cannot run are reported where they are
 //! bound, `model::join::steps`.)
@@ -30,24 +30,12 @@ pub fn check(file: &Arc<SourceFile>, capability: &Capability, diags: &mut Diagno
     for (index, adapter) in capability.exposes().iter().enumerate() {
         let pointer = Capability::exposes_pointer(index);
         match adapter {
-            Exposes::Rest(_) | Exposes::Mcp(_) => {}
-            Exposes::Skill(_) | Exposes::Control(_) => {
-                let kind = adapter.type_name();
-                let name = adapter
-                    .namespace()
-                    .map(|it| format!(" `{it}`"))
-                    .unwrap_or_default();
+            Exposes::Rest(_) | Exposes::Mcp(_) | Exposes::Skill(_) => {}
+            Exposes::Control(_) => {
                 out.diags.push(
                     Diagnostic::warning(
                         Code::UnsupportedAdapter,
-                        match adapter {
-                            Exposes::Control(_) => format!(
-                                "`control` adapter{name} is not served; capgen reads only its `management.scripting` settings (for script steps)"
-                            ),
-                            _ => format!(
-                                "`{kind}` adapter{name} is parsed but capgen generates nothing for it"
-                            ),
-                        },
+                        "`control` adapter is not served; capgen reads only its `management.scripting` settings (for script steps)",
                     )
                     .at(out.file, pointer_join(&pointer, "type")),
                 );

@@ -137,9 +137,21 @@ fn declared_schema(
             );
             schema::declared_schema(Some(ty))
         }
+        // A consumed input the capability does not type (no OpenAPI document) says nothing
+        // against the declared type.
+        (Some(ty), Some(input)) if is_untyped(&input.schema) => schema::declared_schema(Some(ty)),
         (_, Some(input)) => input.schema.clone(),
         (ty, None) => schema::declared_schema(ty),
     }
+}
+
+/// A schema that constrains nothing (at most a description).
+fn is_untyped(schema: &Value) -> bool {
+    schema.as_object().is_some_and(|object| {
+        object
+            .keys()
+            .all(|key| matches!(key.as_str(), "description" | "title"))
+    })
 }
 
 /// Binds every consumed input of `call` for one exposed item. `lookup` finds or creates the

@@ -329,3 +329,15 @@ fn a_script_without_location_is_left_out_and_a_climbing_path_is_an_error() {
     assert_eq!(script_codes(&joined), ["J009"]);
     assert!(joined.diags.has_errors());
 }
+
+#[test]
+fn a_declared_type_wins_over_an_untyped_consumed_input() {
+    let joined = run(
+        "    - type: mcp\n      namespace: tools\n      port: 9090\n      tools:\n        - name: raise\n          description: d\n          call: api.raise\n          inputParameters:\n            - {name: itemId, type: string, description: i}\n            - {name: body, type: object, description: b}\n",
+    );
+    let tool = &joined.model.mcp[0].tools[0];
+    assert_eq!(
+        tool.input_schema["properties"]["body"]["type"],
+        serde_json::json!("object")
+    );
+}

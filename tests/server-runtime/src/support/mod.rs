@@ -32,6 +32,8 @@ pub mod rest;
 pub mod rewrite;
 #[path = "../../../../generator/support/server/scripts.rs"]
 pub mod scripts;
+#[path = "../../../../generator/support/server/skills.rs"]
+pub mod skills;
 #[path = "../../../../generator/support/server/steps.rs"]
 pub mod steps;
 #[path = "../../../../generator/support/server/upstream.rs"]

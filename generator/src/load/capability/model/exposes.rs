@@ -1,5 +1,5 @@
-//! `exposes` adapters: REST and MCP servers (typed), skill and control adapters (kept as
-//! written, since capgen generates nothing for them).
+//! `exposes` adapters: REST, MCP and skill servers (typed), control adapters (kept as written:
+//! capgen reads only their `management.scripting`).
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -17,8 +17,7 @@ use super::{
 pub enum Exposes {
     Rest(ExposesRest),
     Mcp(ExposesMcp),
-    /// The adapter object without its `type`, as written.
-    Skill(Map<String, Value>),
+    Skill(ExposesSkill),
     /// The adapter object without its `type`, as written.
     Control(Map<String, Value>),
 }
@@ -35,7 +34,7 @@ impl<'de> Deserialize<'de> for Exposes {
         match kind {
             "rest" => nested(&value).map(Exposes::Rest),
             "mcp" => nested(&value).map(Exposes::Mcp),
-            "skill" => Ok(Exposes::Skill(loose())),
+            "skill" => nested(&value).map(Exposes::Skill),
             _ => Ok(Exposes::Control(loose())),
         }
     }
@@ -57,7 +56,8 @@ impl Exposes {
         match self {
             Exposes::Rest(it) => Some(&it.namespace),
             Exposes::Mcp(it) => Some(&it.namespace),
-            Exposes::Skill(it) | Exposes::Control(it) => it.get("namespace")?.as_str(),
+            Exposes::Skill(it) => Some(&it.namespace),
+            Exposes::Control(it) => it.get("namespace")?.as_str(),
         }
     }
 }
@@ -295,4 +295,61 @@ pub struct ScriptingSettings {
     pub statement_limit: Option<u64>,
     #[serde(default)]
     pub allowed_languages: Vec<String>,
+}
+
+/// A skill server adapter (`type: skill`): a catalog of Agent Skills whose tools are operations
+/// and tools of sibling adapters, or instruction files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExposesSkill {
+    pub namespace: String,
+    pub port: u16,
+    pub address: Option<String>,
+    pub description: Option<String>,
+    /// Inbound authentication of the catalog.
+    #[serde(default, deserialize_with = "super::auth::optional_auth")]
+    pub authentication: Option<Authentication>,
+    #[serde(default)]
+    pub skills: Vec<ExposedSkill>,
+}
+
+/// A skill, with the Agent Skills front matter fields.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ExposedSkill {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub license: Option<String>,
+    pub compatibility: Option<String>,
+    #[serde(default)]
+    pub metadata: IndexMap<String, String>,
+    pub allowed_tools: Option<String>,
+    pub argument_hint: Option<String>,
+    pub user_invocable: Option<bool>,
+    pub disable_model_invocation: Option<bool>,
+    /// A `file:///` directory holding the skill's files (instructions among them).
+    pub location: Option<String>,
+    #[serde(default)]
+    pub tools: Vec<SkillTool>,
+}
+
+/// A tool of a skill: an operation or tool of a sibling adapter (`from`), or an instruction
+/// file under the skill's `location`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkillTool {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub from: Option<SkillToolFrom>,
+    pub instruction: Option<String>,
+}
+
+/// Where a derived skill tool comes from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkillToolFrom {
+    pub source_namespace: String,
+    pub action: String,
 }
