@@ -2,12 +2,13 @@
 //! against the same upstream, in one run, with `wrk` (Debian package `wrk`) as load generator.
 //!
 //! Everything runs on loopback: the release build of the Durable Functions test double, the
-//! release build of `durable-orchestrations-server` in front of it, and `wrk` at 1 and 64
-//! connections against `GET …/instances/{id}` of a completed instance, directly and through
-//! the proxy. Two layouts: all processes sharing all cores, and (with two cores or more) the
-//! proxy pinned to a core of its own while wrk and the upstream share another. The CPU time each
-//! server spends per request is read from `/proc`. Results are printed as Markdown tables with
-//! the machine they were measured on.
+//! release build of `durable-orchestrations-server` in front of it, nginx in front of it too (the
+//! reference reverse proxy, `bench_nginx`), and `wrk` at 1, 16 and 64 connections against
+//! `GET …/instances/{id}` of a completed instance: directly, through capgen and through nginx,
+//! in interleaved rounds so that a noisy moment hits all three alike. Two layouts: all processes
+//! sharing all cores, and (with two cores or more) the proxies pinned to a core of their own while
+//! wrk and the upstream share another. The CPU time each server spends per request is read from
+//! `/proc`. Results are printed as Markdown tables with the machine they were measured on.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -202,13 +203,23 @@ pub fn build_release(root: &Path, packages: &[&str]) -> bool {
 /// The release builds of the test double and the orchestrations server.
 pub const SERVERS: &[&str] = &["durable-functions-fake", "durable-orchestrations-server"];
 
-pub fn proxy(root: &Path, seconds: u32, instructions_only: bool) -> ExitCode {
+/// What `bench proxy` measures.
+pub struct ProxyRun {
+    /// Seconds per wrk run.
+    pub seconds: u32,
+    /// Interleaved rounds per row (the median is reported).
+    pub rounds: u32,
+    /// One row per connection count.
+    pub connections: Vec<u32>,
+}
+
+pub fn proxy(root: &Path, run: &ProxyRun, instructions_only: bool) -> ExitCode {
     if !build_release(root, SERVERS) {
         eprintln!("error: release build failed");
         return ExitCode::from(1);
     }
     println!("# cargo xtask bench proxy\n\nMachine: {}.", machine());
-    if !instructions_only && !wall_clock(root, seconds) {
+    if !instructions_only && !wall_clock(root, run) {
         return ExitCode::from(1);
     }
     if let Err(err) = crate::bench_instructions::report(root) {
@@ -219,33 +230,42 @@ pub fn proxy(root: &Path, seconds: u32, instructions_only: bool) -> ExitCode {
 }
 
 /// The `wrk` tables; false (after the error) when a run failed.
-fn wall_clock(root: &Path, seconds: u32) -> bool {
-    println!("Each run {seconds} s of `wrk --latency`.");
+fn wall_clock(root: &Path, run: &ProxyRun) -> bool {
+    println!(
+        "Each cell: the median of {} interleaved rounds (direct, capgen, nginx, then again) of {} s of \
+         `wrk --latency`.",
+        run.rounds, run.seconds
+    );
     println!(
         "Request: `GET …/instances/{{id}}` of a completed instance (200, JSON status, no URLs in it).\n"
     );
+    if !crate::bench_nginx::available() {
+        println!("nginx is not installed (Debian package `nginx-light`): its columns are empty.\n");
+    }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut layouts = vec![(
-        "Shared: wrk, the upstream and the proxy on all cores.",
+        "Shared: wrk, the upstream and the proxies on all cores.",
         None,
     )];
     if cores >= 2 {
         layouts.push((
-            "Pinned: wrk and the upstream on CPU 0, the proxy on CPU 1 (`taskset`), as when the \
+            "Pinned: wrk and the upstream on CPU 0, the proxies on CPU 1 (`taskset`), as when a \
              proxy has a core of its own.",
             Some(("0", "1")),
         ));
     }
     for (title, cpus) in layouts {
         println!("{title}\n");
-        if let Err(err) = proxy_layout(root, seconds, cpus) {
+        if let Err(err) = proxy_layout(root, run, cpus) {
             eprintln!("error: {err}");
             return false;
         }
         println!();
     }
     println!(
-        "CPU/req: CPU time (user + system, from /proc) the upstream and the proxy spent per proxied request.\n"
+        "capgen: the generated orchestrations server (tokio, one worker thread per core); nginx: \
+         `worker_processes` = cores, `proxy_pass` to a keep-alive upstream pool, access log on. \
+         CPU/req: CPU time (user + system, from /proc; nginx's workers summed) per request.\n"
     );
     true
 }
@@ -294,8 +314,8 @@ pub fn start_instance() -> bool {
         .is_ok_and(|it| it.success())
 }
 
-/// One measurement table; `cpus` is (CPUs of wrk and the upstream, CPUs of the proxy).
-fn proxy_layout(root: &Path, seconds: u32, cpus: Option<(&str, &str)>) -> Result<(), String> {
+/// One measurement table; `cpus` is (CPUs of wrk and the upstream, CPUs of the proxies).
+fn proxy_layout(root: &Path, run: &ProxyRun, cpus: Option<(&str, &str)>) -> Result<(), String> {
     let (load_cpus, proxy_cpus) = match cpus {
         Some((load, proxy)) => (Some(load), Some(proxy)),
         None => (None, None),
@@ -311,45 +331,123 @@ fn proxy_layout(root: &Path, seconds: u32, cpus: Option<(&str, &str)>) -> Result
         proxy_cpus,
         release_binary(root, "durable-orchestrations-server"),
     ))?);
+    let nginx = if crate::bench_nginx::available() {
+        let cores = std::thread::available_parallelism().map_or(1, |it| it.get());
+        let workers = if proxy_cpus.is_some() { 1 } else { cores };
+        let dir = crate::bench_nginx::NginxDir::new(Some(u32::try_from(workers).unwrap_or(1)))?;
+        let launcher = proxy_cpus.map(|cpus| {
+            let mut command = Command::new("taskset");
+            command.args(["-c", cpus]);
+            command
+        });
+        Some(dir.spawn(launcher)?)
+    } else {
+        None
+    };
     if !wait_for(&format!("http://{rest}/healthz")) {
         return Err("the server did not come up".to_owned());
     }
     start_instance();
     std::thread::sleep(Duration::from_millis(500));
-    let direct = format!(
-        "http://{upstream}/runtime/webhooks/durabletask/instances/bench-instance?code={key}"
-    );
-    let proxied = format!("http://{rest}/v1/runtime/webhooks/durabletask/instances/bench-instance");
+    let path = "/runtime/webhooks/durabletask/instances/bench-instance";
+    let direct = format!("http://{upstream}{path}?code={key}");
+    let proxied = format!("http://{rest}/v1{path}");
+    let through_nginx = format!("http://{}/v1{path}", crate::bench_nginx::NGINX_ADDR);
+    if nginx.is_some() && !wait_for(&through_nginx) {
+        return Err("nginx did not come up".to_owned());
+    }
     // `taskset` execs the program, so the children's ids are the servers' own.
     let (fake_pid, server_pid) = (processes.0[0].id(), processes.0[1].id());
+    let nginx_pids: Vec<u32> = nginx
+        .as_ref()
+        .map(|it| workers_of(it.child.id()))
+        .unwrap_or_default();
     println!(
-        "| connections | direct req/s | proxied req/s | ratio | direct p50 | proxied p50 | added p50 | direct p99 | proxied p99 | upstream CPU/req | proxy CPU/req |"
+        "| connections | direct req/s | capgen req/s | nginx req/s | capgen / nginx | direct p50 | capgen added p50 | nginx added p50 | capgen p99 | nginx p99 | upstream CPU/req | capgen CPU/req | nginx CPU/req |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    for connections in [1u32, 64] {
-        let (direct_run, _) = wrk_with_cpu(&direct, connections, seconds, load_cpus, &[fake_pid])?;
-        let (proxied_run, cpu) = wrk_with_cpu(
-            &proxied,
-            connections,
-            seconds,
-            load_cpus,
-            &[fake_pid, server_pid],
-        )?;
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for &connections in &run.connections {
+        let mut rows: [Vec<(Measurement, f64)>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+        for _ in 0..run.rounds {
+            let (it, cpu) =
+                wrk_with_cpu(&direct, connections, run.seconds, load_cpus, &[fake_pid])?;
+            rows[0].push((it, cpu[0]));
+            let (it, cpu) =
+                wrk_with_cpu(&proxied, connections, run.seconds, load_cpus, &[server_pid])?;
+            rows[1].push((it, cpu[0]));
+            if nginx.is_some() {
+                let (it, cpu) = wrk_with_cpu(
+                    &through_nginx,
+                    connections,
+                    run.seconds,
+                    load_cpus,
+                    &nginx_pids,
+                )?;
+                rows[2].push((it, cpu.iter().sum()));
+            }
+        }
+        let [direct_row, capgen_row, nginx_row] = rows.map(|it| median(&it));
+        let cell = |value: Option<f64>, unit: &str| {
+            value.map_or_else(|| "—".to_owned(), |it| format!("{it:.0}{unit}"))
+        };
+        let field = |row: Option<(Measurement, f64)>, pick: fn(&Measurement) -> f64| {
+            row.map(|(it, _)| pick(&it))
+        };
+        let direct_p50 = field(direct_row, |it| it.p50_us).unwrap_or(0.0);
         println!(
-            "| {connections} | {:.0} | {:.0} | {:.0} % | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs |",
-            direct_run.requests_per_second,
-            proxied_run.requests_per_second,
-            100.0 * proxied_run.requests_per_second / direct_run.requests_per_second,
-            direct_run.p50_us,
-            proxied_run.p50_us,
-            proxied_run.p50_us - direct_run.p50_us,
-            direct_run.p99_us,
-            proxied_run.p99_us,
-            cpu[0],
-            cpu[1],
+            "| {connections} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            cell(field(direct_row, |it| it.requests_per_second), ""),
+            cell(field(capgen_row, |it| it.requests_per_second), ""),
+            cell(field(nginx_row, |it| it.requests_per_second), ""),
+            match (capgen_row, nginx_row) {
+                (Some((capgen, _)), Some((nginx, _))) => format!(
+                    "{:.0} %",
+                    100.0 * capgen.requests_per_second / nginx.requests_per_second
+                ),
+                _ => "—".to_owned(),
+            },
+            cell(Some(direct_p50), " µs"),
+            cell(
+                field(capgen_row, |it| it.p50_us).map(|it| it - direct_p50),
+                " µs"
+            ),
+            cell(
+                field(nginx_row, |it| it.p50_us).map(|it| it - direct_p50),
+                " µs"
+            ),
+            cell(field(capgen_row, |it| it.p99_us), " µs"),
+            cell(field(nginx_row, |it| it.p99_us), " µs"),
+            cell(direct_row.map(|it| it.1), " µs"),
+            cell(capgen_row.map(|it| it.1), " µs"),
+            cell(nginx_row.map(|it| it.1), " µs"),
         );
     }
+    drop(nginx);
     Ok(())
+}
+
+/// The run with the median throughput (`None` for no runs).
+fn median(runs: &[(Measurement, f64)]) -> Option<(Measurement, f64)> {
+    let mut sorted = runs.to_vec();
+    sorted.sort_by(|a, b| a.0.requests_per_second.total_cmp(&b.0.requests_per_second));
+    sorted.get(sorted.len() / 2).copied()
+}
+
+/// nginx's worker processes (the children of its master), or the master itself without any.
+fn workers_of(master: u32) -> Vec<u32> {
+    for _ in 0..50 {
+        let children: Vec<u32> =
+            std::fs::read_to_string(format!("/proc/{master}/task/{master}/children"))
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|it| it.parse().ok())
+                .collect();
+        if !children.is_empty() {
+            return children;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    vec![master]
 }
 
 #[cfg(test)]

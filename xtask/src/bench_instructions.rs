@@ -62,16 +62,43 @@ pub fn report(root: &Path) -> Result<(), String> {
     stop(&mut processes.0[2]);
     let proxy_ir = totals(&out.0.join("proxy.out"))?;
 
+    let nginx = if crate::bench_nginx::available() {
+        // One process (no master), so that callgrind sees the worker's work.
+        let dir = crate::bench_nginx::NginxDir::new(None)?;
+        let mut nginx = dir.spawn(Some(callgrind(&out.0.join("nginx.out"))))?;
+        if !wait_for_port(crate::bench_nginx::NGINX_ADDR) {
+            return Err("nginx did not come up under valgrind".to_owned());
+        }
+        let counted = count(
+            &mut nginx.child,
+            crate::bench_nginx::NGINX_ADDR,
+            &format!("/v1{status_path}"),
+        )?;
+        // SIGQUIT is nginx's graceful stop, after which callgrind writes its totals.
+        crate::bench_nginx::stop(&mut nginx.child, "-QUIT");
+        Some(totals(&out.0.join("nginx.out"))? / u64::from(counted))
+    } else {
+        None
+    };
+
     let (direct, proxied) = (fake_ir / u64::from(direct), proxy_ir / u64::from(proxied));
     println!(
         "Instructions per request (callgrind, user space, {MEASURED} requests on one keep-alive \
          connection after {WARM_UP} of warm-up; repeatable to < 1 %):\n"
     );
-    println!("| upstream, direct request | proxy, proxied request | ratio |");
-    println!("|---|---|---|");
+    println!(
+        "| upstream, direct request | capgen, proxied request | nginx, proxied request | capgen / nginx |"
+    );
+    println!("|---|---|---|---|");
     #[allow(clippy::cast_precision_loss)]
-    let ratio = proxied as f64 / direct as f64;
-    println!("| {direct} | {proxied} | {ratio:.1}× |\n");
+    let (nginx_cell, ratio) = match nginx {
+        Some(nginx) => (
+            nginx.to_string(),
+            format!("{:.1}×", proxied as f64 / nginx as f64),
+        ),
+        None => ("—".to_owned(), "—".to_owned()),
+    };
+    println!("| {direct} | {proxied} | {nginx_cell} | {ratio} |\n");
     Ok(())
 }
 
@@ -106,12 +133,19 @@ fn wait_for_port(addr: &str) -> bool {
 }
 
 fn under_callgrind(out_file: &Path, program: &Path) -> Command {
+    let mut command = callgrind(out_file);
+    command.arg(program);
+    command
+}
+
+/// `valgrind --tool=callgrind …`, counting off until `callgrind_control -i on`; the program
+/// to run comes next.
+fn callgrind(out_file: &Path) -> Command {
     let mut command = Command::new("valgrind");
     command
         .arg("--tool=callgrind")
         .arg("--instr-atstart=no")
-        .arg(format!("--callgrind-out-file={}", out_file.display()))
-        .arg(program);
+        .arg(format!("--callgrind-out-file={}", out_file.display()));
     command
 }
 

@@ -10,6 +10,7 @@ mod bench;
 mod bench_generate;
 mod bench_instructions;
 mod bench_mcp;
+mod bench_nginx;
 mod codegen;
 mod corpus;
 mod sandbox;
@@ -67,6 +68,12 @@ enum Bench {
         /// Only the instruction counts (callgrind): repeatable on a busy machine.
         #[arg(long)]
         instructions_only: bool,
+        /// Interleaved rounds (direct, capgen, nginx, then again); the median is reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
+        /// Connections, one measured row per value (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+        connections: Vec<u32>,
     },
     /// MCP `tools/call` throughput and latency: the generated server vs FastMCP's OpenAPI
     /// provider, same upstream, same load driver.
@@ -111,8 +118,18 @@ fn main() -> ExitCode {
                 Bench::Proxy {
                     seconds,
                     instructions_only,
+                    rounds,
+                    connections,
                 },
-        } => bench::proxy(&codegen::repo_root(), seconds, instructions_only),
+        } => bench::proxy(
+            &codegen::repo_root(),
+            &bench::ProxyRun {
+                seconds,
+                rounds: rounds.max(1),
+                connections,
+            },
+            instructions_only,
+        ),
         Command::Bench {
             what: Bench::Mcp { seconds, sessions },
         } => bench_mcp::run(&codegen::repo_root(), seconds, &sessions),
