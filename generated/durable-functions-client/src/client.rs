@@ -17,6 +17,7 @@ use crate::operations;
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    transport: Option<std::sync::Arc<dyn crate::Transport>>,
     base_url: String,
     /// `base_url` parsed once, so requests do not parse scheme and host again.
     base: Option<reqwest::Url>,
@@ -105,6 +106,7 @@ impl Client {
             http: reqwest::Client::new(),
             base_url,
             base,
+            transport: None,
             credentials: Credentials::default(),
         }
     }
@@ -112,6 +114,13 @@ impl Client {
     /// Uses `http` for requests (timeouts, proxies, default headers, TLS settings).
     pub fn with_http_client(mut self, http: reqwest::Client) -> Client {
         self.http = http;
+        self
+    }
+
+    /// Sends requests through `transport` instead of the HTTP client (multipart
+    /// bodies excepted): another HTTP stack, or a double in tests.
+    pub fn with_transport(mut self, transport: impl crate::Transport) -> Client {
+        self.transport = Some(std::sync::Arc::new(transport));
         self
     }
 
@@ -157,7 +166,14 @@ impl Client {
                 self.credentials.apply(*scheme, &mut request);
             }
         }
-        request.send(&self.http, &self.base_url, self.base.as_ref()).await
+        request
+            .send(
+                &self.http,
+                self.transport.as_deref(),
+                &self.base_url,
+                self.base.as_ref(),
+            )
+            .await
     }
 
     /// Start orchestration

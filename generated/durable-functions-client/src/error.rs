@@ -279,36 +279,61 @@ impl std::error::Error for RequestError {}
 /// No response was received. The URL (which may carry an API key) is stripped from it.
 #[derive(Debug)]
 pub struct TransportError {
-    source: reqwest::Error,
+    source: Source,
+}
+
+#[derive(Debug)]
+enum Source {
+    Reqwest(reqwest::Error),
+    Custom(crate::transport::TransportFailure),
 }
 
 impl TransportError {
     pub(crate) fn new(source: reqwest::Error) -> TransportError {
         TransportError {
-            source: source.without_url(),
+            source: Source::Reqwest(source.without_url()),
+        }
+    }
+
+    /// A failure of the client's [`Transport`](crate::Transport).
+    pub(crate) fn custom(source: crate::transport::TransportFailure) -> TransportError {
+        TransportError {
+            source: Source::Custom(source),
         }
     }
 
     /// Whether the request timed out.
     pub fn is_timeout(&self) -> bool {
-        self.source.is_timeout()
+        match &self.source {
+            Source::Reqwest(it) => it.is_timeout(),
+            Source::Custom(it) => it.is_timeout(),
+        }
     }
 
     /// Whether the connection could not be established.
     pub fn is_connect(&self) -> bool {
-        self.source.is_connect()
+        match &self.source {
+            Source::Reqwest(it) => it.is_connect(),
+            Source::Custom(it) => it.is_connect(),
+        }
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "no response: {}", self.source)
+        match &self.source {
+            Source::Reqwest(it) => write!(f, "no response: {it}"),
+            Source::Custom(it) => write!(f, "no response: {it}"),
+        }
     }
 }
 
 impl std::error::Error for TransportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+        match &self.source {
+            Source::Reqwest(it) => Some(it),
+            Source::Custom(it) => Some(it),
+        }
     }
 }
 

@@ -42,6 +42,7 @@ mod encoding;
 mod error;
 pub mod operations;
 mod paging;
+mod transport;
 pub mod types;
 
 pub use client::Client;
@@ -49,6 +50,8 @@ pub use client::Client;
 pub use error::{
     DecodeError, Error, ErrorResponse, RawResponse, RequestError, TransportError,
 };
+
+pub use transport::{Transport, TransportFailure, TransportFuture};
 
 /// The HTTP library the client uses, for building a custom [`reqwest::Client`] or multipart forms.
 pub use reqwest;

@@ -28,8 +28,10 @@ impl Upstream {
             .timeout(timeouts[0])
             .build()
             .map_err(|err| format!("cannot build the HTTP client: {err}"))?;
+        let transport = crate::support::http_client::HttpClient::new(timeouts[0])?;
         let client = Client::with_base_url(&urls[0])
             .with_http_client(http)
+            .with_transport(transport)
             .with_system_key(
                 variables.get("DURABLE_FUNCTIONS_API_KEY").cloned().unwrap_or_default(),
             );
@@ -100,4 +102,32 @@ pub fn get_instance_status(
         let (status, headers, body) = response.into_parts();
         Ok(UpstreamResponse::json(status, headers, body))
     })
+}
+
+impl durable_functions_client::Transport for crate::support::http_client::HttpClient {
+    fn send(
+        &self,
+        request: axum::http::Request<bytes::Bytes>,
+    ) -> durable_functions_client::TransportFuture {
+        use crate::support::http_client::Failure;
+        let client = self.clone();
+        Box::pin(async move {
+            client
+                .send(request)
+                .await
+                .map_err(|failure| match failure {
+                    Failure::Timeout => {
+                        durable_functions_client::TransportFailure::timeout(
+                            "the upstream did not answer in time",
+                        )
+                    }
+                    Failure::Connect(it) => {
+                        durable_functions_client::TransportFailure::connect(it)
+                    }
+                    Failure::Other(it) => {
+                        durable_functions_client::TransportFailure::other(it)
+                    }
+                })
+        })
+    }
 }

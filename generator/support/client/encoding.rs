@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, RawResponse, RequestError, TransportError};
+use crate::transport::Transport;
 
 /// Everything but the unreserved characters of RFC 3986 is encoded.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -277,15 +278,28 @@ impl RequestParts {
         self.custom_body = Some(Box::new(apply));
     }
 
-    /// Sends the request to `base_url` (`base` when it parsed) and reads the whole response.
+    /// Sends the request to `base_url` (`base` when it parsed) and reads the whole response:
+    /// through `transport` when there is one (and the body is not multipart), else `http`.
     pub(crate) async fn send(
         self,
         http: &reqwest::Client,
+        transport: Option<&dyn Transport>,
         base_url: &str,
         base: Option<&reqwest::Url>,
     ) -> Result<RawResponse, Error> {
         if let Some(error) = self.error {
             return Err(Error::Request(error));
+        }
+        if let Some(transport) = transport
+            && self.custom_body.is_none()
+        {
+            let request = self.into_http(base_url)?;
+            let response = transport
+                .send(request)
+                .await
+                .map_err(|err| Error::Transport(TransportError::custom(err)))?;
+            let (parts, body) = response.into_parts();
+            return Ok(RawResponse::new(parts.status, parts.headers, body));
         }
         let query = (!self.query.is_empty()).then(|| self.query.join("&"));
         let mut request = match base {
@@ -355,6 +369,69 @@ impl RequestParts {
             .await
             .map_err(|err| Error::Transport(TransportError::new(err)))?;
         Ok(RawResponse::new(status, headers, body))
+    }
+}
+
+impl RequestParts {
+    /// The request as an `http::Request`, for a [`Transport`]: the URL is `base_url` (its own
+    /// query kept) with the path and query appended, parsed once.
+    fn into_http(self, base_url: &str) -> Result<http::Request<Bytes>, Error> {
+        let (base, fixed_query) = match base_url.split_once('?') {
+            Some((base, query)) => (base, Some(query)),
+            None => (base_url, None),
+        };
+        let mut uri = String::with_capacity(base.len() + self.path.len() + 64);
+        uri.push_str(base.trim_end_matches('/'));
+        uri.push_str(&self.path);
+        let mut separator = '?';
+        for part in fixed_query
+            .into_iter()
+            .chain(self.query.iter().map(String::as_str))
+        {
+            uri.push(separator);
+            uri.push_str(part);
+            separator = '&';
+        }
+        let invalid =
+            |what: &str| Error::Request(RequestError::new(format!("{what} cannot be sent")));
+        let mut builder = http::Request::builder().method(self.method).uri(uri);
+        let Some(headers) = builder.headers_mut() else {
+            return Err(invalid("the request URL"));
+        };
+        for (name, value) in self.headers {
+            headers.append(name, value);
+        }
+        if !self.cookies.is_empty() {
+            let mut value = HeaderValue::from_str(&self.cookies.join("; "))
+                .map_err(|_| invalid("a cookie value"))?;
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::COOKIE, value);
+        }
+        if let Some(authorization) = self.authorization {
+            let text = match authorization {
+                Authorization::Basic { username, password } => {
+                    use base64::Engine as _;
+                    let encoded = base64::engine::general_purpose::STANDARD
+                        .encode(format!("{username}:{password}"));
+                    format!("Basic {encoded}")
+                }
+                Authorization::Bearer(token) => format!("Bearer {token}"),
+            };
+            let mut value = HeaderValue::from_str(&text).map_err(|_| invalid("a credential"))?;
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        let body = match self.body {
+            Some((body, media_type)) => {
+                headers.insert(
+                    reqwest::header::CONTENT_TYPE,
+                    HeaderValue::from_static(media_type),
+                );
+                body
+            }
+            None => Bytes::new(),
+        };
+        builder.body(body).map_err(|_| invalid("the request URL"))
     }
 }
 

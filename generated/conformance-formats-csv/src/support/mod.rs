@@ -12,6 +12,8 @@ pub mod auth;
 pub mod binds;
 pub mod declared;
 pub mod formats;
+pub mod http_client;
+pub mod log_format;
 pub mod logs;
 pub mod mapping;
 pub mod mcp;

@@ -12,7 +12,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use serde_json::{Map, Value};
@@ -699,17 +699,21 @@ fn mapped(
 /// The origin clients reached this server at: `X-Forwarded-Proto`/`X-Forwarded-Host` when a
 /// proxy set them, else `Host`.
 pub fn public_base(headers: &HeaderMap) -> String {
-    let get = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|it| it.to_str().ok())
-            .map(|it| it.split(',').next().unwrap_or(it).trim().to_owned())
+    static FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+    static FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+    let first = |name: &HeaderName| {
+        let text = headers.get(name)?.to_str().ok()?;
+        Some(text.split(',').next().unwrap_or(text).trim())
     };
-    let scheme = get("x-forwarded-proto").unwrap_or_else(|| "http".to_owned());
-    let host = get("x-forwarded-host")
-        .or_else(|| get("host"))
-        .unwrap_or_else(|| "localhost".to_owned());
-    format!("{scheme}://{host}")
+    let scheme = first(&FORWARDED_PROTO).unwrap_or("http");
+    let host = first(&FORWARDED_HOST)
+        .or_else(|| first(&header::HOST))
+        .unwrap_or("localhost");
+    let mut base = String::with_capacity(scheme.len() + 3 + host.len());
+    base.push_str(scheme);
+    base.push_str("://");
+    base.push_str(host);
+    base
 }
 
 /// Whether `bytes` may hold an absolute URL (`://`).

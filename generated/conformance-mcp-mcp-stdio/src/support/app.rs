@@ -25,11 +25,9 @@ pub fn init_tracing() -> Logs {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let logs = Logs::start();
-    // Colours only on a terminal: escape codes in a log file or collector are noise.
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(ansi)
+        .event_format(crate::support::log_format::LineFormat)
         .with_writer(logs.make_writer())
         .init();
     logs

@@ -71,19 +71,32 @@ pub fn module(
         .collect();
     let (credentials, setters, execute) = credentials(schemes, &used, !ops.is_empty());
     let methods = ops.iter().map(|(op, _)| method(api, op));
-    let base_field = if ops.is_empty() {
-        TokenStream::new()
+    // A client without operations sends nothing: no parsed base, no transport.
+    let (base_field, transport_field, transport_setter) = if ops.is_empty() {
+        (TokenStream::new(), TokenStream::new(), TokenStream::new())
     } else {
-        quote! {
-            /// `base_url` parsed once, so requests do not parse scheme and host again.
-            base: Option<reqwest::Url>,
-        }
+        (
+            quote! {
+                /// `base_url` parsed once, so requests do not parse scheme and host again.
+                base: Option<reqwest::Url>,
+            },
+            quote! { transport: Option<std::sync::Arc<dyn crate::Transport>>, },
+            quote! {
+                /// Sends requests through `transport` instead of the HTTP client (multipart
+                /// bodies excepted): another HTTP stack, or a double in tests.
+                pub fn with_transport(mut self, transport: impl crate::Transport) -> Client {
+                    self.transport = Some(std::sync::Arc::new(transport));
+                    self
+                }
+            },
+        )
     };
     quote! {
         #client_docs
         #[derive(Clone)]
         pub struct Client {
             http: reqwest::Client,
+            #transport_field
             base_url: String,
             #base_field
             credentials: Credentials,
@@ -109,6 +122,8 @@ pub fn module(
                 self.http = http;
                 self
             }
+
+            #transport_setter
 
             /// The base URL requests go to.
             pub fn base_url(&self) -> &str {
@@ -158,7 +173,7 @@ fn constructors(api: &Api, has_credentials: bool, has_operations: bool) -> Token
     let (parse_base, base_field) = if has_operations {
         (
             quote!(let base = reqwest::Url::parse(&base_url).ok();),
-            quote!(base,),
+            quote!(base, transport: None,),
         )
     } else {
         (TokenStream::new(), TokenStream::new())
@@ -347,7 +362,7 @@ fn unused_credentials(
             /// Sends a request (no operation applies credentials).
             pub(crate) async fn execute(&self, request: RequestParts, security: &[&[Scheme]]) -> Result<RawResponse, Error> {
                 let _ = security;
-                request.send(&self.http, &self.base_url, self.base.as_ref()).await
+                request.send(&self.http, self.transport.as_deref(), &self.base_url, self.base.as_ref()).await
             }
         };
     }
@@ -507,7 +522,7 @@ fn credentials(
                     self.credentials.apply(*scheme, &mut request);
                 }
             }
-            request.send(&self.http, &self.base_url, self.base.as_ref()).await
+            request.send(&self.http, self.transport.as_deref(), &self.base_url, self.base.as_ref()).await
         }
     };
     (store, quote!(#(#setters)*), execute)

@@ -78,6 +78,7 @@ pub fn default_crate_name(api: &Api) -> String {
 const SUPPORT_ERROR: &str = include_str!("../../../support/client/error.rs");
 const SUPPORT_ENCODING: &str = include_str!("../../../support/client/encoding.rs");
 const SUPPORT_PAGING: &str = include_str!("../../../support/client/paging.rs");
+const SUPPORT_TRANSPORT: &str = include_str!("../../../support/client/transport.rs");
 const CARGO_TEMPLATE: &str = include_str!("../../../../templates/client/Cargo.toml.jinja");
 const README_TEMPLATE: &str = include_str!("../../../../templates/client/README.md.jinja");
 
@@ -161,6 +162,7 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
     for (path, source) in [
         ("src/error.rs", SUPPORT_ERROR),
         ("src/encoding.rs", SUPPORT_ENCODING),
+        ("src/transport.rs", SUPPORT_TRANSPORT),
     ] {
         support_file(&mut files, path, source);
     }
@@ -443,10 +445,12 @@ fn lib(api: &Api, config: &ClientConfig, paging: bool) -> TokenStream {
         mod error;
         pub mod operations;
         #paging_mod
+        mod transport;
         pub mod types;
 
         pub use client::Client;
         pub use error::{DecodeError, Error, ErrorResponse, RawResponse, RequestError, TransportError};
+        pub use transport::{Transport, TransportFailure, TransportFuture};
         /// The HTTP library the client uses, for building a custom [`reqwest::Client`] or multipart forms.
         pub use reqwest;
     }

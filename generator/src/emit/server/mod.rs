@@ -40,6 +40,14 @@ const SUPPORT: &[(&str, &str)] = &[
     ("mod.rs", include_str!("../../../support/server/mod.rs")),
     ("app.rs", include_str!("../../../support/server/app.rs")),
     ("auth.rs", include_str!("../../../support/server/auth.rs")),
+    (
+        "http_client.rs",
+        include_str!("../../../support/server/http_client.rs"),
+    ),
+    (
+        "log_format.rs",
+        include_str!("../../../support/server/log_format.rs"),
+    ),
     ("logs.rs", include_str!("../../../support/server/logs.rs")),
     (
         "mapping.rs",

@@ -381,14 +381,34 @@ pub fn tokens(
             /// The generated client of the consumed API.
             client: Client,
         });
+        // hyper's pooled client sends the requests; `reqwest` only multipart bodies.
         build.push(quote! {
             let http = reqwest::Client::builder()
                 .timeout(timeouts[0])
                 .build()
                 .map_err(|err| format!("cannot build the HTTP client: {err}"))?;
-            let client = Client::with_base_url(&urls[0]).with_http_client(http) #credentials;
+            let transport = crate::support::http_client::HttpClient::new(timeouts[0])?;
+            let client = Client::with_base_url(&urls[0])
+                .with_http_client(http)
+                .with_transport(transport)
+                #credentials;
         });
         init.push(quote! { client, });
+        functions.push(quote! {
+            impl #lib::Transport for crate::support::http_client::HttpClient {
+                fn send(&self, request: axum::http::Request<bytes::Bytes>) -> #lib::TransportFuture {
+                    use crate::support::http_client::Failure;
+                    let client = self.clone();
+                    Box::pin(async move {
+                        client.send(request).await.map_err(|failure| match failure {
+                            Failure::Timeout => #lib::TransportFailure::timeout("the upstream did not answer in time"),
+                            Failure::Connect(it) => #lib::TransportFailure::connect(it),
+                            Failure::Other(it) => #lib::TransportFailure::other(it),
+                        })
+                    })
+                }
+            }
+        });
     }
     if declared {
         fields.push(quote! {

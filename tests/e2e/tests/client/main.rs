@@ -11,6 +11,7 @@
 //! - `upstream.rs`: scenarios against the Durable Functions test upstream
 //!   (`durable-functions-fake`, in-process): the statuses only a stateful service gives.
 //! - `credentials.rs`: where the keys go, and that no error shows them.
+//! - `transport.rs`: another HTTP stack under the client (`with_transport`).
 //!
 //! Needs Prism (`npm ci` in `tests/tools`) and the `capgen` binary (`cargo build -p capgen`).
 
@@ -18,4 +19,5 @@ mod harness;
 
 mod credentials;
 mod mock;
+mod transport;
 mod upstream;

@@ -10,6 +10,10 @@ pub mod binds;
 pub mod declared;
 #[path = "../../../../generator/support/server/formats.rs"]
 pub mod formats;
+#[path = "../../../../generator/support/server/http_client.rs"]
+pub mod http_client;
+#[path = "../../../../generator/support/server/log_format.rs"]
+pub mod log_format;
 #[path = "../../../../generator/support/server/logs.rs"]
 pub mod logs;
 #[path = "../../../../generator/support/server/mapping.rs"]
