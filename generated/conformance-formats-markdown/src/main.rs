@@ -44,6 +44,10 @@ struct Cli {
     /// Serve only the MCP adapter, over stdin/stdout (for desktop agent clients).
     #[arg(long, default_value_t = false, conflicts_with = "no_mcp")]
     stdio: bool,
+    /// Threads serving the REST adapter, each with its own listener and upstream
+    /// connections (0: one per available core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    rest_threads: usize,
     /// Seconds to wait for the upstream API before answering 504.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     upstream_timeout: u64,
@@ -144,7 +148,16 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let make_upstream: support::app::MakeUpstream<operations::Upstream> = {
+        let (urls, timeouts, values) = (
+            urls.clone(),
+            timeouts.clone(),
+            variables.values.clone(),
+        );
+        std::sync::Arc::new(move || operations::Upstream::new(&urls, &timeouts, &values))
+    };
     let options = support::app::RunOptions {
+        rest_threads: cli.rest_threads,
         rest_addr: (!cli.no_rest && !cli.stdio).then_some(cli.rest_addr),
         mcp_addr: None,
         skill_addr: None,
@@ -160,5 +173,5 @@ async fn run(cli: Cli) -> ExitCode {
         mcp_auth: None,
         skill_auth: None,
     };
-    support::app::run(&SPEC, upstream, &urls, variables, options).await
+    support::app::run(&SPEC, upstream, make_upstream, &urls, variables, options).await
 }

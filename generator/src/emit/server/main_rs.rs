@@ -373,6 +373,10 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
             /// Serve only the MCP adapter, over stdin/stdout (for desktop agent clients).
             #[arg(long, default_value_t = #stdio_default, conflicts_with = "no_mcp")]
             stdio: bool,
+            /// Threads serving the REST adapter, each with its own listener and upstream
+            /// connections (0: one per available core).
+            #[arg(long, value_name = "N", default_value_t = 0)]
+            rest_threads: usize,
             /// Seconds to wait for the upstream API before answering 504.
             #[arg(long, value_name = "SECONDS", default_value_t = 30)]
             upstream_timeout: u64,
@@ -468,7 +472,13 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
                     return ExitCode::from(2);
                 }
             };
+            // Each REST thread builds its own clients (their connection pools stay on it).
+            let make_upstream: support::app::MakeUpstream<operations::Upstream> = {
+                let (urls, timeouts, values) = (urls.clone(), timeouts.clone(), variables.values.clone());
+                std::sync::Arc::new(move || operations::Upstream::new(&urls, &timeouts, &values))
+            };
             let options = support::app::RunOptions {
+                rest_threads: cli.rest_threads,
                 rest_addr: #rest_addr,
                 mcp_addr: #mcp_addr,
                 skill_addr: #skill_addr,
@@ -484,7 +494,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
                 mcp_auth: #mcp_auth,
                 skill_auth: #skill_auth,
             };
-            support::app::run(&SPEC, upstream, &urls, variables, options).await
+            support::app::run(&SPEC, upstream, make_upstream, &urls, variables, options).await
         }
     }
 }
