@@ -263,7 +263,8 @@ fn wall_clock(root: &Path, run: &ProxyRun) -> bool {
         println!();
     }
     println!(
-        "capgen: the generated orchestrations server (tokio, one worker thread per core); nginx: \
+        "capgen: the generated orchestrations server (one REST thread per core, each with its own \
+         runtime, listener and upstream pool); nginx: \
          `worker_processes` = cores, `proxy_pass` to a keep-alive upstream pool, access log on. \
          CPU/req: CPU time (user + system, from /proc; nginx's workers summed) per request.\n"
     );
