@@ -158,6 +158,9 @@ pub struct OperationSpec {
 struct Api {
     spec: &'static ApiSpec,
     base: String,
+    /// Sends every request but multipart ones.
+    client: crate::support::http_client::HttpClient,
+    /// Sends multipart bodies (`reqwest` builds them).
     http: reqwest::Client,
 }
 
@@ -194,7 +197,13 @@ impl Declared {
                     spec.namespace
                 )
             })?;
-            apis.push(Api { spec, base, http });
+            let client = crate::support::http_client::HttpClient::new(timeout)?;
+            apis.push(Api {
+                spec,
+                base,
+                client,
+                http,
+            });
         }
         Ok(Declared {
             apis: Arc::new(apis),
@@ -212,10 +221,7 @@ impl Declared {
             return Err(CallError::Unreachable);
         };
         let request = build(api, op, args, &self.variables)?;
-        let response = send(api, request).await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(transport_error)?;
+        let (status, headers, body) = send(api, request).await?;
         Ok(UpstreamResponse {
             status,
             headers,
@@ -608,10 +614,7 @@ impl Declared {
             body,
             digest,
         };
-        let response = send(api, prepared).await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(transport_error)?;
+        let (status, headers, body) = send(api, prepared).await?;
         Ok(UpstreamResponse::json(status, headers, body))
     }
 }
@@ -693,24 +696,25 @@ fn request(api: &Api, prepared: &Prepared) -> Result<reqwest::RequestBuilder, Ca
     Ok(builder)
 }
 
-async fn send(api: &Api, prepared: Prepared) -> Result<reqwest::Response, CallError> {
-    let response = request(api, &prepared)?
-        .send()
-        .await
-        .map_err(transport_error)?;
+/// An answer: status, headers, body.
+type Answer = (axum::http::StatusCode, HeaderMap, bytes::Bytes);
+
+/// Sends `prepared`, answering a digest challenge once when the API uses digest.
+async fn send(api: &Api, prepared: Prepared) -> Result<Answer, CallError> {
+    let answer = exchange(api, &prepared, None).await?;
     let Some((username, password)) = &prepared.digest else {
-        return Ok(response);
+        return Ok(answer);
     };
-    if response.status() != reqwest::StatusCode::UNAUTHORIZED {
-        return Ok(response);
+    if answer.0 != axum::http::StatusCode::UNAUTHORIZED {
+        return Ok(answer);
     }
-    let challenge = response
-        .headers()
+    let challenge = answer
+        .1
         .get(reqwest::header::WWW_AUTHENTICATE)
         .and_then(|it| it.to_str().ok())
         .map(str::to_owned);
     let Some(challenge) = challenge else {
-        return Ok(response);
+        return Ok(answer);
     };
     let Some(authorization) = crate::support::declared::digest_authorization(
         &challenge,
@@ -719,11 +723,69 @@ async fn send(api: &Api, prepared: Prepared) -> Result<reqwest::Response, CallEr
         prepared.method.as_str(),
         &request_target(&prepared.url),
     ) else {
-        return Ok(response);
+        return Ok(answer);
     };
-    let mut retry = request(api, &prepared)?;
-    retry = retry.header(reqwest::header::AUTHORIZATION, authorization);
-    retry.send().await.map_err(transport_error)
+    exchange(api, &prepared, Some(authorization)).await
+}
+
+/// One request and its whole answer: multipart bodies through `reqwest`, everything else
+/// through the pooled hyper client.
+async fn exchange(
+    api: &Api,
+    prepared: &Prepared,
+    authorization: Option<String>,
+) -> Result<Answer, CallError> {
+    let authorization = authorization
+        .map(|it| {
+            axum::http::HeaderValue::from_str(&it).map_err(|_| {
+                invalid(
+                    "authorization",
+                    "the digest answer cannot be sent".to_owned(),
+                )
+            })
+        })
+        .transpose()?;
+    if matches!(prepared.body, Some(PreparedBody::Multipart { .. })) {
+        let mut builder = request(api, prepared)?;
+        if let Some(value) = authorization {
+            builder = builder.header(reqwest::header::AUTHORIZATION, value);
+        }
+        let response = builder.send().await.map_err(transport_error)?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let body = response.bytes().await.map_err(transport_error)?;
+        return Ok((status, headers, body));
+    }
+    let mut headers = prepared.headers.clone();
+    let body = match &prepared.body {
+        Some(PreparedBody::Bytes(media_type, bytes)) => {
+            // A `Content-Type` parameter of the capability wins over the body's default.
+            if !headers.contains_key(reqwest::header::CONTENT_TYPE) {
+                let value = axum::http::HeaderValue::from_str(media_type)
+                    .map_err(|_| invalid("body", format!("`{media_type}` is not a media type")))?;
+                headers.insert(reqwest::header::CONTENT_TYPE, value);
+            }
+            bytes::Bytes::from(bytes.clone())
+        }
+        _ => bytes::Bytes::new(),
+    };
+    if let Some(value) = authorization {
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    let mut request = axum::http::Request::builder()
+        .method(prepared.method.clone())
+        .uri(prepared.url.as_str())
+        .body(body)
+        .map_err(|_| invalid("path", "the request URL cannot be sent".to_owned()))?;
+    *request.headers_mut() = headers;
+    let response = api.client.send(request).await.map_err(|failure| {
+        use crate::support::http_client::Failure;
+        match failure {
+            Failure::Timeout => CallError::Timeout,
+            Failure::Connect(_) | Failure::Other(_) => CallError::Unreachable,
+        }
+    })?;
+    let (parts, body) = response.into_parts();
+    Ok((parts.status, parts.headers, body))
 }
 
 fn request_target(url: &reqwest::Url) -> String {
