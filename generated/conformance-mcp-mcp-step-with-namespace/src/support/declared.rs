@@ -250,6 +250,18 @@ enum PreparedBody {
     Multipart,
 }
 
+impl PreparedBody {
+    fn is_multipart(&self) -> bool {
+        match self {
+            PreparedBody::Bytes(..) => false,
+            #[cfg(feature = "multipart")]
+            PreparedBody::Multipart(_) => true,
+            #[cfg(not(feature = "multipart"))]
+            PreparedBody::Multipart => true,
+        }
+    }
+}
+
 fn invalid(name: &str, message: String) -> CallError {
     CallError::InvalidArgument {
         name: name.to_owned(),
@@ -745,7 +757,11 @@ async fn exchange(
             })
         })
         .transpose()?;
-    if matches!(prepared.body, Some(PreparedBody::Multipart { .. })) {
+    if prepared
+        .body
+        .as_ref()
+        .is_some_and(PreparedBody::is_multipart)
+    {
         let mut builder = request(api, prepared)?;
         if let Some(value) = authorization {
             builder = builder.header(reqwest::header::AUTHORIZATION, value);
