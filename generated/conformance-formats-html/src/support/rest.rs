@@ -384,13 +384,7 @@ async fn respond<S: Clone + Send + Sync + 'static>(
     );
     let response = call(ctx.upstream.clone(), arguments)
         .await
-        .map_err(|err| match err {
-            CallError::InvalidArgument { name, message } => {
-                Problem::invalid_parameter(&name, format!("`{name}`: {message}"))
-            }
-            CallError::Unreachable => Problem::upstream_unreachable(),
-            CallError::Timeout => Problem::upstream_timeout(),
-        })?;
+        .map_err(call_problem)?;
     if let Compiled::Mapped(parameters) = &route.output {
         return mapped(ctx, parameters, &inputs, response, &public_base);
     }
@@ -473,14 +467,19 @@ async fn forward_request<S: Clone + Send + Sync + 'static>(
     };
     let response = (spec.send)(ctx.upstream.clone(), forwarded)
         .await
-        .map_err(|err| match err {
-            CallError::InvalidArgument { name, message } => {
-                Problem::invalid_parameter(&name, format!("`{name}`: {message}"))
-            }
-            CallError::Unreachable => Problem::upstream_unreachable(),
-            CallError::Timeout => Problem::upstream_timeout(),
-        })?;
+        .map_err(call_problem)?;
     Ok(pass_through(ctx, response, &public_base))
+}
+
+/// The answer to an upstream call that got no answer of its own.
+fn call_problem(err: CallError) -> Problem {
+    match err {
+        CallError::InvalidArgument { name, message } => {
+            Problem::invalid_parameter(&name, format!("`{name}`: {message}"))
+        }
+        CallError::Unreachable => Problem::upstream_unreachable(),
+        CallError::Timeout => Problem::upstream_timeout(),
+    }
 }
 
 /// Refuses a forwarded path that is not one the upstream would read as written: malformed
