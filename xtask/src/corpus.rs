@@ -117,28 +117,53 @@ fn cases(corpus: &Path, quick: bool) -> Vec<Case> {
         });
     }
     res.extend(capability_cases(corpus, quick));
-    res.extend(own_cases());
+    res.extend(own_cases(quick));
     res
 }
 
-/// capgen's own corpus (`tests/corpus/openapi`): small regression documents, always run.
-fn own_cases() -> Vec<Case> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+/// capgen's own corpus: small regression documents (`tests/corpus/openapi`, always run) and
+/// real public documents gathered for it (`tests/corpus/real`, see its SOURCES.md; a directory
+/// is a multi-file document whose `ROOT` file names the root document).
+fn own_cases(quick: bool) -> Vec<Case> {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("tests")
-        .join("corpus")
-        .join("openapi");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .join("corpus");
+    let mut res = documents(&corpus.join("openapi"), "own");
+    res.extend(
+        documents(&corpus.join("real"), "real")
+            .into_iter()
+            .filter(|case| !quick || QUICK_REAL.contains(&case.name.as_str())),
+    );
+    res
+}
+
+/// Real documents CI runs with `--quick`: a Dropshot service and a multi-file document.
+const QUICK_REAL: &[&str] = &["real-crucible-pantry-2.0.0", "real-blockfrost"];
+
+/// The OpenAPI documents of `dir`, one case each, named `{prefix}-{stem}`.
+fn documents(dir: &Path, prefix: &str) -> Vec<Case> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|it| it.filter_map(Result::ok).map(|e| e.path()).collect())
         .unwrap_or_default();
-    files.sort();
-    files
+    entries.sort();
+    entries
         .into_iter()
         .filter_map(|path| {
             let stem = path.file_stem()?.to_str()?.to_owned();
+            let document = if path.is_dir() {
+                let root = std::fs::read_to_string(path.join("ROOT")).ok()?;
+                path.join(root.trim())
+            } else {
+                let ext = path.extension()?.to_str()?;
+                if !matches!(ext, "json" | "yaml" | "yml") {
+                    return None;
+                }
+                path
+            };
             Some(Case {
-                name: format!("own-{stem}"),
-                openapi: Some(path),
+                name: format!("{prefix}-{stem}"),
+                openapi: Some(document),
                 capabilities: Vec::new(),
             })
         })
@@ -436,6 +461,7 @@ pub fn run(root: &Path, corpus: &Path, quick: bool, only: Option<&str>) -> ExitC
             None => true,
             Some("naftiko") => case.openapi.is_none(),
             Some("pairs") => case.name.starts_with("pair-"),
+            Some("real") => case.name.starts_with("real-"),
             Some(_) => case.openapi.is_some() && !case.name.starts_with("pair-"),
         })
         .collect();

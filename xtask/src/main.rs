@@ -37,14 +37,14 @@ enum Command {
     /// Start the Durable Functions test double and both generated servers against it (local
     /// sandbox: REST on 8080/8081, MCP on 9090/9091). Ctrl-C stops everything.
     Sandbox,
-    /// Run capgen on the real-world corpus (`../shared/corpus`) and lint every output with
-    /// `cargo clippy -D warnings`.
+    /// Run capgen on the real-world corpus (`../shared/corpus` and the project's own
+    /// `tests/corpus`) and lint every output with `cargo clippy -D warnings`.
     Corpus {
         /// Only a representative subset (what CI runs).
         #[arg(long)]
         quick: bool,
-        /// Only the cases of one kind: `openapi` (clients), `pairs` (OpenAPI + capabilities) or
-        /// `naftiko` (capabilities alone).
+        /// Only the cases of one kind: `openapi` (clients), `pairs` (OpenAPI + capabilities),
+        /// `naftiko` (capabilities alone) or `real` (the documents of `tests/corpus/real`).
         #[arg(long, value_name = "KIND")]
         only: Option<String>,
         /// The corpus directory (default: `../shared/corpus` beside the repository).

@@ -67,6 +67,9 @@ struct Cli {
     /// Public URL of the REST adapter, used in management URLs returned by MCP tools.
     #[arg(long, env = "PUBLIC_URL", value_name = "URL")]
     public_url: Option<String>,
+    /// Do not record metrics nor serve them at `/metrics` on the REST port.
+    #[arg(long)]
+    no_metrics: bool,
 }
 
 /// The capability's variables: `binds` and `in: environment` parameters.
@@ -82,6 +85,7 @@ static VARIABLES: &[support::binds::VariableSpec] = &[
 ];
 
 static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::ServerSpec {
+    server: env!("CARGO_PKG_NAME"),
     mcp_name: "http-entities-mcp",
     version: env!("CARGO_PKG_VERSION"),
     instructions: Some(
@@ -186,6 +190,7 @@ async fn run(cli: Cli) -> ExitCode {
         allowed_origins: cli.allowed_origins,
         allowed_hosts: cli.allowed_hosts,
         public_url: cli.public_url,
+        metrics: !cli.no_metrics,
         rest_auth: None,
         mcp_auth: None,
         skill_auth: None,

@@ -51,9 +51,14 @@ pub struct SourceFile {
 impl SourceFile {
     /// Reads a file. The format comes from the extension; unknown extensions are sniffed.
     pub fn read(path: &Path) -> Result<Arc<SourceFile>, Diagnostic> {
-        let bytes = std::fs::read(path).map_err(|err| {
+        let mut bytes = std::fs::read(path).map_err(|err| {
             Diagnostic::error(Code::Io, format!("cannot read `{}`: {err}", path.display()))
         })?;
+        // A UTF-8 byte order mark (Windows tools write one) is not part of the document; it has
+        // no width, so lines and columns stay as an editor shows them.
+        if bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes.drain(..3);
+        }
         match String::from_utf8(bytes) {
             Ok(text) => Ok(SourceFile::from_text(path, text)),
             Err(err) => {
@@ -859,6 +864,18 @@ mod tests {
 
     fn file(name: &str, text: &str) -> Arc<SourceFile> {
         SourceFile::from_text(Path::new(name), text.to_owned())
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_document() {
+        let dir = std::env::temp_dir().join(format!("capgen-bom-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bom.json");
+        std::fs::write(&path, b"\xEF\xBB\xBF{\"openapi\": \"3.0.0\"}").unwrap();
+        let src = SourceFile::read(&path).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(src.format(), Format::Json);
+        assert_eq!(src.line(1), Some("{\"openapi\": \"3.0.0\"}"));
     }
 
     #[test]

@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::support::auth::InboundAuth;
 use crate::support::mapping::{self, Compiled, Output};
+use crate::support::metrics;
 use crate::support::params::{self, BodyRead, CompiledInput, InputSpec, Location};
 use crate::support::problem::Problem;
 use crate::support::rewrite::{Rewriter, is_absolute_http_url};
@@ -87,7 +88,7 @@ struct Route<S: 'static> {
     steps: Option<steps::Compiled<S>>,
 }
 
-/// Builds the router for `routes`, with `/healthz`, `/readyz`, `/openapi.json`, and
+/// Builds the router for `routes`, with `/healthz`, `/readyz`, `/metrics`, `/openapi.json`, and
 /// problem+json answers for unknown paths (404) and methods (405).
 pub fn router<S: Clone + Send + Sync + 'static>(
     context: RestContext<S>,
@@ -150,6 +151,22 @@ pub fn router<S: Clone + Send + Sync + 'static>(
         .route(
             "/readyz",
             axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ready"})) }),
+        )
+        .route(
+            "/metrics",
+            axum::routing::get(|| async {
+                match metrics::render() {
+                    Some(text) => (
+                        [(
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static(metrics::CONTENT_TYPE),
+                        )],
+                        text,
+                    )
+                        .into_response(),
+                    None => Problem::not_found("/metrics").into_response(),
+                }
+            }),
         )
         .route(
             "/openapi.json",
@@ -253,6 +270,7 @@ async fn handle<S: Clone + Send + Sync + 'static>(
     request: Request,
 ) -> Response {
     let started = Instant::now();
+    let _in_flight = metrics::in_flight();
     let request_id = request
         .headers()
         .get("x-request-id")
@@ -263,14 +281,17 @@ async fn handle<S: Clone + Send + Sync + 'static>(
         Ok(response) => response,
         Err(problem) => problem.into_response(),
     };
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    metrics::request(route.spec.path, route.spec.method, status, took);
     // Display (`%`) rather than Debug: no quoting and escaping of known-clean text per line.
     tracing::info!(
         request_id = %request_id,
         method = %route.spec.method,
         route = %route.spec.path,
         operation = %route.spec.name,
-        status = response.status().as_u16(),
-        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        status,
+        latency_us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
         "request"
     );
     response
@@ -397,17 +418,21 @@ async fn forward<S: Clone + Send + Sync + 'static>(
     request: Request,
 ) -> Response {
     let started = Instant::now();
+    let _in_flight = metrics::in_flight();
     let method = request.method().clone();
     let response = match forward_request(ctx, spec, request).await {
         Ok(response) => response,
         Err(problem) => problem.into_response(),
     };
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    metrics::request(spec.prefix, metrics::method_label(&method), status, took);
     tracing::info!(
         method = %method,
         route = %spec.prefix,
         operation = "forward",
-        status = response.status().as_u16(),
-        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        status,
+        latency_us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
         "request"
     );
     response

@@ -367,6 +367,8 @@ pub async fn serve_stdio<S: Clone + Send + Sync + 'static>(
 
 /// The constant description of a generated server.
 pub struct ServerSpec<S: 'static> {
+    /// The server's crate and binary name.
+    pub server: &'static str,
     /// `serverInfo.name` of the MCP adapter (the adapter's namespace).
     pub mcp_name: &'static str,
     /// The server's version.
@@ -423,6 +425,8 @@ pub struct RunOptions {
     pub allowed_hosts: Vec<String>,
     /// The REST adapter's public URL, for management URLs in MCP results.
     pub public_url: Option<String>,
+    /// Whether metrics are recorded and served at `/metrics` on the REST port.
+    pub metrics: bool,
     /// Inbound authentication of the REST adapter.
     pub rest_auth: Option<InboundAuth>,
     /// Inbound authentication of the MCP adapter.
@@ -442,6 +446,9 @@ pub async fn run<S: Clone + Send + Sync + 'static>(
 ) -> std::process::ExitCode {
     use std::process::ExitCode;
 
+    if options.metrics {
+        crate::support::metrics::enable(spec.server, spec.version);
+    }
     let secret_params = spec
         .secret_params
         .iter()

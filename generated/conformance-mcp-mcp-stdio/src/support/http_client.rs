@@ -20,6 +20,8 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::client::legacy::connect::HttpConnector;
 use tower::Service as _;
 
+use crate::support::metrics::{self, UpstreamError};
+
 /// How long an idle connection is kept.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// The most idle connections kept per client.
@@ -85,9 +87,21 @@ impl HttpClient {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, Failure> {
-        tokio::time::timeout(self.inner.timeout, self.exchange(request))
+        let started = Instant::now();
+        let method = request.method().clone();
+        let result = tokio::time::timeout(self.inner.timeout, self.exchange(request))
             .await
-            .map_err(|_| Failure::Timeout)?
+            .map_err(|_| Failure::Timeout)
+            .and_then(|it| it);
+        let error = match &result {
+            Ok(response) if response.status().is_server_error() => Some(UpstreamError::Status),
+            Ok(_) => None,
+            Err(Failure::Timeout) => Some(UpstreamError::Timeout),
+            Err(Failure::Connect(_)) => Some(UpstreamError::Connect),
+            Err(Failure::Other(_)) => Some(UpstreamError::Protocol),
+        };
+        metrics::upstream(&method, started.elapsed(), error);
+        result
     }
 
     async fn exchange(

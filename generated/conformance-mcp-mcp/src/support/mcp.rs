@@ -545,9 +545,13 @@ impl<S: Clone + Send + Sync + 'static> ServerHandler for McpServer<S> {
         request: CallToolRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let started = std::time::Instant::now();
         let arguments = request.arguments.unwrap_or_default();
-        self.call(request.name.as_ref(), arguments)
-            .await
-            .map(Into::into)
+        let result = self.call(request.name.as_ref(), arguments).await;
+        if let Ok(answer) = &result {
+            let is_error = answer.is_error.unwrap_or(false);
+            crate::support::metrics::tool_call(request.name.as_ref(), is_error, started.elapsed());
+        }
+        result.map(Into::into)
     }
 }

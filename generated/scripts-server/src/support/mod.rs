@@ -17,6 +17,7 @@ pub mod log_format;
 pub mod logs;
 pub mod mapping;
 pub mod mcp;
+pub mod metrics;
 pub mod mustache;
 pub mod params;
 pub mod problem;

@@ -395,12 +395,16 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
             /// Public URL of the REST adapter, used in management URLs returned by MCP tools.
             #[arg(long, env = "PUBLIC_URL", value_name = "URL")]
             public_url: Option<String>,
+            /// Do not record metrics nor serve them at `/metrics` on the REST port.
+            #[arg(long)]
+            no_metrics: bool,
         }
 
         /// The capability's variables: `binds` and `in: environment` parameters.
         static VARIABLES: &[support::binds::VariableSpec] = &[#(#variables),*];
 
         static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::ServerSpec {
+            server: env!("CARGO_PKG_NAME"),
             mcp_name: #mcp_name,
             version: env!("CARGO_PKG_VERSION"),
             instructions: #instructions,
@@ -490,6 +494,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
                 allowed_origins: cli.allowed_origins,
                 allowed_hosts: cli.allowed_hosts,
                 public_url: cli.public_url,
+                metrics: !cli.no_metrics,
                 rest_auth: #rest_auth,
                 mcp_auth: #mcp_auth,
                 skill_auth: #skill_auth,

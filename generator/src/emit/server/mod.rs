@@ -55,6 +55,10 @@ const SUPPORT: &[(&str, &str)] = &[
     ),
     ("mcp.rs", include_str!("../../../support/server/mcp.rs")),
     (
+        "metrics.rs",
+        include_str!("../../../support/server/metrics.rs"),
+    ),
+    (
         "params.rs",
         include_str!("../../../support/server/params.rs"),
     ),

@@ -301,9 +301,22 @@ fn operation_forms(
             .at_key(file, "/components/callbacks"),
         );
     }
+    if let Some(Value::Object(responses)) = root
+        .get_mut("components")
+        .and_then(|it| it.get_mut("responses"))
+    {
+        describe_responses(file, origins, responses, "/components/responses", diags);
+    }
     let Some(Value::Object(paths)) = root.get_mut("paths") else {
         return;
     };
+    // Every operationId written, so that a renamed duplicate takes a name nobody has.
+    let mut taken: std::collections::HashSet<String> = paths
+        .values()
+        .filter_map(Value::as_object)
+        .flat_map(|item| METHODS.iter().filter_map(|method| item.get(*method)))
+        .filter_map(|operation| operation.get("operationId")?.as_str().map(str::to_owned))
+        .collect();
     // operationId → the pointer of the operation that has it first.
     let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for (path, item) in paths.iter_mut() {
@@ -318,22 +331,47 @@ fn operation_forms(
             let pointer = format!("{item_pointer}/{method}");
             if let Some(Value::String(id)) = operation.get("operationId") {
                 match ids.get(id) {
-                    // The specification: "The id MUST be unique among all operations".
-                    Some(first) => diags.push(
-                        origins.at(
-                            file,
-                            Diagnostic::error(
-                                Code::DuplicateOperationId,
-                                format!("operationId `{id}` is used twice (first at {first})"),
-                            )
-                            .with_help("operationIds name the client's methods; make each unique"),
-                            &format!("{pointer}/operationId"),
-                        ),
-                    ),
+                    // The specification: "The id MUST be unique among all operations". Real
+                    // documents break it (a GET and a HEAD sharing an id; gRPC gateways that
+                    // expose one call at two paths), and bundlers accept them: the later
+                    // operation gets a free name, said aloud.
+                    Some(first) => {
+                        let renamed = (2..)
+                            .map(|n| format!("{id}_{n}"))
+                            .find(|it| !taken.contains(it))
+                            .unwrap_or_default();
+                        diags.push(
+                            origins.at(
+                                file,
+                                Diagnostic::warning(
+                                    Code::DuplicateOperationId,
+                                    format!(
+                                        "operationId `{id}` is used twice (first at {first}); \
+                                         this operation is generated as `{renamed}`"
+                                    ),
+                                )
+                                .with_help(
+                                    "operationIds name the client's methods; make each unique",
+                                ),
+                                &format!("{pointer}/operationId"),
+                            ),
+                        );
+                        taken.insert(renamed.clone());
+                        operation.insert("operationId".to_owned(), Value::String(renamed));
+                    }
                     None => {
                         ids.insert(id.clone(), pointer.clone());
                     }
                 }
+            }
+            if let Some(Value::Object(responses)) = operation.get_mut("responses") {
+                describe_responses(
+                    file,
+                    origins,
+                    responses,
+                    &format!("{pointer}/responses"),
+                    diags,
+                );
             }
             if !operation.contains_key("responses") {
                 operation.insert("responses".to_owned(), Value::Object(Default::default()));
@@ -351,6 +389,32 @@ fn operation_forms(
                 diags.push(origins.at_key(file, diagnostic, &format!("{pointer}/callbacks")));
             }
         }
+    }
+}
+
+/// Gives responses without the (required) `description` an empty one, with a warning: it only
+/// documents, and hand-written multi-file documents often leave it out.
+fn describe_responses(
+    file: &Arc<SourceFile>,
+    origins: &Origins,
+    responses: &mut serde_json::Map<String, Value>,
+    pointer: &str,
+    diags: &mut Diagnostics,
+) {
+    for (status, response) in responses.iter_mut() {
+        let Value::Object(response) = response else {
+            continue;
+        };
+        if response.contains_key("$ref") || response.contains_key("description") {
+            continue;
+        }
+        response.insert("description".to_owned(), Value::String(String::new()));
+        let diagnostic = Diagnostic::warning(
+            Code::OpenApiInconsistent,
+            format!("response `{status}` has no `description` (required); read as empty"),
+        );
+        let at = format!("{pointer}/{}", escape_pointer_segment(status));
+        diags.push(origins.at_key(file, diagnostic, &at));
     }
 }
 

@@ -210,3 +210,27 @@ fn unreadable_schema_degrades_with_a_warning() {
     assert!(doc.is_some(), "{diags:?}");
     assert_eq!(codes(&diags), vec![("O203", 6, 7)]);
 }
+
+#[test]
+fn a_duplicate_operation_id_is_renamed_with_a_warning() {
+    let text = format!(
+        "{HEAD}paths:\n  /a:\n    get: {{operationId: health, responses: {{'200': {{description: ok}}}}}}\n    head: {{operationId: health, responses: {{'200': {{description: ok}}}}}}\n  /b:\n    get: {{operationId: health_2, responses: {{'200': {{description: ok}}}}}}\n"
+    );
+    let (doc, diags) = load_text(&text);
+    assert_eq!(codes(&diags), [("O205", 6, 25)]);
+    assert!(!diags.has_errors());
+    let raw = doc.expect("loads").raw;
+    // `health_2` is taken by another operation: the duplicate becomes `health_3`.
+    assert_eq!(raw["paths"]["/a"]["head"]["operationId"], "health_3");
+    assert_eq!(raw["paths"]["/b"]["get"]["operationId"], "health_2");
+}
+
+#[test]
+fn a_response_without_description_is_read_as_empty_with_a_warning() {
+    let text = format!(
+        "{HEAD}paths:\n  /a:\n    get:\n      responses:\n        '200': {{$ref: '#/components/responses/ok'}}\n        '404': {{content: {{}}}}\ncomponents:\n  responses:\n    ok:\n      content: {{}}\n"
+    );
+    let (doc, diags) = load_text(&text);
+    assert_eq!(codes(&diags), [("O204", 11, 5), ("O204", 8, 9)]);
+    assert!(doc.is_some());
+}

@@ -20,6 +20,8 @@ pub mod logs;
 pub mod mapping;
 #[path = "../../../../generator/support/server/mcp.rs"]
 pub mod mcp;
+#[path = "../../../../generator/support/server/metrics.rs"]
+pub mod metrics;
 #[path = "../../../../generator/support/server/mustache.rs"]
 pub mod mustache;
 #[path = "../../../../generator/support/server/params.rs"]
