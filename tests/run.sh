@@ -48,6 +48,10 @@ for doc in generated/*/openapi.json; do
   spectral lint "$doc" --ruleset tests/spectral.yaml --fail-severity=warn
 done
 
+echo "== lint: deployment files (hadolint on each Dockerfile, the Kubernetes 1.37 schemas on each manifest)"
+.venv/bin/hadolint --failure-threshold info generated/*/Dockerfile
+.venv/bin/kubernetes-validate --strict --quiet generated/*/deploy/kubernetes.yaml
+
 echo "== tests: the test upstream and Prism against the OpenAPI contract (seed + overlay)"
 .venv/bin/python -m pytest tests/contract -q -p no:cacheprovider
 

@@ -151,14 +151,14 @@ class PortTaken(Exception):
     """The process could not bind its port (another process took it after `free_ports`)."""
 
 
-def start(name: str, argv: list[str], env: dict[str, str], log_dir: Path, ready) -> Proc:
-    """Starts `argv` and waits (polling) until `ready()` holds; fails with the stderr tail if the
+def start(name: str, argv: list[str], env: dict[str, str], log_dir: Path, ready, cwd: Path | None = None) -> Proc:
+    """Starts `argv` (in `cwd`, by default this one) and waits (polling) until `ready()` holds; fails with the stderr tail if the
     process exits or does not become ready in time (raises `PortTaken` when it exits because its
     address is in use, so that the caller can retry on other ports)."""
     stderr_path = log_dir / f"{name}.stderr.log"
     stdout_path = log_dir / f"{name}.stdout.log"
     with open(stderr_path, "wb") as err, open(stdout_path, "wb") as out:
-        popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
+        popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=cwd)
     proc = Proc(name, popen, stderr_path, stdout_path)
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:

@@ -43,6 +43,8 @@ mod error;
 pub mod operations;
 mod paging;
 mod transport;
+
+#[allow(clippy::type_complexity)]
 pub mod types;
 
 pub use client::Client;

@@ -446,6 +446,8 @@ fn lib(api: &Api, config: &ClientConfig, paging: bool) -> TokenStream {
         pub mod operations;
         #paging_mod
         mod transport;
+        // Field types nest as deeply as the schemas do (maps of maps of lists).
+        #[allow(clippy::type_complexity)]
         pub mod types;
 
         pub use client::Client;

@@ -10,6 +10,7 @@
 //! hand-written (`generator/support/server/`) and copied into `src/support/`.
 
 pub mod consumes;
+mod deploy;
 mod main_rs;
 pub mod openapi;
 mod operations;
@@ -347,6 +348,10 @@ pub fn emit(
         &cargo,
     ) {
         Ok(text) => files.push(GeneratedFile::new("Cargo.toml", text)),
+        Err(message) => diags.push(Diagnostic::error(Code::EmitUnsupported, message)),
+    }
+    match deploy::files(model, config, cargo.client_crate) {
+        Ok(deploy) => files.extend(deploy),
         Err(message) => diags.push(Diagnostic::error(Code::EmitUnsupported, message)),
     }
     let readme = readme_context(model, config, label);

@@ -19,6 +19,22 @@ use crate::load::diagnostics::{
 use crate::load::openapi::refs::{Origins, is_network, resolve_relative, split_ref};
 use crate::load::source::SourceFile;
 
+/// Maps that multi-file documents keep whole in a file of their own.
+const WHOLE_MAPS: &[&str] = &[
+    "/paths",
+    "/components",
+    "/components/schemas",
+    "/components/responses",
+    "/components/parameters",
+    "/components/examples",
+    "/components/requestBodies",
+    "/components/headers",
+    "/components/securitySchemes",
+    "/components/links",
+    "/components/callbacks",
+    "/components/pathItems",
+];
+
 const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -43,6 +59,12 @@ pub fn foreign_refs(
         .map_or(0, Vec::len);
     for index in 0..tags {
         run.text(doc, &format!("/tags/{index}/description"));
+    }
+    // `paths`, `components` or one of its sections kept whole in another file.
+    for pointer in WHOLE_MAPS {
+        if run.external_ref(doc, pointer) {
+            run.replace(doc, pointer, "map");
+        }
     }
     let paths: Vec<String> = doc
         .get("paths")
@@ -161,9 +183,16 @@ impl Inliner<'_> {
                 }
             }
         }
-        if what == "operation" {
-            let message = "an operation that is a `$ref` is not allowed by OpenAPI; resolved as \
-                           bundlers (Redocly, swagger-parser) resolve it";
+        if what == "operation" || what == "map" {
+            let message = format!(
+                "{} that is a `$ref` is not allowed by OpenAPI; resolved as bundlers (Redocly, \
+                 swagger-parser) resolve it",
+                if what == "map" {
+                    "a map"
+                } else {
+                    "an operation"
+                }
+            );
             self.report(Diagnostic::note(Code::ForeignRef, message), &at);
         }
         if !Arc::ptr_eq(&file, self.main) {

@@ -234,3 +234,35 @@ fn a_response_without_description_is_read_as_empty_with_a_warning() {
     assert_eq!(codes(&diags), [("O204", 11, 5), ("O204", 8, 9)]);
     assert!(doc.is_some());
 }
+
+#[test]
+fn component_sections_and_paths_kept_whole_in_other_files_are_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "schemas.yaml",
+        "Pet:\n  type: object\n  properties:\n    owner: {$ref: '#/Owner'}\nOwner: {type: string}\n",
+    );
+    write(
+        dir.path(),
+        "paths.yaml",
+        "/pets:\n  get:\n    operationId: listPets\n    responses:\n      '200':\n        description: ok\n        content:\n          application/json:\n            schema: {$ref: './schemas.yaml#/Pet'}\n",
+    );
+    let main = write(
+        dir.path(),
+        "api.yaml",
+        &format!(
+            "{HEAD}paths: {{$ref: ./paths.yaml}}\ncomponents:\n  schemas: {{$ref: ./schemas.yaml}}\n"
+        ),
+    );
+    let mut diags = Diagnostics::new();
+    let doc = load(&main, &[], &mut diags).expect("loads");
+    let notes: Vec<_> = codes(&diags).into_iter().map(|it| it.0).collect();
+    assert_eq!(notes, ["O206", "O206"]);
+    assert!(
+        doc.raw
+            .pointer("/components/schemas/Pet/properties/owner")
+            .is_some()
+    );
+    assert!(doc.raw.pointer("/paths/~1pets/get").is_some());
+}
