@@ -129,7 +129,8 @@ fn array_index(segment: &str) -> Option<usize> {
 
 pub struct Bundler<'a> {
     main: Arc<SourceFile>,
-    externals: HashMap<PathBuf, Option<(Arc<SourceFile>, Value)>>,
+    /// Files read so far, parsed once (shared: a file is looked into once per `$ref` to it).
+    externals: HashMap<PathBuf, Option<(Arc<SourceFile>, Arc<Value>)>>,
     memo: HashMap<(PathBuf, String), String>,
     names: HashSet<(String, String)>,
     pub origins: Origins,
@@ -405,11 +406,11 @@ impl<'a> Bundler<'a> {
         candidate
     }
 
-    fn external(&mut self, path: &Path) -> Option<(Arc<SourceFile>, Value)> {
+    fn external(&mut self, path: &Path) -> Option<(Arc<SourceFile>, Arc<Value>)> {
         if !self.externals.contains_key(path) {
             let loaded = match SourceFile::read(path) {
                 Ok(file) => match file.parse() {
-                    Ok(value) => Some((file, value)),
+                    Ok(value) => Some((file, Arc::new(value))),
                     Err(diagnostic) => {
                         self.diags.push(diagnostic);
                         None
