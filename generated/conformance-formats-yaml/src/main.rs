@@ -48,9 +48,22 @@ struct Cli {
     /// connections (0: one per available core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     rest_threads: usize,
-    /// Seconds to wait for the upstream API before answering 504.
+    /// Seconds to wait for the upstream API before answering 504 (each try).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     upstream_timeout: u64,
+    /// Seconds to wait for a connection to the upstream API.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    upstream_connect_timeout: u64,
+    /// Tries after the first for idempotent upstream requests (GET, HEAD, PUT, DELETE,
+    /// OPTIONS) that failed to connect, broke off, or got 429, 502, 503 or 504, with
+    /// exponential backoff and jitter or the upstream's `Retry-After` (up to 10 s);
+    /// 0: never retry.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    upstream_retries: u32,
+    /// REST requests and MCP tool calls answered at once; more are refused at once with
+    /// 503 and `Retry-After` (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    max_in_flight: usize,
     /// Largest accepted request body, in bytes (larger ones get 413).
     #[arg(long, value_name = "BYTES", default_value_t = 1_048_576)]
     body_limit: usize,
@@ -130,6 +143,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> ExitCode {
+    support::retry::configure(support::retry::Policy {
+        retries: cli.upstream_retries,
+        connect_timeout: Duration::from_secs(cli.upstream_connect_timeout),
+    });
+    support::admission::configure(cli.max_in_flight);
     let urls = match upstream_urls(&cli) {
         Ok(urls) => urls,
         Err(message) => {

@@ -868,12 +868,10 @@ mod tests {
 
     #[test]
     fn a_byte_order_mark_is_not_part_of_the_document() {
-        let dir = std::env::temp_dir().join(format!("capgen-bom-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("bom.json");
-        std::fs::write(&path, b"\xEF\xBB\xBF{\"openapi\": \"3.0.0\"}").unwrap();
-        let src = SourceFile::read(&path).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bom.json");
+        std::fs::write(&path, b"\xEF\xBB\xBF{\"openapi\": \"3.0.0\"}").expect("write");
+        let src = SourceFile::read(&path).expect("reads");
         assert_eq!(src.format(), Format::Json);
         assert_eq!(src.line(1), Some("{\"openapi\": \"3.0.0\"}"));
     }

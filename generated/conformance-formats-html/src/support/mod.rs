@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+pub mod admission;
 pub mod app;
 pub mod auth;
 pub mod binds;
@@ -24,6 +25,7 @@ pub mod problem;
 pub mod prompts;
 pub mod resources;
 pub mod rest;
+pub mod retry;
 pub mod rewrite;
 pub mod scripts;
 pub mod skills;

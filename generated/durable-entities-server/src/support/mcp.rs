@@ -546,6 +546,13 @@ impl<S: Clone + Send + Sync + 'static> ServerHandler for McpServer<S> {
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let started = std::time::Instant::now();
+        let Some(_permit) = crate::support::admission::admit() else {
+            let seconds = crate::support::admission::RETRY_AFTER_SECONDS;
+            return Ok(error_text(format!(
+                "The server is answering as many calls as it may; retry in {seconds} s."
+            ))
+            .into());
+        };
         let arguments = request.arguments.unwrap_or_default();
         let result = self.call(request.name.as_ref(), arguments).await;
         if let Ok(answer) = &result {

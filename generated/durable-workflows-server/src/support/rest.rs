@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
 use serde_json::{Map, Value};
 
+use crate::support::admission;
 use crate::support::auth::InboundAuth;
 use crate::support::mapping::{self, Compiled, Output};
 use crate::support::metrics;
@@ -271,15 +272,19 @@ async fn handle<S: Clone + Send + Sync + 'static>(
 ) -> Response {
     let started = Instant::now();
     let _in_flight = metrics::in_flight();
+    let permit = admission::admit();
     let request_id = request
         .headers()
         .get("x-request-id")
         .and_then(|it| it.to_str().ok())
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let response = match respond(ctx, route, request).await {
-        Ok(response) => response,
-        Err(problem) => problem.into_response(),
+    let response = match permit {
+        None => admission::overloaded(),
+        Some(_permit) => match respond(ctx, route, request).await {
+            Ok(response) => response,
+            Err(problem) => problem.into_response(),
+        },
     };
     let took = started.elapsed();
     let status = response.status().as_u16();
@@ -420,9 +425,12 @@ async fn forward<S: Clone + Send + Sync + 'static>(
     let started = Instant::now();
     let _in_flight = metrics::in_flight();
     let method = request.method().clone();
-    let response = match forward_request(ctx, spec, request).await {
-        Ok(response) => response,
-        Err(problem) => problem.into_response(),
+    let response = match admission::admit() {
+        None => admission::overloaded(),
+        Some(_permit) => match forward_request(ctx, spec, request).await {
+            Ok(response) => response,
+            Err(problem) => problem.into_response(),
+        },
     };
     let took = started.elapsed();
     let status = response.status().as_u16();

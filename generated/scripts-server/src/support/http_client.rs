@@ -4,6 +4,9 @@
 //! (a small pool of idle connections per origin), over TCP or TLS (rustls with the platform's
 //! trust store, as `reqwest` uses), with the API's timeout on each whole exchange.
 //!
+//! Idempotent requests are tried again after transient failures ([`retry`]); connecting has
+//! its own, shorter timeout.
+//!
 //! It is the transport of the generated client crate. It sits on hyper's connection API rather
 //! than `reqwest` or hyper-util's pooled client: a proxied request through `reqwest` cost
 //! ~45k more instructions (its redirect and retry layers parse the URL again and again), and
@@ -21,6 +24,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use tower::Service as _;
 
 use crate::support::metrics::{self, UpstreamError};
+use crate::support::retry;
 
 /// How long an idle connection is kept.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
@@ -67,6 +71,7 @@ impl HttpClient {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
+        http.set_connect_timeout(Some(retry::policy().connect_timeout));
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .try_with_platform_verifier()
             .map_err(|err| format!("cannot set up TLS: {err}"))?
@@ -82,8 +87,48 @@ impl HttpClient {
         })
     }
 
-    /// Sends `request` (absolute URI) and reads the whole answer.
+    /// Sends `request` (absolute URI) and reads the whole answer; an idempotent request is
+    /// tried again as [`retry`] says.
     pub async fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, Failure> {
+        let retries = retry::policy().retries;
+        if retries == 0 || !retry::is_idempotent(request.method()) {
+            return self.try_once(request).await;
+        }
+        let (parts, body) = request.into_parts();
+        let mut attempt = 0;
+        loop {
+            let mut again = http::Request::new(body.clone());
+            *again.method_mut() = parts.method.clone();
+            *again.uri_mut() = parts.uri.clone();
+            *again.version_mut() = parts.version;
+            *again.headers_mut() = parts.headers.clone();
+            let result = self.try_once(again).await;
+            if attempt == retries {
+                return result;
+            }
+            let outcome = match &result {
+                Ok(response) => retry::Outcome::Answer(response.status(), response.headers()),
+                Err(Failure::Timeout) => retry::Outcome::TimedOut,
+                Err(Failure::Connect(_) | Failure::Other(_)) => retry::Outcome::Failed,
+            };
+            let Some(wait) = retry::wait_before_retry(outcome, attempt) else {
+                return result;
+            };
+            tracing::debug!(
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "retrying the upstream"
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One exchange within the timeout, recorded in the metrics.
+    async fn try_once(
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, Failure> {

@@ -39,6 +39,10 @@ pub struct ServerConfig {
 /// The hand-written runtime, copied into every server crate.
 const SUPPORT: &[(&str, &str)] = &[
     ("mod.rs", include_str!("../../../support/server/mod.rs")),
+    (
+        "admission.rs",
+        include_str!("../../../support/server/admission.rs"),
+    ),
     ("app.rs", include_str!("../../../support/server/app.rs")),
     ("auth.rs", include_str!("../../../support/server/auth.rs")),
     (
@@ -68,6 +72,7 @@ const SUPPORT: &[(&str, &str)] = &[
         include_str!("../../../support/server/problem.rs"),
     ),
     ("rest.rs", include_str!("../../../support/server/rest.rs")),
+    ("retry.rs", include_str!("../../../support/server/retry.rs")),
     (
         "rewrite.rs",
         include_str!("../../../support/server/rewrite.rs"),

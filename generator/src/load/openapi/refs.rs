@@ -127,10 +127,13 @@ fn array_index(segment: &str) -> Option<usize> {
     segment.parse().ok()
 }
 
+/// A file a `$ref` points into, and its parsed content.
+type External = (Arc<SourceFile>, Arc<Value>);
+
 pub struct Bundler<'a> {
     main: Arc<SourceFile>,
     /// Files read so far, parsed once (shared: a file is looked into once per `$ref` to it).
-    externals: HashMap<PathBuf, Option<(Arc<SourceFile>, Arc<Value>)>>,
+    externals: HashMap<PathBuf, Option<External>>,
     memo: HashMap<(PathBuf, String), String>,
     names: HashSet<(String, String)>,
     pub origins: Origins,
@@ -406,7 +409,7 @@ impl<'a> Bundler<'a> {
         candidate
     }
 
-    fn external(&mut self, path: &Path) -> Option<(Arc<SourceFile>, Arc<Value>)> {
+    fn external(&mut self, path: &Path) -> Option<External> {
         if !self.externals.contains_key(path) {
             let loaded = match SourceFile::read(path) {
                 Ok(file) => match file.parse() {

@@ -1,5 +1,7 @@
 //! The runtime files, at the path generated crates have them (`crate::support`).
 
+#[path = "../../../../generator/support/server/admission.rs"]
+pub mod admission;
 #[path = "../../../../generator/support/server/app.rs"]
 pub mod app;
 #[path = "../../../../generator/support/server/auth.rs"]
@@ -34,6 +36,8 @@ pub mod prompts;
 pub mod resources;
 #[path = "../../../../generator/support/server/rest.rs"]
 pub mod rest;
+#[path = "../../../../generator/support/server/retry.rs"]
+pub mod retry;
 #[path = "../../../../generator/support/server/rewrite.rs"]
 pub mod rewrite;
 #[path = "../../../../generator/support/server/scripts.rs"]
