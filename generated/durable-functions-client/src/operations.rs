@@ -956,7 +956,7 @@ pub struct ListInstancesPages<'a> {
     tokens: PageTokens,
 }
 
-impl ListInstancesPages<'_> {
+impl<'a> ListInstancesPages<'a> {
     /// The next page, or `None` after the last one.
     pub async fn next_page(
         &mut self,
@@ -981,6 +981,46 @@ impl ListInstancesPages<'_> {
             res.extend(page?);
         }
         Ok(res)
+    }
+
+    /// The remaining pages as a [`Stream`](futures_util::Stream), each fetched when the
+    /// one before it is consumed; an error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_util::Stream<
+        Item = Result<Vec<types::InstanceStatus>, ListInstancesError>,
+    > + 'a {
+        futures_util::stream::unfold(
+            self,
+            |mut pages| async move {
+                let page = pages.next_page().await?;
+                Some((page, pages))
+            },
+        )
+    }
+
+    /// Every item of the remaining pages as a [`Stream`](futures_util::Stream), fetching
+    /// each page when the items before it are consumed; an error ends the stream.
+    pub fn items(
+        self,
+    ) -> impl futures_util::Stream<
+        Item = Result<types::InstanceStatus, ListInstancesError>,
+    > + 'a {
+        let buffered: std::collections::VecDeque<types::InstanceStatus> = std::collections::VecDeque::new();
+        futures_util::stream::unfold(
+            (self, buffered),
+            |(mut pages, mut buffered)| async move {
+                loop {
+                    if let Some(item) = buffered.pop_front() {
+                        return Some((Ok(item), (pages, buffered)));
+                    }
+                    match pages.next_page().await? {
+                        Ok(page) => buffered.extend(page),
+                        Err(err) => return Some((Err(err), (pages, buffered))),
+                    }
+                }
+            },
+        )
     }
 }
 
@@ -3355,7 +3395,7 @@ pub struct ListEntitiesPages<'a> {
     tokens: PageTokens,
 }
 
-impl ListEntitiesPages<'_> {
+impl<'a> ListEntitiesPages<'a> {
     /// The next page, or `None` after the last one.
     pub async fn next_page(
         &mut self,
@@ -3378,6 +3418,46 @@ impl ListEntitiesPages<'_> {
             res.extend(page?);
         }
         Ok(res)
+    }
+
+    /// The remaining pages as a [`Stream`](futures_util::Stream), each fetched when the
+    /// one before it is consumed; an error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_util::Stream<
+        Item = Result<Vec<types::Entity>, ListEntitiesError>,
+    > + 'a {
+        futures_util::stream::unfold(
+            self,
+            |mut pages| async move {
+                let page = pages.next_page().await?;
+                Some((page, pages))
+            },
+        )
+    }
+
+    /// Every item of the remaining pages as a [`Stream`](futures_util::Stream), fetching
+    /// each page when the items before it are consumed; an error ends the stream.
+    pub fn items(
+        self,
+    ) -> impl futures_util::Stream<
+        Item = Result<types::Entity, ListEntitiesError>,
+    > + 'a {
+        let buffered: std::collections::VecDeque<types::Entity> = std::collections::VecDeque::new();
+        futures_util::stream::unfold(
+            (self, buffered),
+            |(mut pages, mut buffered)| async move {
+                loop {
+                    if let Some(item) = buffered.pop_front() {
+                        return Some((Ok(item), (pages, buffered)));
+                    }
+                    match pages.next_page().await? {
+                        Ok(page) => buffered.extend(page),
+                        Err(err) => return Some((Err(err), (pages, buffered))),
+                    }
+                }
+            },
+        )
     }
 }
 

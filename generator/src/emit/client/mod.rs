@@ -629,6 +629,8 @@ struct ManifestView {
     uuid: bool,
     base64: bool,
     multipart: bool,
+    /// Some operation has continuation-token paging (its pages are also a `Stream`).
+    paging: bool,
     example: String,
     operations: Vec<OperationView>,
     /// ` (`with_a`, `with_b`)` or empty.
@@ -680,6 +682,7 @@ fn manifest_view(
                 .as_ref()
                 .is_some_and(|it| it.kind == crate::model::api::BodyKind::Multipart)
         }),
+        paging: api.operations.iter().any(|op| op.paging.is_some()),
         example: example(api, &config.crate_name.replace('-', "_")),
         operations: ops
             .iter()

@@ -679,15 +679,38 @@ fn pages(api: &Api, op: &Operation) -> TokenStream {
     let param = format_ident!("{}", paging.param);
     let header = format_ident!("{}", paging.header);
     let body_ty = body_type(&api.types, response);
-    let (item_ty, extend) = match api
+    let list_item = match api
         .types
         .resolve(response.ty.as_ref().unwrap_or(&TypeRef::any()))
     {
-        TypeRef::Vec(item) => (
-            tokens(&api.types, item, Site::Elsewhere),
-            quote!(res.extend(page?);),
-        ),
-        _ => (body_ty.clone(), quote!(res.push(page?);)),
+        TypeRef::Vec(item) => Some(tokens(&api.types, item, Site::Elsewhere)),
+        _ => None,
+    };
+    let (item_ty, extend) = match &list_item {
+        Some(item) => (item.clone(), quote!(res.extend(page?);)),
+        None => (body_ty.clone(), quote!(res.push(page?);)),
+    };
+    // A list body's items are a stream of their own, across pages.
+    let items_stream = match &list_item {
+        Some(item) => quote! {
+            /// Every item of the remaining pages as a [`Stream`](futures_util::Stream), fetching
+            /// each page when the items before it are consumed; an error ends the stream.
+            pub fn items(self) -> impl futures_util::Stream<Item = Result<#item, #error>> + 'a {
+                let buffered: std::collections::VecDeque<#item> = std::collections::VecDeque::new();
+                futures_util::stream::unfold((self, buffered), |(mut pages, mut buffered)| async move {
+                    loop {
+                        if let Some(item) = buffered.pop_front() {
+                            return Some((Ok(item), (pages, buffered)));
+                        }
+                        match pages.next_page().await? {
+                            Ok(page) => buffered.extend(page),
+                            Err(err) => return Some((Err(err), (pages, buffered))),
+                        }
+                    }
+                })
+            }
+        },
+        None => TokenStream::new(),
     };
     let wire = op
         .param(&paging.param)
@@ -716,7 +739,7 @@ fn pages(api: &Api, op: &Operation) -> TokenStream {
             tokens: PageTokens,
         }
 
-        impl #pager<'_> {
+        impl<'a> #pager<'a> {
             /// The next page, or `None` after the last one.
             pub async fn next_page(&mut self) -> Option<Result<#body_ty, #error>> {
                 let request = self.next.take()?;
@@ -738,6 +761,17 @@ fn pages(api: &Api, op: &Operation) -> TokenStream {
                 }
                 Ok(res)
             }
+
+            /// The remaining pages as a [`Stream`](futures_util::Stream), each fetched when the
+            /// one before it is consumed; an error ends the stream.
+            pub fn into_stream(self) -> impl futures_util::Stream<Item = Result<#body_ty, #error>> + 'a {
+                futures_util::stream::unfold(self, |mut pages| async move {
+                    let page = pages.next_page().await?;
+                    Some((page, pages))
+                })
+            }
+
+            #items_stream
         }
     }
 }

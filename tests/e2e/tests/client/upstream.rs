@@ -723,6 +723,52 @@ async fn list_instances_pages_follow_the_continuation_token() {
 }
 
 #[tokio::test]
+async fn pages_and_items_are_streams_that_fetch_as_they_are_consumed() {
+    use futures_util::StreamExt;
+
+    let upstream = Upstream::start().await;
+    let client = upstream.client();
+    for n in 0..5 {
+        let id = format!("stream-{n}");
+        start(&client, "Echo", &id, json!(id)).await;
+    }
+    upstream.forget();
+    let listing = || client.list_instances().instance_id_prefix("stream-").top(2);
+
+    let sizes: Vec<usize> = listing()
+        .pages()
+        .into_stream()
+        .map(|page| ok("a page", page).len())
+        .collect()
+        .await;
+    assert_eq!(sizes, [2, 2, 1]);
+    assert_eq!(upstream.recorder().take().len(), 3);
+
+    // Taking three items fetches two pages, not three.
+    let first: Vec<String> = listing()
+        .pages()
+        .items()
+        .take(3)
+        .map(|item| ok("an item", item).instance_id.expect("an id"))
+        .collect()
+        .await;
+    assert_eq!(first, ["stream-0", "stream-1", "stream-2"]);
+    assert_eq!(upstream.recorder().take().len(), 2);
+
+    // An error ends the stream after it is yielded.
+    let failed: Vec<bool> = client
+        .list_instances()
+        .x_ms_continuation_token("not-a-token")
+        .pages()
+        .items()
+        .map(|item| item.is_err())
+        .collect()
+        .await;
+    assert_eq!(failed, [true]);
+    upstream.forget();
+}
+
+#[tokio::test]
 async fn an_unusable_continuation_token_is_500() {
     let upstream = Upstream::start().await;
     let client = upstream.client();
