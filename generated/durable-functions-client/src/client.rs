@@ -18,6 +18,7 @@ use crate::operations;
 pub struct Client {
     http: reqwest::Client,
     transport: Option<std::sync::Arc<dyn crate::Transport>>,
+    retry: Option<crate::RetryPolicy>,
     base_url: String,
     /// `base_url` parsed once, so requests do not parse scheme and host again.
     base: Option<reqwest::Url>,
@@ -107,6 +108,7 @@ impl Client {
             base_url,
             base,
             transport: None,
+            retry: None,
             credentials: Credentials::default(),
         }
     }
@@ -121,6 +123,13 @@ impl Client {
     /// bodies excepted): another HTTP stack, or a double in tests.
     pub fn with_transport(mut self, transport: impl crate::Transport) -> Client {
         self.transport = Some(std::sync::Arc::new(transport));
+        self
+    }
+
+    /// Retries idempotent requests after transient failures as `policy` says (see
+    /// [`RetryPolicy`](crate::RetryPolicy)); without it, nothing is retried.
+    pub fn with_retry(mut self, policy: crate::RetryPolicy) -> Client {
+        self.retry = Some(policy);
         self
     }
 
@@ -170,6 +179,7 @@ impl Client {
             .send(
                 &self.http,
                 self.transport.as_deref(),
+                self.retry.as_ref(),
                 &self.base_url,
                 self.base.as_ref(),
             )

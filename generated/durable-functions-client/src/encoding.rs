@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, RawResponse, RequestError, TransportError};
+use crate::retry::RetryPolicy;
 use crate::transport::Transport;
 
 /// Everything but the unreserved characters of RFC 3986 is encoded.
@@ -41,6 +42,7 @@ pub(crate) enum Style {
 }
 
 /// A credential applied through the `Authorization` header.
+#[derive(Clone)]
 pub(crate) enum Authorization {
     Basic { username: String, password: String },
     Bearer(String),
@@ -280,9 +282,63 @@ impl RequestParts {
         self.custom_body = Some(Box::new(apply));
     }
 
+    /// Sends the request as [`Self::send_once`] does, again as `retry` says for an idempotent
+    /// one (not a multipart one, whose body is built once).
+    pub(crate) async fn send(
+        self,
+        http: &reqwest::Client,
+        transport: Option<&dyn Transport>,
+        retry: Option<&RetryPolicy>,
+        base_url: &str,
+        base: Option<&reqwest::Url>,
+    ) -> Result<RawResponse, Error> {
+        let Some(policy) =
+            retry.filter(|it| self.custom_body.is_none() && it.applies_to(&self.method))
+        else {
+            return self.send_once(http, transport, base_url, base).await;
+        };
+        let mut attempt = 0;
+        loop {
+            let result = self
+                .duplicate()
+                .send_once(http, transport, base_url, base)
+                .await;
+            if attempt >= policy.max_retries() {
+                return result;
+            }
+            let wait = match &result {
+                Ok(answer) => policy.after_answer(answer.status(), answer.headers(), attempt),
+                Err(Error::Transport(failure)) if !failure.is_timeout() => {
+                    Some(policy.backoff(attempt))
+                }
+                Err(_) => None,
+            };
+            let Some(wait) = wait else {
+                return result;
+            };
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// A copy to send (never one with a multipart body, which is built once).
+    fn duplicate(&self) -> RequestParts {
+        RequestParts {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            cookies: self.cookies.clone(),
+            authorization: self.authorization.clone(),
+            body: self.body.clone(),
+            custom_body: None,
+            error: self.error.clone(),
+        }
+    }
+
     /// Sends the request to `base_url` (`base` when it parsed) and reads the whole response:
     /// through `transport` when there is one (and the body is not multipart), else `http`.
-    pub(crate) async fn send(
+    pub(crate) async fn send_once(
         self,
         http: &reqwest::Client,
         transport: Option<&dyn Transport>,

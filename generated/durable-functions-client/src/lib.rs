@@ -42,6 +42,7 @@ mod encoding;
 mod error;
 pub mod operations;
 mod paging;
+mod retry;
 mod transport;
 
 #[allow(clippy::type_complexity)]
@@ -52,6 +53,8 @@ pub use client::Client;
 pub use error::{
     DecodeError, Error, ErrorResponse, RawResponse, RequestError, TransportError,
 };
+
+pub use retry::RetryPolicy;
 
 pub use transport::{Transport, TransportFailure, TransportFuture};
 

@@ -80,12 +80,22 @@ pub fn module(
                 /// `base_url` parsed once, so requests do not parse scheme and host again.
                 base: Option<reqwest::Url>,
             },
-            quote! { transport: Option<std::sync::Arc<dyn crate::Transport>>, },
+            quote! {
+                transport: Option<std::sync::Arc<dyn crate::Transport>>,
+                retry: Option<crate::RetryPolicy>,
+            },
             quote! {
                 /// Sends requests through `transport` instead of the HTTP client (multipart
                 /// bodies excepted): another HTTP stack, or a double in tests.
                 pub fn with_transport(mut self, transport: impl crate::Transport) -> Client {
                     self.transport = Some(std::sync::Arc::new(transport));
+                    self
+                }
+
+                /// Retries idempotent requests after transient failures as `policy` says (see
+                /// [`RetryPolicy`](crate::RetryPolicy)); without it, nothing is retried.
+                pub fn with_retry(mut self, policy: crate::RetryPolicy) -> Client {
+                    self.retry = Some(policy);
                     self
                 }
             },
@@ -173,7 +183,7 @@ fn constructors(api: &Api, has_credentials: bool, has_operations: bool) -> Token
     let (parse_base, base_field) = if has_operations {
         (
             quote!(let base = reqwest::Url::parse(&base_url).ok();),
-            quote!(base, transport: None,),
+            quote!(base, transport: None, retry: None,),
         )
     } else {
         (TokenStream::new(), TokenStream::new())
@@ -362,7 +372,7 @@ fn unused_credentials(
             /// Sends a request (no operation applies credentials).
             pub(crate) async fn execute(&self, request: RequestParts, security: &[&[Scheme]]) -> Result<RawResponse, Error> {
                 let _ = security;
-                request.send(&self.http, self.transport.as_deref(), &self.base_url, self.base.as_ref()).await
+                request.send(&self.http, self.transport.as_deref(), self.retry.as_ref(), &self.base_url, self.base.as_ref()).await
             }
         };
     }
@@ -522,7 +532,7 @@ fn credentials(
                     self.credentials.apply(*scheme, &mut request);
                 }
             }
-            request.send(&self.http, self.transport.as_deref(), &self.base_url, self.base.as_ref()).await
+            request.send(&self.http, self.transport.as_deref(), self.retry.as_ref(), &self.base_url, self.base.as_ref()).await
         }
     };
     (store, quote!(#(#setters)*), execute)

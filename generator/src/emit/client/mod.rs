@@ -79,6 +79,7 @@ const SUPPORT_ERROR: &str = include_str!("../../../support/client/error.rs");
 const SUPPORT_ENCODING: &str = include_str!("../../../support/client/encoding.rs");
 const SUPPORT_PAGING: &str = include_str!("../../../support/client/paging.rs");
 const SUPPORT_TRANSPORT: &str = include_str!("../../../support/client/transport.rs");
+const SUPPORT_RETRY: &str = include_str!("../../../support/client/retry.rs");
 const CARGO_TEMPLATE: &str = include_str!("../../../../templates/client/Cargo.toml.jinja");
 const README_TEMPLATE: &str = include_str!("../../../../templates/client/README.md.jinja");
 
@@ -163,6 +164,7 @@ pub fn emit(api: &Api, config: &ClientConfig, diags: &mut Diagnostics) -> Vec<Ge
         ("src/error.rs", SUPPORT_ERROR),
         ("src/encoding.rs", SUPPORT_ENCODING),
         ("src/transport.rs", SUPPORT_TRANSPORT),
+        ("src/retry.rs", SUPPORT_RETRY),
     ] {
         support_file(&mut files, path, source);
     }
@@ -445,6 +447,7 @@ fn lib(api: &Api, config: &ClientConfig, paging: bool) -> TokenStream {
         mod error;
         pub mod operations;
         #paging_mod
+        mod retry;
         mod transport;
         // Field types nest as deeply as the schemas do (maps of maps of lists).
         #[allow(clippy::type_complexity)]
@@ -452,6 +455,7 @@ fn lib(api: &Api, config: &ClientConfig, paging: bool) -> TokenStream {
 
         pub use client::Client;
         pub use error::{DecodeError, Error, ErrorResponse, RawResponse, RequestError, TransportError};
+        pub use retry::RetryPolicy;
         pub use transport::{Transport, TransportFailure, TransportFuture};
         /// The HTTP library the client uses, for building a custom [`reqwest::Client`] or multipart forms.
         pub use reqwest;

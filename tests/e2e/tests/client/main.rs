@@ -12,6 +12,7 @@
 //!   (`durable-functions-fake`, in-process): the statuses only a stateful service gives.
 //! - `credentials.rs`: where the keys go, and that no error shows them.
 //! - `transport.rs`: another HTTP stack under the client (`with_transport`).
+//! - `retry.rs`: `with_retry` against a scripted upstream (attempts counted, waits timed).
 //!
 //! Needs Prism (`npm ci` in `tests/tools`) and the `capgen` binary (`cargo build -p capgen`).
 
@@ -19,5 +20,6 @@ mod harness;
 
 mod credentials;
 mod mock;
+mod retry;
 mod transport;
 mod upstream;
