@@ -19,6 +19,7 @@ pub struct Client {
     http: reqwest::Client,
     transport: Option<std::sync::Arc<dyn crate::Transport>>,
     retry: Option<crate::RetryPolicy>,
+    hooks: Option<std::sync::Arc<dyn crate::Hooks>>,
     base_url: String,
     /// `base_url` parsed once, so requests do not parse scheme and host again.
     base: Option<reqwest::Url>,
@@ -109,6 +110,7 @@ impl Client {
             base,
             transport: None,
             retry: None,
+            hooks: None,
             credentials: Credentials::default(),
         }
     }
@@ -130,6 +132,12 @@ impl Client {
     /// [`RetryPolicy`](crate::RetryPolicy)); without it, nothing is retried.
     pub fn with_retry(mut self, policy: crate::RetryPolicy) -> Client {
         self.retry = Some(policy);
+        self
+    }
+
+    /// Runs `hooks` around every request (each try): see [`Hooks`](crate::Hooks).
+    pub fn with_hooks(mut self, hooks: impl crate::Hooks) -> Client {
+        self.hooks = Some(std::sync::Arc::new(hooks));
         self
     }
 
@@ -176,13 +184,14 @@ impl Client {
             }
         }
         request
-            .send(
-                &self.http,
-                self.transport.as_deref(),
-                self.retry.as_ref(),
-                &self.base_url,
-                self.base.as_ref(),
-            )
+            .send(crate::encoding::Sender {
+                http: &self.http,
+                transport: self.transport.as_deref(),
+                retry: self.retry.as_ref(),
+                hooks: self.hooks.as_deref(),
+                base_url: &self.base_url,
+                base: self.base.as_ref(),
+            })
             .await
     }
 

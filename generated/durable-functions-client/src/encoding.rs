@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::error::{Error, RawResponse, RequestError, TransportError};
 use crate::retry::RetryPolicy;
+use crate::transport::Hooks;
 use crate::transport::Transport;
 
 /// Everything but the unreserved characters of RFC 3986 is encoded.
@@ -59,6 +60,50 @@ pub(crate) struct RequestParts {
     body: Option<(Bytes, &'static str)>,
     custom_body: Option<Box<dyn FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder + Send>>,
     error: Option<RequestError>,
+}
+
+/// How a request is sent: the client's HTTP stacks, retry policy and hooks.
+#[derive(Clone, Copy)]
+pub(crate) struct Sender<'a> {
+    pub(crate) http: &'a reqwest::Client,
+    pub(crate) transport: Option<&'a dyn Transport>,
+    pub(crate) retry: Option<&'a RetryPolicy>,
+    pub(crate) hooks: Option<&'a dyn Hooks>,
+    pub(crate) base_url: &'a str,
+    pub(crate) base: Option<&'a reqwest::Url>,
+}
+
+/// Sends a complete request through a [`Transport`].
+async fn send_http(
+    transport: &dyn Transport,
+    request: http::Request<Bytes>,
+) -> Result<RawResponse, Error> {
+    let response = transport
+        .send(request)
+        .await
+        .map_err(|err| Error::Transport(TransportError::custom(err)))?;
+    let (parts, body) = response.into_parts();
+    Ok(RawResponse::new(parts.status, parts.headers, body))
+}
+
+/// Sends a complete request through `reqwest`.
+async fn send_reqwest(
+    http: &reqwest::Client,
+    request: http::Request<Bytes>,
+) -> Result<RawResponse, Error> {
+    let request = reqwest::Request::try_from(request)
+        .map_err(|_| Error::Request(RequestError::new("the request URL cannot be sent")))?;
+    let response = http
+        .execute(request)
+        .await
+        .map_err(|err| Error::Transport(TransportError::new(err)))?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|err| Error::Transport(TransportError::new(err)))?;
+    Ok(RawResponse::new(status, headers, body))
 }
 
 impl RequestParts {
@@ -282,27 +327,18 @@ impl RequestParts {
         self.custom_body = Some(Box::new(apply));
     }
 
-    /// Sends the request as [`Self::send_once`] does, again as `retry` says for an idempotent
-    /// one (not a multipart one, whose body is built once).
-    pub(crate) async fn send(
-        self,
-        http: &reqwest::Client,
-        transport: Option<&dyn Transport>,
-        retry: Option<&RetryPolicy>,
-        base_url: &str,
-        base: Option<&reqwest::Url>,
-    ) -> Result<RawResponse, Error> {
-        let Some(policy) =
-            retry.filter(|it| self.custom_body.is_none() && it.applies_to(&self.method))
+    /// Sends the request as [`Self::send_once`] does, again as the retry policy says for an
+    /// idempotent one (not a multipart one, whose body is built once).
+    pub(crate) async fn send(self, with: Sender<'_>) -> Result<RawResponse, Error> {
+        let Some(policy) = with
+            .retry
+            .filter(|it| self.custom_body.is_none() && it.applies_to(&self.method))
         else {
-            return self.send_once(http, transport, base_url, base).await;
+            return self.send_once(&with).await;
         };
         let mut attempt = 0;
         loop {
-            let result = self
-                .duplicate()
-                .send_once(http, transport, base_url, base)
-                .await;
+            let result = self.duplicate().send_once(&with).await;
             if attempt >= policy.max_retries() {
                 return result;
             }
@@ -337,27 +373,38 @@ impl RequestParts {
     }
 
     /// Sends the request to `base_url` (`base` when it parsed) and reads the whole response:
-    /// through `transport` when there is one (and the body is not multipart), else `http`.
-    pub(crate) async fn send_once(
-        self,
-        http: &reqwest::Client,
-        transport: Option<&dyn Transport>,
-        base_url: &str,
-        base: Option<&reqwest::Url>,
-    ) -> Result<RawResponse, Error> {
+    /// through `transport` when there is one (and the body is not multipart), else `http`;
+    /// through the hooks when there are some.
+    async fn send_once(self, with: &Sender<'_>) -> Result<RawResponse, Error> {
+        let Sender {
+            http,
+            transport,
+            hooks,
+            base_url,
+            base,
+            ..
+        } = *with;
         if let Some(error) = self.error {
             return Err(Error::Request(error));
+        }
+        if let Some(hooks) = hooks
+            && self.custom_body.is_none()
+        {
+            let mut request = self.into_http(base_url)?;
+            hooks.before_request(&mut request).await;
+            let (method, uri) = (request.method().clone(), request.uri().clone());
+            let result = match transport {
+                Some(transport) => send_http(transport, request).await,
+                None => send_reqwest(http, request).await,
+            };
+            hooks.after_response(&method, &uri, &result);
+            return result;
         }
         if let Some(transport) = transport
             && self.custom_body.is_none()
         {
             let request = self.into_http(base_url)?;
-            let response = transport
-                .send(request)
-                .await
-                .map_err(|err| Error::Transport(TransportError::custom(err)))?;
-            let (parts, body) = response.into_parts();
-            return Ok(RawResponse::new(parts.status, parts.headers, body));
+            return send_http(transport, request).await;
         }
         let query = (!self.query.is_empty()).then(|| self.query.join("&"));
         let mut request = match base {

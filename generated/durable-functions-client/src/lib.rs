@@ -56,7 +56,7 @@ pub use error::{
 
 pub use retry::RetryPolicy;
 
-pub use transport::{Transport, TransportFailure, TransportFuture};
+pub use transport::{HookFuture, Hooks, Transport, TransportFailure, TransportFuture};
 
 /// The HTTP library the client uses, for building a custom [`reqwest::Client`] or multipart forms.
 pub use reqwest;

@@ -18,6 +18,31 @@ pub trait Transport: Send + Sync + 'static {
     fn send(&self, request: http::Request<Bytes>) -> TransportFuture;
 }
 
+/// Code run around every request a client sends ([`Client::with_hooks`](crate::Client::with_hooks)):
+/// refresh a token, add headers, log or count. Both methods do nothing unless overridden.
+/// Multipart requests, which `reqwest` builds, do not pass through hooks.
+pub trait Hooks: Send + Sync + 'static {
+    /// Called with the complete request before each try is sent; it may change anything (the
+    /// URL carries any query credentials: do not log it as is).
+    fn before_request<'a>(&'a self, request: &'a mut http::Request<Bytes>) -> HookFuture<'a> {
+        let _ = request;
+        Box::pin(std::future::ready(()))
+    }
+
+    /// Called with each try's answer, or why none came.
+    fn after_response(
+        &self,
+        method: &http::Method,
+        uri: &http::Uri,
+        result: &Result<crate::RawResponse, crate::Error>,
+    ) {
+        let _ = (method, uri, result);
+    }
+}
+
+/// What [`Hooks::before_request`] returns.
+pub type HookFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
 /// What [`Transport::send`] returns.
 pub type TransportFuture =
     Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, TransportFailure>> + Send>>;

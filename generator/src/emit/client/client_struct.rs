@@ -83,6 +83,7 @@ pub fn module(
             quote! {
                 transport: Option<std::sync::Arc<dyn crate::Transport>>,
                 retry: Option<crate::RetryPolicy>,
+                hooks: Option<std::sync::Arc<dyn crate::Hooks>>,
             },
             quote! {
                 /// Sends requests through `transport` instead of the HTTP client (multipart
@@ -96,6 +97,12 @@ pub fn module(
                 /// [`RetryPolicy`](crate::RetryPolicy)); without it, nothing is retried.
                 pub fn with_retry(mut self, policy: crate::RetryPolicy) -> Client {
                     self.retry = Some(policy);
+                    self
+                }
+
+                /// Runs `hooks` around every request (each try): see [`Hooks`](crate::Hooks).
+                pub fn with_hooks(mut self, hooks: impl crate::Hooks) -> Client {
+                    self.hooks = Some(std::sync::Arc::new(hooks));
                     self
                 }
             },
@@ -183,7 +190,7 @@ fn constructors(api: &Api, has_credentials: bool, has_operations: bool) -> Token
     let (parse_base, base_field) = if has_operations {
         (
             quote!(let base = reqwest::Url::parse(&base_url).ok();),
-            quote!(base, transport: None, retry: None,),
+            quote!(base, transport: None, retry: None, hooks: None,),
         )
     } else {
         (TokenStream::new(), TokenStream::new())
@@ -372,7 +379,14 @@ fn unused_credentials(
             /// Sends a request (no operation applies credentials).
             pub(crate) async fn execute(&self, request: RequestParts, security: &[&[Scheme]]) -> Result<RawResponse, Error> {
                 let _ = security;
-                request.send(&self.http, self.transport.as_deref(), self.retry.as_ref(), &self.base_url, self.base.as_ref()).await
+                request.send(crate::encoding::Sender {
+                    http: &self.http,
+                    transport: self.transport.as_deref(),
+                    retry: self.retry.as_ref(),
+                    hooks: self.hooks.as_deref(),
+                    base_url: &self.base_url,
+                    base: self.base.as_ref(),
+                }).await
             }
         };
     }
@@ -532,7 +546,14 @@ fn credentials(
                     self.credentials.apply(*scheme, &mut request);
                 }
             }
-            request.send(&self.http, self.transport.as_deref(), self.retry.as_ref(), &self.base_url, self.base.as_ref()).await
+            request.send(crate::encoding::Sender {
+                    http: &self.http,
+                    transport: self.transport.as_deref(),
+                    retry: self.retry.as_ref(),
+                    hooks: self.hooks.as_deref(),
+                    base_url: &self.base_url,
+                    base: self.base.as_ref(),
+                }).await
         }
     };
     (store, quote!(#(#setters)*), execute)

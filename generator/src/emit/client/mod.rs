@@ -456,7 +456,7 @@ fn lib(api: &Api, config: &ClientConfig, paging: bool) -> TokenStream {
         pub use client::Client;
         pub use error::{DecodeError, Error, ErrorResponse, RawResponse, RequestError, TransportError};
         pub use retry::RetryPolicy;
-        pub use transport::{Transport, TransportFailure, TransportFuture};
+        pub use transport::{HookFuture, Hooks, Transport, TransportFailure, TransportFuture};
         /// The HTTP library the client uses, for building a custom [`reqwest::Client`] or multipart forms.
         pub use reqwest;
     }

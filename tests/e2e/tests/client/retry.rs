@@ -1,6 +1,7 @@
 //! `Client::with_retry`: idempotent requests sent again after 503 + `Retry-After` (the wait
 //! honoured) and 502, up to the policy's count; POSTs never; nothing retried without a policy.
-//! Against a scripted upstream counting what arrives.
+//! `Client::with_hooks`: run before and after each try. Against a scripted upstream counting
+//! what arrives.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,17 +13,31 @@ use durable_functions_client::operations::GetInstanceStatusError;
 use durable_functions_client::{Client, RetryPolicy};
 
 /// An upstream answering each request with `answers[n]` (the last one repeating); returns its
-/// URL and the count of requests it received.
+/// URL and the count of requests it received (only those carrying `x-hook: yes` when
+/// `only_hooked`).
 async fn scripted(answers: Vec<(u16, Option<&'static str>)>) -> (String, Arc<AtomicUsize>) {
+    scripted_counting(answers, false).await
+}
+
+async fn scripted_counting(
+    answers: Vec<(u16, Option<&'static str>)>,
+    only_hooked: bool,
+) -> (String, Arc<AtomicUsize>) {
     let count = Arc::new(AtomicUsize::new(0));
     let seen = count.clone();
     let answers = Arc::new(answers);
-    let handler = move || {
+    let handler = move |headers: axum::http::HeaderMap| {
         let seen = seen.clone();
         let answers = answers.clone();
         async move {
-            let n = seen.fetch_add(1, Ordering::SeqCst);
+            let hooked = headers.get("x-hook").is_some_and(|it| it == "yes");
+            let n = if only_hooked && !hooked {
+                usize::MAX
+            } else {
+                seen.fetch_add(1, Ordering::SeqCst)
+            };
             let (status, retry_after) = answers[n.min(answers.len() - 1)];
+            let status = if n == usize::MAX { 400 } else { status };
             let mut response: Response = (
                 StatusCode::from_u16(status).expect("a status"),
                 [("content-type", "application/json")],
@@ -96,4 +111,51 @@ async fn posts_and_clients_without_a_policy_send_once() {
         "{status:?}"
     );
     assert_eq!(count.load(Ordering::SeqCst), 2);
+}
+
+/// Adds `x-hook: yes` to every try and counts the answers.
+struct Tagging {
+    answers: Arc<AtomicUsize>,
+}
+
+impl durable_functions_client::Hooks for Tagging {
+    fn before_request<'a>(
+        &'a self,
+        request: &'a mut axum::http::Request<bytes::Bytes>,
+    ) -> durable_functions_client::HookFuture<'a> {
+        Box::pin(async move {
+            request
+                .headers_mut()
+                .insert("x-hook", axum::http::HeaderValue::from_static("yes"));
+        })
+    }
+
+    fn after_response(
+        &self,
+        method: &axum::http::Method,
+        uri: &axum::http::Uri,
+        result: &Result<durable_functions_client::RawResponse, durable_functions_client::Error>,
+    ) {
+        assert_eq!(method, axum::http::Method::GET);
+        assert!(uri.path().ends_with("/instances/x"), "{uri}");
+        if result.is_ok() {
+            self.answers.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+#[tokio::test]
+async fn hooks_run_around_every_try() {
+    let (url, count) = scripted_counting(vec![(503, Some("0")), (200, None)], true).await;
+    let answers = Arc::new(AtomicUsize::new(0));
+    let client = Client::with_base_url(url)
+        .with_retry(RetryPolicy::default())
+        .with_hooks(Tagging {
+            answers: answers.clone(),
+        });
+    let status = client.get_instance_status("x").send().await;
+    assert!(status.is_ok(), "{status:?}");
+    // Both tries carried the hook's header, and the hook saw both answers.
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+    assert_eq!(answers.load(Ordering::SeqCst), 2);
 }
