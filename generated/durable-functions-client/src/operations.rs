@@ -112,7 +112,10 @@ impl StartOrchestration<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::POST);
+        let mut request = RequestParts::new(
+            reqwest::Method::POST,
+            "/runtime/webhooks/durabletask/orchestrators/{functionName}",
+        );
         request.path("/runtime/webhooks/durabletask/orchestrators/");
         request.path_param("functionName", &self.function_name, Style::Simple, false);
         request.query("taskHub", &self.task_hub, Style::Form, true);
@@ -420,7 +423,10 @@ impl StartOrchestrationWithId<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::POST);
+        let mut request = RequestParts::new(
+            reqwest::Method::POST,
+            "/runtime/webhooks/durabletask/orchestrators/{functionName}/{instanceId}",
+        );
         request.path("/runtime/webhooks/durabletask/orchestrators/");
         request.path_param("functionName", &self.function_name, Style::Simple, false);
         request.path("/");
@@ -795,7 +801,10 @@ impl ListInstances<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::GET);
+        let mut request = RequestParts::new(
+            reqwest::Method::GET,
+            "/runtime/webhooks/durabletask/instances",
+        );
         request.path("/runtime/webhooks/durabletask/instances");
         request.query("taskHub", &self.task_hub, Style::Form, true);
         request.query("connection", &self.connection, Style::Form, true);
@@ -1104,7 +1113,10 @@ impl PurgeInstances<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::DELETE);
+        let mut request = RequestParts::new(
+            reqwest::Method::DELETE,
+            "/runtime/webhooks/durabletask/instances",
+        );
         request.path("/runtime/webhooks/durabletask/instances");
         request.query("taskHub", &self.task_hub, Style::Form, true);
         request.query("connection", &self.connection, Style::Form, true);
@@ -1332,7 +1344,10 @@ impl GetInstanceStatus<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::GET);
+        let mut request = RequestParts::new(
+            reqwest::Method::GET,
+            "/runtime/webhooks/durabletask/instances/{instanceId}",
+        );
         request.path("/runtime/webhooks/durabletask/instances/");
         request.path_param("instanceId", &self.instance_id, Style::Simple, false);
         request.query("taskHub", &self.task_hub, Style::Form, true);
@@ -1572,7 +1587,10 @@ impl PurgeInstance<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::DELETE);
+        let mut request = RequestParts::new(
+            reqwest::Method::DELETE,
+            "/runtime/webhooks/durabletask/instances/{instanceId}",
+        );
         request.path("/runtime/webhooks/durabletask/instances/");
         request.path_param("instanceId", &self.instance_id, Style::Simple, false);
         request.query("taskHub", &self.task_hub, Style::Form, true);
@@ -1752,7 +1770,10 @@ impl RaiseEvent<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::POST);
+        let mut request = RequestParts::new(
+            reqwest::Method::POST,
+            "/runtime/webhooks/durabletask/instances/{instanceId}/raiseEvent/{eventName}",
+        );
         request.path("/runtime/webhooks/durabletask/instances/");
         request.path_param("instanceId", &self.instance_id, Style::Simple, false);
         request.path("/raiseEvent/");
@@ -1946,7 +1967,10 @@ impl TerminateInstance<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::POST);
+        let mut request = RequestParts::new(
+            reqwest::Method::POST,
+            "/runtime/webhooks/durabletask/instances/{instanceId}/terminate",
+        );
         request.path("/runtime/webhooks/durabletask/instances/");
         request.path_param("instanceId", &self.instance_id, Style::Simple, false);
         request.path("/terminate");
@@ -2175,7 +2199,10 @@ impl SuspendInstance<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::POST);
+        let mut request = RequestParts::new(
+            reqwest::Method::POST,
+            "/runtime/webhooks/durabletask/instances/{instanceId}/suspend",
+        );
         request.path("/runtime/webhooks/durabletask/instances/");
         request.path_param("instanceId", &self.instance_id, Style::Simple, false);
         request.path("/suspend");
@@ -2394,7 +2421,10 @@ impl ResumeInstance<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::POST);
+        let mut request = RequestParts::new(
+            reqwest::Method::POST,
+            "/runtime/webhooks/durabletask/instances/{instanceId}/resume",
+        );
         request.path("/runtime/webhooks/durabletask/instances/");
         request.path_param("instanceId", &self.instance_id, Style::Simple, false);
         request.path("/resume");
@@ -2586,7 +2616,10 @@ impl RewindInstance<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::POST);
+        let mut request = RequestParts::new(
+            reqwest::Method::POST,
+            "/runtime/webhooks/durabletask/instances/{instanceId}/rewind",
+        );
         request.path("/runtime/webhooks/durabletask/instances/");
         request.path_param("instanceId", &self.instance_id, Style::Simple, false);
         request.path("/rewind");
@@ -2786,7 +2819,10 @@ impl GetEntity<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::GET);
+        let mut request = RequestParts::new(
+            reqwest::Method::GET,
+            "/runtime/webhooks/durabletask/entities/{entityName}/{entityKey}",
+        );
         request.path("/runtime/webhooks/durabletask/entities/");
         request.path_param("entityName", &self.entity_name, Style::Simple, false);
         request.path("/");
@@ -2973,7 +3009,10 @@ impl SignalEntity<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::POST);
+        let mut request = RequestParts::new(
+            reqwest::Method::POST,
+            "/runtime/webhooks/durabletask/entities/{entityName}/{entityKey}",
+        );
         request.path("/runtime/webhooks/durabletask/entities/");
         request.path_param("entityName", &self.entity_name, Style::Simple, false);
         request.path("/");
@@ -3223,7 +3262,10 @@ impl ListEntities<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::GET);
+        let mut request = RequestParts::new(
+            reqwest::Method::GET,
+            "/runtime/webhooks/durabletask/entities/{entityName}",
+        );
         request.path("/runtime/webhooks/durabletask/entities/");
         request.path_param("entityName", &self.entity_name, Style::Simple, false);
         request.query("taskHub", &self.task_hub, Style::Form, true);
@@ -3542,7 +3584,10 @@ impl RestartInstance<'_> {
     /// Sends the request and returns the response as received: status, headers and
     /// body bytes, whatever the status.
     pub async fn send_raw(self) -> Result<RawResponse, Error> {
-        let mut request = RequestParts::new(reqwest::Method::POST);
+        let mut request = RequestParts::new(
+            reqwest::Method::POST,
+            "/runtime/webhooks/durabletask/instances/{instanceId}/restart",
+        );
         request.path("/runtime/webhooks/durabletask/instances/");
         request.path_param("instanceId", &self.instance_id, Style::Simple, false);
         request.path("/restart");

@@ -50,6 +50,8 @@ pub(crate) enum Authorization {
 /// A request being built by an operation.
 pub(crate) struct RequestParts {
     method: reqwest::Method,
+    /// The operation's path template, for the `tracing` span.
+    route: &'static str,
     path: String,
     query: Vec<String>,
     headers: Vec<(HeaderName, HeaderValue)>,
@@ -105,9 +107,10 @@ async fn send_reqwest(
 }
 
 impl RequestParts {
-    pub(crate) fn new(method: reqwest::Method) -> RequestParts {
+    pub(crate) fn new(method: reqwest::Method, route: &'static str) -> RequestParts {
         RequestParts {
             method,
+            route,
             path: String::new(),
             query: Vec::new(),
             headers: Vec::new(),
@@ -328,6 +331,22 @@ impl RequestParts {
     /// Sends the request as [`Self::send_once`] does, again as the retry policy says for an
     /// idempotent one (not a multipart one, whose body is built once).
     pub(crate) async fn send(self, with: Sender<'_>) -> Result<RawResponse, Error> {
+        use tracing::Instrument as _;
+        // Method and path template only: the URL may carry credentials.
+        let span = tracing::info_span!(
+            "http_request",
+            method = %self.method,
+            route = self.route,
+            status = tracing::field::Empty,
+        );
+        let result = self.send_retrying(with).instrument(span.clone()).await;
+        if let Ok(answer) = &result {
+            span.record("status", answer.status().as_u16());
+        }
+        result
+    }
+
+    async fn send_retrying(self, with: Sender<'_>) -> Result<RawResponse, Error> {
         let Some(policy) = with
             .retry
             .filter(|it| self.custom_body.is_none() && it.applies_to(&self.method))
@@ -359,6 +378,7 @@ impl RequestParts {
     fn duplicate(&self) -> RequestParts {
         RequestParts {
             method: self.method.clone(),
+            route: self.route,
             path: self.path.clone(),
             query: self.query.clone(),
             headers: self.headers.clone(),

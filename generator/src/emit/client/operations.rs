@@ -332,8 +332,9 @@ fn send_raw_body(op: &Operation, security: &TokenStream) -> TokenStream {
             }
         });
     }
+    let route = &op.path;
     quote! {
-        let mut request = RequestParts::new(reqwest::Method::#method);
+        let mut request = RequestParts::new(reqwest::Method::#method, #route);
         #(#statements)*
         self.client.execute(request, #security).await
     }

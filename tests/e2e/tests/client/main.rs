@@ -12,7 +12,9 @@
 //!   (`durable-functions-fake`, in-process): the statuses only a stateful service gives.
 //! - `credentials.rs`: where the keys go, and that no error shows them.
 //! - `transport.rs`: another HTTP stack under the client (`with_transport`).
-//! - `retry.rs`: `with_retry` against a scripted upstream (attempts counted, waits timed).
+//! - `retry.rs`: `with_retry` and `with_hooks` against a scripted upstream (attempts counted,
+//!   waits timed).
+//! - `spans.rs`: the `tracing` span of each call.
 //!
 //! Needs Prism (`npm ci` in `tests/tools`) and the `capgen` binary (`cargo build -p capgen`).
 
@@ -21,5 +23,6 @@ mod harness;
 mod credentials;
 mod mock;
 mod retry;
+mod spans;
 mod transport;
 mod upstream;
