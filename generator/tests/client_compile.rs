@@ -219,6 +219,7 @@ fn generation_is_deterministic() {
             "src/lib.rs",
             "src/operations.rs",
             "src/paging.rs",
+            "src/retry.rs",
             "src/transport.rs",
             "src/types.rs",
         ]

@@ -160,6 +160,7 @@ class Running:
     popen: subprocess.Popen
     log: Path
     skill_url: str | None = None
+    control_url: str | None = None
 
     def logs(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -176,11 +177,14 @@ def run_server(
     rest: bool = True,
     mcp: bool = True,
     skill: bool = False,
+    control: bool = False,
     log_dir: Path,
 ) -> Iterator[Running]:
     """Starts `crate` with `--upstream-url` (or the given per-API `flags`) and free addresses. A
-    crate with a skill catalog serves it only with `skill`."""
+    crate with a skill catalog serves it only with `skill`, one with a control adapter only with
+    `control`."""
     rest_port, mcp_port, skill_port = free_port(), free_port(), free_port()
+    control_port = free_port()
     argv = [str(binary(crate))]
     for url in upstreams or []:
         argv += ["--upstream-url", url]
@@ -194,6 +198,10 @@ def run_server(
         argv += ["--skill-addr", f"127.0.0.1:{skill_port}"]
     elif (REPO / "generated" / crate / "skills").is_dir():
         argv.append("--no-skill")
+    if control:
+        argv += ["--control-addr", f"127.0.0.1:{control_port}"]
+    elif "no_control" in (REPO / "generated" / crate / "src" / "main.rs").read_text(encoding="utf-8"):
+        argv.append("--no-control")
     environment = {k: v for k, v in os.environ.items() if not k.endswith("_URL")}
     environment["RUST_LOG"] = "debug"
     environment.update(env or {})
@@ -208,6 +216,7 @@ def run_server(
         popen,
         log,
         f"http://127.0.0.1:{skill_port}" if skill else None,
+        f"http://127.0.0.1:{control_port}" if control else None,
     )
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -215,6 +224,7 @@ def run_server(
             if popen.poll() is not None:
                 raise AssertionError(f"{crate} exited with {popen.returncode}:\n{running.logs()}")
             up = (not rest or tcp_open(rest_port)) and (not mcp or tcp_open(mcp_port))
+            up = up and (not control or tcp_open(control_port))
             if up and (not skill or tcp_open(skill_port)):
                 break
             if time.monotonic() > deadline:

@@ -99,6 +99,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,
     skills: &[],
+    control: None,
     tools_json: include_str!("../mcp-tools.json"),
     openapi: include_str!("../openapi.json"),
     secret_params: &[],
@@ -183,6 +184,7 @@ async fn run(cli: Cli) -> ExitCode {
         rest_addr: (!cli.no_rest && !cli.stdio).then_some(cli.rest_addr),
         mcp_addr: None,
         skill_addr: None,
+        control_addr: None,
         stdio: cli.stdio,
         body_limit: cli.body_limit,
         limits: support::app::ConnectionLimits {
@@ -195,6 +197,7 @@ async fn run(cli: Cli) -> ExitCode {
         rest_auth: None,
         mcp_auth: None,
         skill_auth: None,
+        control_auth: None,
     };
     support::app::run(&SPEC, upstream, make_upstream, &urls, variables, options).await
 }

@@ -107,6 +107,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,
     skills: skills::SKILLS,
+    control: None,
     tools_json: include_str!("../mcp-tools.json"),
     openapi: include_str!("../openapi.json"),
     secret_params: &[],
@@ -191,6 +192,7 @@ async fn run(cli: Cli) -> ExitCode {
         rest_addr: (!cli.no_rest && !cli.stdio).then_some(cli.rest_addr),
         mcp_addr: None,
         skill_addr: (!cli.no_skill && !cli.stdio).then_some(cli.skill_addr),
+        control_addr: None,
         stdio: cli.stdio,
         body_limit: cli.body_limit,
         limits: support::app::ConnectionLimits {
@@ -203,6 +205,7 @@ async fn run(cli: Cli) -> ExitCode {
         rest_auth: None,
         mcp_auth: None,
         skill_auth: None,
+        control_auth: None,
     };
     support::app::run(&SPEC, upstream, make_upstream, &urls, variables, options).await
 }

@@ -111,6 +111,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,
     skills: &[],
+    control: None,
     tools_json: include_str!("../mcp-tools.json"),
     openapi: include_str!("../openapi.json"),
     secret_params: &["code"],
@@ -200,6 +201,7 @@ async fn run(cli: Cli) -> ExitCode {
         rest_addr: (!cli.no_rest && !cli.stdio).then_some(cli.rest_addr),
         mcp_addr: (!cli.no_mcp && !cli.stdio).then_some(cli.mcp_addr),
         skill_addr: None,
+        control_addr: None,
         stdio: cli.stdio,
         body_limit: cli.body_limit,
         limits: support::app::ConnectionLimits {
@@ -212,6 +214,7 @@ async fn run(cli: Cli) -> ExitCode {
         rest_auth: None,
         mcp_auth: None,
         skill_auth: None,
+        control_auth: None,
     };
     support::app::run(&SPEC, upstream, make_upstream, &urls, variables, options).await
 }

@@ -41,6 +41,12 @@ struct Cli {
     /// Do not serve the MCP adapter.
     #[arg(long)]
     no_mcp: bool,
+    /// Address of the control adapter (health, status, metrics).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9402")]
+    control_addr: SocketAddr,
+    /// Do not serve the control adapter.
+    #[arg(long)]
+    no_control: bool,
     /// Serve only the MCP adapter, over stdin/stdout (for desktop agent clients).
     #[arg(long, default_value_t = false, conflicts_with = "no_mcp")]
     stdio: bool,
@@ -99,6 +105,16 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,
     skills: &[],
+    control: Some(
+        &support::control::ControlSpec {
+            health: true,
+            info: false,
+            metrics: true,
+            naftiko: "1.0.0-alpha2",
+            capability: "Team scripts",
+            config: "{\"naftiko\":\"1.0.0-alpha2\",\"label\":\"Team scripts\",\"exposes\":[{\"type\":\"rest\",\"namespace\":\"team\",\"port\":8401},{\"type\":\"mcp\",\"namespace\":\"team-tools\",\"port\":9401},{\"type\":\"control\",\"port\":9402}],\"consumes\":[{\"type\":\"http\",\"namespace\":\"hub\"}]}",
+        },
+    ),
     tools_json: include_str!("../mcp-tools.json"),
     openapi: include_str!("../openapi.json"),
     secret_params: &[],
@@ -183,6 +199,7 @@ async fn run(cli: Cli) -> ExitCode {
         rest_addr: (!cli.no_rest && !cli.stdio).then_some(cli.rest_addr),
         mcp_addr: (!cli.no_mcp && !cli.stdio).then_some(cli.mcp_addr),
         skill_addr: None,
+        control_addr: (!cli.no_control && !cli.stdio).then_some(cli.control_addr),
         stdio: cli.stdio,
         body_limit: cli.body_limit,
         limits: support::app::ConnectionLimits {
@@ -195,6 +212,7 @@ async fn run(cli: Cli) -> ExitCode {
         rest_auth: None,
         mcp_auth: None,
         skill_auth: None,
+        control_auth: None,
     };
     support::app::run(&SPEC, upstream, make_upstream, &urls, variables, options).await
 }

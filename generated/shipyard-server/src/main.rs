@@ -149,6 +149,7 @@ static SPEC: support::app::ServerSpec<operations::Upstream> = support::app::Serv
     resources: tools::RESOURCES,
     prompts: tools::PROMPTS,
     skills: skills::SKILLS,
+    control: None,
     tools_json: include_str!("../mcp-tools.json"),
     openapi: include_str!("../openapi.json"),
     secret_params: &[],
@@ -247,6 +248,7 @@ async fn run(cli: Cli) -> ExitCode {
         rest_addr: (!cli.no_rest && !cli.stdio).then_some(cli.rest_addr),
         mcp_addr: (!cli.no_mcp && !cli.stdio).then_some(cli.mcp_addr),
         skill_addr: (!cli.no_skill && !cli.stdio).then_some(cli.skill_addr),
+        control_addr: None,
         stdio: cli.stdio,
         body_limit: cli.body_limit,
         limits: support::app::ConnectionLimits {
@@ -263,6 +265,7 @@ async fn run(cli: Cli) -> ExitCode {
             ),
         ),
         skill_auth: None,
+        control_auth: None,
     };
     support::app::run(&SPEC, upstream, make_upstream, &urls, variables, options).await
 }

@@ -20,6 +20,8 @@ pub struct CapabilityModel {
     pub rest: Vec<RestAdapter>,
     pub mcp: Vec<McpAdapter>,
     pub skills: Vec<SkillAdapter>,
+    /// The `control` adapter (at most one), served on its own port.
+    pub control: Option<ControlAdapter>,
     /// Every variable of the capability's `binds`, resolved by the generated server at start-up
     /// (a missing one stops it), in declaration order.
     pub variables: Vec<Variable>,
@@ -471,6 +473,22 @@ pub struct McpAdapter {
     pub tools: Vec<Tool>,
     pub resources: Vec<Resource>,
     pub prompts: Vec<Prompt>,
+    pub pointer: String,
+}
+
+/// An `exposes: control` adapter: the management plane (health, info, metrics) on its own port.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlAdapter {
+    /// The bind address (the engine's default: localhost).
+    pub address: Option<String>,
+    pub port: u16,
+    /// `/health/live` and `/health/ready`.
+    pub health: bool,
+    /// `/status` and `/config`.
+    pub info: bool,
+    /// `/metrics` (Prometheus text).
+    pub metrics: bool,
+    pub inbound_auth: Option<OutboundAuth>,
     pub pointer: String,
 }
 

@@ -7,6 +7,7 @@
 //! exposed input, a variable or a literal through `with`. Every inference is reported.
 
 mod consumed;
+mod control;
 mod exposed;
 mod output;
 mod resources;
@@ -94,6 +95,17 @@ pub fn join(
             skills::skill_adapter(&mut ctx, it, &rest, &mcp, &pointer)
         })
         .collect();
+    let control = cap
+        .exposes()
+        .iter()
+        .enumerate()
+        .find_map(|(idx, adapter)| match adapter {
+            Exposes::Control(it) => Some((idx, it)),
+            _ => None,
+        })
+        .and_then(|(idx, it)| {
+            control::control_adapter(&mut ctx, it, &Capability::exposes_pointer(idx))
+        });
     let variables = variables(cap, &consumes, &ctx.secrets);
     let info = cap.info.as_ref();
     CapabilityModel {
@@ -105,6 +117,7 @@ pub fn join(
         rest,
         mcp,
         skills,
+        control,
         variables,
     }
 }

@@ -11,6 +11,7 @@ pub mod admission;
 pub mod app;
 pub mod auth;
 pub mod binds;
+pub mod control;
 pub mod declared;
 pub mod formats;
 pub mod http_client;

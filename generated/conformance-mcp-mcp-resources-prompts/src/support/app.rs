@@ -389,6 +389,8 @@ pub struct ServerSpec<S: 'static> {
     pub prompts: &'static [crate::support::prompts::PromptSpec],
     /// The skill catalog.
     pub skills: &'static [crate::support::skills::SkillSpec],
+    /// The control adapter, when the capability declares one.
+    pub control: Option<&'static crate::support::control::ControlSpec>,
     /// `mcp-tools.json`.
     pub tools_json: &'static str,
     /// `openapi.json`.
@@ -413,6 +415,8 @@ pub struct RunOptions {
     pub mcp_addr: Option<SocketAddr>,
     /// Where the skill catalog listens (`None`: not served).
     pub skill_addr: Option<SocketAddr>,
+    /// Where the control adapter listens (`None`: not served).
+    pub control_addr: Option<SocketAddr>,
     /// Serve the MCP adapter over stdin/stdout instead of anything else.
     pub stdio: bool,
     /// The largest accepted REST request body.
@@ -433,6 +437,8 @@ pub struct RunOptions {
     pub mcp_auth: Option<InboundAuth>,
     /// Inbound authentication of the skill catalog.
     pub skill_auth: Option<InboundAuth>,
+    /// Inbound authentication of the control adapter.
+    pub control_auth: Option<InboundAuth>,
 }
 
 /// Runs the adapters until SIGINT/SIGTERM (or, with `--stdio`, until stdin closes).
@@ -574,6 +580,22 @@ pub async fn run<S: Clone + Send + Sync + 'static>(
         let router = crate::support::skills::router(spec.skills, options.skill_auth.clone())
             .layer(axum::middleware::from_fn(head_limits));
         tasks.spawn(serve("skill", addr, router, token.clone(), options.limits));
+    }
+    if let (Some(addr), Some(control)) = (options.control_addr, spec.control) {
+        let router = crate::support::control::router(
+            control,
+            spec.server,
+            spec.version,
+            options.control_auth.clone(),
+        )
+        .layer(axum::middleware::from_fn(head_limits));
+        tasks.spawn(serve(
+            "control",
+            addr,
+            router,
+            token.clone(),
+            options.limits,
+        ));
     }
     let mut code = ExitCode::SUCCESS;
     while let Some(result) = tasks.join_next().await {

@@ -31,8 +31,12 @@ struct Context<'a> {
     named_ports: Vec<NamedPort>,
     rest_port: Option<u16>,
     mcp_port: Option<u16>,
-    /// The port the probes use: REST's (`/healthz`, `/readyz`), else the first one served.
+    /// The port the probes use: the control adapter's (`/health/live`, `/health/ready`),
+    /// REST's (`/healthz`, `/readyz`), else the first one served (a TCP probe).
     probe_port: &'static str,
+    /// The probes' paths (empty: a TCP probe).
+    live_path: &'static str,
+    ready_path: &'static str,
     args: Vec<String>,
     args_json: String,
     working_dir: &'static str,
@@ -125,7 +129,22 @@ fn context<'a>(
         args.push("--skill-addr".to_owned());
         args.push(format!("0.0.0.0:{port}"));
     }
-    let probe_port = named_ports.first().map_or("rest", |it| it.name);
+    // The control adapter's health endpoints are what the engine is probed on; the port is
+    // bound on every interface in the container so that the kubelet reaches it.
+    let control = model.control.as_ref();
+    if let Some(adapter) = control {
+        named_ports.push(NamedPort {
+            name: "control",
+            port: adapter.port,
+        });
+        args.push("--control-addr".to_owned());
+        args.push(format!("0.0.0.0:{}", adapter.port));
+    }
+    let (probe_port, live_path, ready_path) = match control {
+        Some(adapter) if adapter.health => ("control", "/health/live", "/health/ready"),
+        _ if rest_port.is_some() => ("rest", "/healthz", "/readyz"),
+        _ => (named_ports.first().map_or("rest", |it| it.name), "", ""),
+    };
     let single = model.consumes.len() == 1;
     let upstreams = model
         .consumes
@@ -184,6 +203,8 @@ fn context<'a>(
         rest_port,
         mcp_port,
         probe_port,
+        live_path,
+        ready_path,
         args,
         args_json,
         working_dir: WORKING_DIR,

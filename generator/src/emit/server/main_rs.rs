@@ -56,6 +56,38 @@ fn inbound(auth: Option<&OutboundAuth>) -> TokenStream {
     }
 }
 
+/// `/config` of the control adapter: the capability's adapters (type, namespace, port).
+fn control_config(model: &CapabilityModel) -> String {
+    let mut adapters = Vec::new();
+    for it in &model.rest {
+        adapters
+            .push(serde_json::json!({"type": "rest", "namespace": it.namespace, "port": it.port}));
+    }
+    for it in &model.mcp {
+        adapters
+            .push(serde_json::json!({"type": "mcp", "namespace": it.namespace, "port": it.port}));
+    }
+    for it in &model.skills {
+        adapters
+            .push(serde_json::json!({"type": "skill", "namespace": it.namespace, "port": it.port}));
+    }
+    if let Some(it) = &model.control {
+        adapters.push(serde_json::json!({"type": "control", "port": it.port}));
+    }
+    let consumes: Vec<serde_json::Value> = model
+        .consumes
+        .iter()
+        .map(|it| serde_json::json!({"type": "http", "namespace": it.namespace}))
+        .collect();
+    serde_json::json!({
+        "naftiko": model.naftiko,
+        "label": model.label,
+        "exposes": adapters,
+        "consumes": consumes,
+    })
+    .to_string()
+}
+
 fn default_addr(address: Option<&str>, port: u16) -> String {
     // A socket address needs an IP: a host name (`localhost`, the engine's usual value) binds
     // the loopback interface.
@@ -300,6 +332,39 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
         ),
     };
     let skill_auth = inbound(skill.and_then(|it| it.inbound_auth.as_ref()));
+    let control = model.control.as_ref();
+    let (control_fields, control_addr, control_spec) = match control {
+        Some(adapter) => {
+            let default = default_addr(adapter.address.as_deref(), adapter.port);
+            let (health, info, metrics) = (adapter.health, adapter.info, adapter.metrics);
+            let naftiko = &model.naftiko;
+            let label = model.label.clone().unwrap_or_default();
+            let config = control_config(model);
+            (
+                quote! {
+                    /// Address of the control adapter (health, status, metrics).
+                    #[arg(long, value_name = "ADDR:PORT", default_value = #default)]
+                    control_addr: SocketAddr,
+                    /// Do not serve the control adapter.
+                    #[arg(long)]
+                    no_control: bool,
+                },
+                quote! { (!cli.no_control && !cli.stdio).then_some(cli.control_addr) },
+                quote! {
+                    Some(&support::control::ControlSpec {
+                        health: #health,
+                        info: #info,
+                        metrics: #metrics,
+                        naftiko: #naftiko,
+                        capability: #label,
+                        config: #config,
+                    })
+                },
+            )
+        }
+        None => (TokenStream::new(), quote! { None }, quote! { None }),
+    };
+    let control_auth = inbound(control.and_then(|it| it.inbound_auth.as_ref()));
     let stdio_default = mcp.is_some_and(|it| it.stdio);
     let rest_auth = inbound(rest.and_then(|it| it.inbound_auth.as_ref()));
     let mcp_auth = inbound(mcp.and_then(|it| it.inbound_auth.as_ref()));
@@ -370,6 +435,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
             #[arg(long)]
             no_mcp: bool,
             #skill_fields
+            #control_fields
             /// Serve only the MCP adapter, over stdin/stdout (for desktop agent clients).
             #[arg(long, default_value_t = #stdio_default, conflicts_with = "no_mcp")]
             stdio: bool,
@@ -428,6 +494,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
             resources: tools::RESOURCES,
             prompts: tools::PROMPTS,
             skills: #skill_table,
+            control: #control_spec,
             tools_json: include_str!("../mcp-tools.json"),
             openapi: #openapi,
             secret_params: &[#(#secret_params),*],
@@ -504,6 +571,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
                 rest_addr: #rest_addr,
                 mcp_addr: #mcp_addr,
                 skill_addr: #skill_addr,
+                control_addr: #control_addr,
                 stdio: cli.stdio,
                 body_limit: cli.body_limit,
                 limits: support::app::ConnectionLimits {
@@ -516,6 +584,7 @@ pub fn tokens(model: &CapabilityModel, config: &ServerConfig, declared: bool) ->
                 rest_auth: #rest_auth,
                 mcp_auth: #mcp_auth,
                 skill_auth: #skill_auth,
+                control_auth: #control_auth,
             };
             support::app::run(&SPEC, upstream, make_upstream, &urls, variables, options).await
         }

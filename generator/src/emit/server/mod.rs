@@ -100,6 +100,10 @@ const SUPPORT: &[(&str, &str)] = &[
     ),
     ("binds.rs", include_str!("../../../support/server/binds.rs")),
     (
+        "control.rs",
+        include_str!("../../../support/server/control.rs"),
+    ),
+    (
         "declared.rs",
         include_str!("../../../support/server/declared.rs"),
     ),

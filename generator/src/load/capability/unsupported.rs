@@ -1,11 +1,12 @@
-//! Constructs capgen parses but does not generate code for: control adapters (C201);
-//! outbound `oauth2` authentication (C203). Each is a warning at the construct: the rest of the
+//! Constructs capgen parses but does not generate code for: outbound `oauth2` authentication
+//! (C203); the parts of a control adapter capgen does not serve are reported where it is bound
+//! (`model::join::control`). Each is a warning at the construct: the rest of the
 //! capability is still generated. (`script` steps capgen cannot run are reported where they are
 //! bound, `model::join::steps`.)
 
 use std::sync::Arc;
 
-use super::model::{Authentication, Capability, Consumes, Exposes};
+use super::model::{Authentication, Capability, Consumes};
 use crate::load::diagnostics::{Code, Diagnostic, Diagnostics, pointer_join};
 use crate::load::source::SourceFile;
 
@@ -24,21 +25,6 @@ pub fn check(file: &Arc<SourceFile>, capability: &Capability, diags: &mut Diagno
                         &http.namespace,
                     );
                 }
-            }
-        }
-    }
-    for (index, adapter) in capability.exposes().iter().enumerate() {
-        let pointer = Capability::exposes_pointer(index);
-        match adapter {
-            Exposes::Rest(_) | Exposes::Mcp(_) | Exposes::Skill(_) => {}
-            Exposes::Control(_) => {
-                out.diags.push(
-                    Diagnostic::warning(
-                        Code::UnsupportedAdapter,
-                        "`control` adapter is not served; capgen reads only its `management.scripting` settings (for script steps)",
-                    )
-                    .at(out.file, pointer_join(&pointer, "type")),
-                );
             }
         }
     }

@@ -341,3 +341,21 @@ fn a_declared_type_wins_over_an_untyped_consumed_input() {
         serde_json::json!("object")
     );
 }
+
+#[test]
+fn a_control_adapter_is_served_with_the_groups_it_enables() {
+    let control = "    - type: control\n      port: 9199\n      management: {info: true, reload: true}\n      observability:\n        metrics: {local: {enabled: false}}\n        traces: {local: {buffer-size: 50}}\n";
+    let joined = run(&format!("{REST_OK}{control}"));
+    let adapter = joined.model.control.as_ref().expect("served");
+    assert_eq!(adapter.port, 9199);
+    assert!(adapter.health && adapter.info && !adapter.metrics);
+    let reported: Vec<(&str, usize)> = joined
+        .diags
+        .iter()
+        .filter(|it| it.code == Code::UnsupportedAdapter)
+        .map(|it| (it.message.as_str(), it.position().map_or(0, |p| p.1.line)))
+        .collect();
+    assert_eq!(reported.len(), 2, "{reported:?}");
+    assert!(reported[0].0.contains("`reload`"));
+    assert!(reported[1].0.contains("`traces`"));
+}

@@ -8,6 +8,8 @@ pub mod app;
 pub mod auth;
 #[path = "../../../../generator/support/server/binds.rs"]
 pub mod binds;
+#[path = "../../../../generator/support/server/control.rs"]
+pub mod control;
 #[path = "../../../../generator/support/server/declared.rs"]
 pub mod declared;
 #[path = "../../../../generator/support/server/formats.rs"]
