@@ -180,7 +180,9 @@ pub fn router<S: Clone + Send + Sync + 'static>(
                     openapi,
                 )
             }),
-        );
+        )
+        // The built-in routes' 405 is problem+json too.
+        .method_not_allowed_fallback(method_not_allowed);
     // A path that differs from a route only by a trailing slash, or (when the upstream routes so)
     // by the case of its literals, is answered by that route: clients of the upstream send such
     // paths. The exact path is routed first, so this costs nothing on the common path.
@@ -214,6 +216,11 @@ pub fn router<S: Clone + Send + Sync + 'static>(
     });
     let _ = routed.set(app.clone());
     app
+}
+
+/// The problem+json 405 of a route asked with a method it does not have.
+pub async fn method_not_allowed(method: Method, request: Request) -> Problem {
+    Problem::method_not_allowed(method.as_str(), request.uri().path())
 }
 
 /// The route a request path means when it is not one exactly: the path without a trailing
@@ -856,6 +863,36 @@ mod tests {
         "/v1/instances",
         "/v1/instances/{instanceid}/raiseevent/{eventname}",
     ];
+
+    /// Found by the `server_request` fuzz target: a made-up method on `/openapi.json` got
+    /// axum's bare 405.
+    #[tokio::test]
+    async fn built_in_routes_answer_other_methods_with_a_problem() {
+        use tower::ServiceExt as _;
+        let context = RestContext {
+            upstream: (),
+            rewriter: Rewriter::new(&[], &[], Vec::new(), Vec::new()),
+            variables: Arc::new(BTreeMap::new()),
+            auth: None,
+            body_limit: 1024,
+            case_insensitive_paths: false,
+        };
+        let app = router(context, &[], &[], "{}");
+        for path in ["/openapi.json", "/healthz", "/readyz", "/metrics"] {
+            let request = Request::builder()
+                .method("SSREA2")
+                .uri(path)
+                .body(Body::empty())
+                .unwrap_or_default();
+            let Ok(response) = app.clone().oneshot(request).await;
+            assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+            assert_eq!(
+                response.headers()[header::CONTENT_TYPE],
+                "application/problem+json",
+                "{path}"
+            );
+        }
+    }
 
     #[test]
     fn a_trailing_slash_means_the_route() {

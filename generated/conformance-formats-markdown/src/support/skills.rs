@@ -76,7 +76,8 @@ pub fn router(skills: &'static [SkillSpec], auth: Option<InboundAuth>) -> Router
             "/healthz",
             axum::routing::get(|| async { axum::Json(json!({"status": "ok"})) }),
         )
-        .fallback(|request: Request| async move { Problem::not_found(request.uri().path()) });
+        .fallback(|request: Request| async move { Problem::not_found(request.uri().path()) })
+        .method_not_allowed_fallback(crate::support::rest::method_not_allowed);
     match auth {
         None => app,
         Some(auth) => app.layer(axum::middleware::from_fn(

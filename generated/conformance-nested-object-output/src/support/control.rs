@@ -78,8 +78,9 @@ pub fn router(
     if spec.metrics {
         app = app.route("/metrics", axum::routing::get(metrics_text));
     }
-    let app =
-        app.fallback(|request: Request| async move { Problem::not_found(request.uri().path()) });
+    let app = app
+        .fallback(|request: Request| async move { Problem::not_found(request.uri().path()) })
+        .method_not_allowed_fallback(crate::support::rest::method_not_allowed);
     match auth {
         None => app,
         Some(auth) => app.layer(axum::middleware::from_fn(
