@@ -117,6 +117,11 @@ impl OutDir {
 
 impl Drop for OutDir {
     fn drop(&mut self) {
+        // `CAPGEN_KEEP_CALLGRIND=1` keeps the profiles, for `callgrind_annotate`.
+        if std::env::var_os("CAPGEN_KEEP_CALLGRIND").is_some() {
+            eprintln!("callgrind profiles kept in {}", self.0.display());
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }

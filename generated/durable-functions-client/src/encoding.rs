@@ -334,8 +334,9 @@ impl RequestParts {
     /// idempotent one (not a multipart one, whose body is built once).
     pub(crate) async fn send(self, with: Sender<'_>) -> Result<RawResponse, Error> {
         use tracing::Instrument as _;
-        // Method and path template only: the URL may carry credentials.
-        let span = tracing::info_span!(
+        // Method and path template only: the URL may carry credentials. Debug level: a proxy
+        // built on the client (the generated servers) logs its own line per request.
+        let span = tracing::debug_span!(
             "http_request",
             method = %self.method,
             route = self.route,

@@ -94,6 +94,8 @@ struct Metrics {
     request_seconds: Family<RouteLabels, Histogram>,
     in_flight: Gauge,
     upstream_seconds: Family<UpstreamLabels, Histogram>,
+    /// `upstream_seconds` by the index of the method in [`METHOD_LABELS`], looked up once.
+    upstream_by_method: [OnceLock<Histogram>; METHOD_LABELS.len()],
     upstream_errors: Family<UpstreamErrorLabels, Counter>,
     tool_calls: Family<ToolLabels, Counter>,
     tool_seconds: Histogram,
@@ -164,6 +166,7 @@ fn build(server: &'static str, version: &'static str) -> Metrics {
         request_seconds,
         in_flight,
         upstream_seconds,
+        upstream_by_method: Default::default(),
         upstream_errors,
         tool_calls,
         tool_seconds,
@@ -194,6 +197,11 @@ impl Drop for InFlight {
     }
 }
 
+/// Every value [`method_label`] gives, `other` last.
+const METHOD_LABELS: [&str; 8] = [
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "other",
+];
+
 /// A method as a label: the standard ones by name, any other as `other` (a label per made-up
 /// method would let callers grow the registry without bound).
 pub fn method_label(method: &axum::http::Method) -> &'static str {
@@ -210,7 +218,55 @@ pub fn method_label(method: &axum::http::Method) -> &'static str {
     }
 }
 
-/// Records one answered REST request.
+/// The metric handles of one REST route, looked up once (a request then records without
+/// hashing its labels): its latency histogram and the counters of the first statuses it
+/// answers (a route answers few); any further status is looked up per request.
+pub struct RouteMetrics {
+    route: &'static str,
+    method: &'static str,
+    seconds: Histogram,
+    statuses: [OnceLock<(u16, Counter)>; 8],
+}
+
+impl RouteMetrics {
+    /// The handles of `method route`, or `None` while metrics are off.
+    pub fn new(route: &'static str, method: &'static str) -> Option<RouteMetrics> {
+        let metrics = METRICS.get()?;
+        let seconds = metrics
+            .request_seconds
+            .get_or_create_owned(&RouteLabels { route, method });
+        Some(RouteMetrics {
+            route,
+            method,
+            seconds,
+            statuses: Default::default(),
+        })
+    }
+
+    /// Records one answered request.
+    pub fn record(&self, status: u16, took: Duration) {
+        let Some(metrics) = METRICS.get() else {
+            return;
+        };
+        self.seconds.observe(took.as_secs_f64());
+        let labels = RequestLabels {
+            route: self.route,
+            method: self.method,
+            status,
+        };
+        for slot in &self.statuses {
+            let (code, counter) =
+                slot.get_or_init(|| (status, metrics.requests.get_or_create_owned(&labels)));
+            if *code == status {
+                counter.inc();
+                return;
+            }
+        }
+        metrics.requests.get_or_create(&labels).inc();
+    }
+}
+
+/// Records one answered REST request (a `forward`: its route is not known in advance).
 pub fn request(route: &'static str, method: &'static str, status: u16, took: Duration) {
     let Some(metrics) = METRICS.get() else {
         return;
@@ -234,12 +290,17 @@ pub fn upstream(method: &axum::http::Method, took: Duration, error: Option<Upstr
     let Some(metrics) = METRICS.get() else {
         return;
     };
-    let labels = UpstreamLabels {
-        method: method_label(method),
-    };
-    metrics
-        .upstream_seconds
-        .get_or_create(&labels)
+    let label = method_label(method);
+    let index = METHOD_LABELS
+        .iter()
+        .position(|it| *it == label)
+        .unwrap_or(METHOD_LABELS.len() - 1);
+    metrics.upstream_by_method[index]
+        .get_or_init(|| {
+            metrics
+                .upstream_seconds
+                .get_or_create_owned(&UpstreamLabels { method: label })
+        })
         .observe(took.as_secs_f64());
     if let Some(error) = error {
         metrics
@@ -309,5 +370,24 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn a_route_counts_every_status_it_answers_beyond_its_cached_ones() {
+        enable("test-server", "1.2.3");
+        let route = RouteMetrics::new("/r", "POST").expect("metrics are on");
+        for status in (200..212).chain([200, 211]) {
+            route.record(status, Duration::from_millis(1));
+        }
+        let text = render().unwrap_or_default();
+        for (status, count) in [(200, 2), (205, 1), (211, 2)] {
+            let line = format!(
+                r#"http_requests_total{{route="/r",method="POST",status="{status}"}} {count}"#
+            );
+            assert!(text.contains(&line), "{line} in {text}");
+        }
+        assert!(
+            text.contains(r#"http_request_duration_seconds_count{route="/r",method="POST"} 14"#)
+        );
     }
 }

@@ -84,6 +84,8 @@ pub struct RestContext<S: 'static> {
 
 struct Route<S: 'static> {
     spec: &'static RouteSpec<S>,
+    /// `None` while metrics are off.
+    metrics: Option<metrics::RouteMetrics>,
     inputs: Vec<CompiledInput>,
     output: Compiled,
     steps: Option<steps::Compiled<S>>,
@@ -102,6 +104,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(
     for spec in routes {
         let route = Arc::new(Route {
             spec,
+            metrics: metrics::RouteMetrics::new(spec.path, spec.method),
             inputs: spec.inputs.iter().map(CompiledInput::new).collect(),
             output: spec.output.compile(),
             steps: spec.steps.map(Orchestration::compile),
@@ -295,7 +298,9 @@ async fn handle<S: Clone + Send + Sync + 'static>(
     };
     let took = started.elapsed();
     let status = response.status().as_u16();
-    metrics::request(route.spec.path, route.spec.method, status, took);
+    if let Some(metrics) = &route.metrics {
+        metrics.record(status, took);
+    }
     // Display (`%`) rather than Debug: no quoting and escaping of known-clean text per line.
     tracing::info!(
         request_id = %request_id,

@@ -31,6 +31,7 @@ async fn each_call_is_a_span_with_method_route_and_status() {
     let subscriber = tracing_subscriber::fmt()
         .with_writer(move || writer.clone())
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_max_level(tracing::Level::DEBUG)
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
@@ -44,7 +45,7 @@ async fn each_call_is_a_span_with_method_route_and_status() {
     let text = String::from_utf8(captured.0.lock().expect("the buffer").clone()).expect("UTF-8");
     let line = text
         .lines()
-        .find(|it| it.contains("http_request"))
+        .find(|it| it.contains("http_request") && it.contains("close"))
         .unwrap_or_else(|| panic!("no span closed: {text}"));
     assert!(line.contains("method=GET"), "{line}");
     assert!(
