@@ -333,22 +333,7 @@ pub fn mcp_router<S: Clone + Send + Sync + 'static>(
         config,
     );
     let router = Router::new().nest_service("/mcp", service);
-    match settings.auth {
-        Some(auth) => router.layer(axum::middleware::from_fn(
-            move |request: Request, next: Next| {
-                let auth = auth.clone();
-                async move {
-                    if auth.allows(request.headers(), request.uri().query()) {
-                        next.run(request).await
-                    } else {
-                        Problem::unauthorized().into_response()
-                    }
-                }
-            },
-        )),
-        None => router,
-    }
-    .fallback(|request: Request| async move {
+    crate::support::auth::guarded(router, settings.auth).fallback(|request: Request| async move {
         Response::from(Problem::not_found(request.uri().path()).into_response())
     })
 }

@@ -78,21 +78,7 @@ pub fn router(skills: &'static [SkillSpec], auth: Option<InboundAuth>) -> Router
         )
         .fallback(|request: Request| async move { Problem::not_found(request.uri().path()) })
         .method_not_allowed_fallback(crate::support::rest::method_not_allowed);
-    match auth {
-        None => app,
-        Some(auth) => app.layer(axum::middleware::from_fn(
-            move |request: Request, next: axum::middleware::Next| {
-                let allowed = auth.allows(request.headers(), request.uri().query());
-                async move {
-                    if allowed {
-                        next.run(request).await
-                    } else {
-                        Problem::unauthorized().into_response()
-                    }
-                }
-            },
-        )),
-    }
+    crate::support::auth::guarded(app, auth)
 }
 
 async fn catalog(skills: &'static [SkillSpec]) -> Response {

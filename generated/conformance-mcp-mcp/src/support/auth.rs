@@ -3,8 +3,33 @@
 //! Inbound authentication for adapters that declare `authentication`: API key (header or
 //! query), bearer token, or basic credentials, compared in constant time.
 
+use axum::Router;
+use axum::extract::Request;
 use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::IntoResponse;
 use subtle::ConstantTimeEq;
+
+use crate::support::problem::Problem;
+
+/// `router` answering 401 problem+json to requests `auth` does not allow (as is, without one).
+pub fn guarded(router: Router, auth: Option<InboundAuth>) -> Router {
+    let Some(auth) = auth else {
+        return router;
+    };
+    router.layer(axum::middleware::from_fn(
+        move |request: Request, next: Next| {
+            let allowed = auth.allows(request.headers(), request.uri().query());
+            async move {
+                if allowed {
+                    next.run(request).await
+                } else {
+                    Problem::unauthorized().into_response()
+                }
+            }
+        },
+    ))
+}
 
 /// What a request must present.
 #[derive(Clone)]
