@@ -5,7 +5,6 @@
 //! The container listens on every interface at the ports the capability declares; the upstream
 //! credentials come from a Secret, the upstream URL and other settings from an optional ConfigMap.
 
-use heck::ToShoutySnakeCase;
 use serde::Serialize;
 
 use crate::emit::{GeneratedFile, templates};
@@ -150,11 +149,7 @@ fn context<'a>(
         .consumes
         .iter()
         .map(|api| UpstreamEnv {
-            env: if single {
-                "UPSTREAM_URL".to_owned()
-            } else {
-                format!("{}_URL", api.namespace.to_shouty_snake_case())
-            },
+            env: super::upstream_url_env(api, single),
         })
         .collect();
     // Credentials read from the environment come from the Secret; values read from files

@@ -113,13 +113,13 @@ fn upstream_flags(api: &ConsumedApi, single: bool) -> UpstreamFlags {
     let (url_flag, url_env, url_field) = if single {
         (
             "upstream-url".to_owned(),
-            "UPSTREAM_URL".to_owned(),
+            super::upstream_url_env(api, single),
             format_ident!("upstream_url"),
         )
     } else {
         (
             format!("{ns}-url"),
-            format!("{}_URL", api.namespace.to_shouty_snake_case()),
+            super::upstream_url_env(api, single),
             format_ident!("{}", names::field_name(&format!("{ns}_url"))),
         )
     };

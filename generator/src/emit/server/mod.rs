@@ -437,7 +437,7 @@ fn readme_context<'a>(
                 use heck::{ToKebabCase, ToShoutySnakeCase};
                 let single = model.consumes.len() == 1;
                 let flag = if single { "upstream-url".to_owned() } else { format!("{}-url", api.namespace.to_kebab_case()) };
-                let env = if single { "UPSTREAM_URL".to_owned() } else { format!("{}_URL", api.namespace.to_shouty_snake_case()) };
+                let env = upstream_url_env(api, single);
                 let variables: Vec<serde_json::Value> = api
                     .variables
                     .iter()
@@ -446,6 +446,20 @@ fn readme_context<'a>(
                 json!({"namespace": api.namespace, "base_uri": api.base_uri, "flag": flag, "env": env, "variables": variables})
             })
             .collect(),
+    }
+}
+
+/// The environment variable of a consumed API's base URL: `UPSTREAM_URL` when the capability
+/// consumes one API, `<NAMESPACE>_URL` otherwise (the CLI, the README and the manifests agree).
+pub(crate) fn upstream_url_env(
+    api: &crate::model::capability::ConsumedApi,
+    single: bool,
+) -> String {
+    use heck::ToShoutySnakeCase;
+    if single {
+        "UPSTREAM_URL".to_owned()
+    } else {
+        format!("{}_URL", api.namespace.to_shouty_snake_case())
     }
 }
 
